@@ -1,0 +1,29 @@
+# Two entry points (see README): `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+INDEX  ?= index
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run install index serve test bench clean
+
+run: index
+	$(BIN)/vnsearch search "xa dac biet kho khan" --index $(INDEX) --limit 3
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+index: install
+	$(BIN)/vnsearch build seeds --index $(INDEX)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) $(INDEX)/gen-* $(INDEX)/.build-* $(INDEX)/current .pytest_cache

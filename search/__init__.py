@@ -1,0 +1,42 @@
+"""vnsearch: Vietnamese-aware full-text search for Party and state documents.
+
+Data flow: files → :mod:`parse` → :mod:`metadata` → :mod:`analyze` → engine
+(:mod:`whoosh_engine`) → :mod:`query` → :mod:`results` → HTML/JSON.
+
+The public names below are imported lazily, so that ``import search.normalize`` does not
+pull in Whoosh, numpy and pyvi.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_PUBLIC = {
+    "open_index": "index",
+    "search": "index",
+    "Index": "index",
+    "SearchRequest": "results",
+    "SearchResult": "results",
+    "Hit": "results",
+    "build_index": "indexer",
+    "add_documents": "indexer",
+    "remove_documents": "indexer",
+    "VnSearchError": "errors",
+    "ReadError": "errors",
+    "IndexMissing": "errors",
+    "IndexCorrupt": "errors",
+    "IndexLocked": "errors",
+    "DocumentNotFound": "errors",
+    "BadQuery": "errors",
+}
+
+__all__ = ["__version__", *_PUBLIC]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+    raise AttributeError(f"module 'search' has no attribute {name!r}")

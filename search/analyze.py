@@ -1,0 +1,163 @@
+"""Vietnamese analysis: text → token streams, identical at index time and at query time.
+
+A text becomes three aligned views (all built on :mod:`search.normalize`):
+
+- ``syllables``: NFC, tone-normalised, lower-case syllables; document numbers
+  (``04-NQ/TU``, ``50/2016/QĐ-TTg``, ``861/QĐ-TTg``) kept whole as one token.
+  Positions are kept, so phrases work, and each token has character offsets into the
+  original text for highlighting.
+- ``folded``: the same tokens without diacritics (``giảm`` → ``giam``), same positions.
+- ``compounds``: pyvi word segmentation (``xã_hội``, ``nông_thôn``), only the multi-syllable
+  words; run on NFC text with its case intact (pyvi joins ``Tỉnh_uỷ`` but not ``tỉnh ủy``)
+  and normalised afterwards. Folded compounds are kept alongside.
+
+Whoosh never analyses text itself: the engine receives these already-normalised tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterator
+
+from .normalize import fold, nfc, normalize
+
+__all__ = [
+    "Token",
+    "tokenize",
+    "syllables",
+    "folded",
+    "compounds",
+    "analyze_text",
+    "Analysis",
+    "normalize_number",
+    "is_number_token",
+    "NUMBER_RE",
+]
+
+_UPPER = "A-ZĐ"
+_CODE = rf"[{_UPPER}][A-Za-zĐđ]{{0,5}}"  # NQ, KL, QĐi, CTr, TTLT …
+_ISSUER = rf"[{_UPPER}][A-Za-zĐđ0-9]*(?:-[{_UPPER}][A-Za-zĐđ0-9]*)*"  # TU, VPTW, UBND-VX, QH15
+# Party: 04-NQ/TU (hyphen after the number, spaces tolerated: "04 - NQ/TU").
+_PARTY = rf"\d{{1,4}}[a-z]?\s?-\s?{_CODE}\s?/\s?{_ISSUER}"
+# State: 50/2016/QĐ-TTg, 861/QĐ-TTg, 202/2025/QH15, 30a/2008/NQ-CP.
+_STATE = rf"\d{{1,5}}[a-z]?/(?:\d{{4}}/)?(?:{_CODE}-{_ISSUER}|QH\d{{1,2}})"
+NUMBER_RE = re.compile(rf"(?<![\w/-])(?:{_STATE}|{_PARTY})(?![\w/])")
+# Case-insensitive variant for queries ("04-nq/tu"), checked on a whole query token only.
+_NUMBER_CI = re.compile(
+    r"\d{1,5}[a-z]?(?:\s?-\s?[a-zđ]{1,6}\s?/\s?[a-zđ0-9]+(?:-[a-zđ0-9]+)*"
+    r"|/(?:\d{4}/)?(?:[a-zđ]{1,6}-[a-zđ0-9]+(?:-[a-zđ0-9]+)*|qh\d{1,2}))",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W_]+")
+_TOKEN = re.compile(rf"{NUMBER_RE.pattern}|[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token: its canonical text, position and offsets in the original string."""
+
+    text: str
+    pos: int
+    start: int
+    end: int
+    is_number: bool = False
+
+
+def normalize_number(raw: str) -> str:
+    """Canonical token for a document number: no spaces, NFC, tone-normalised, lower.
+
+    >>> normalize_number("04 - NQ/TU")
+    '04-nq/tu'
+    """
+    return normalize(re.sub(r"\s+", "", raw))
+
+
+def display_number(raw: str) -> str:
+    """Document number as it should be displayed: no inner spaces, NFC."""
+    return nfc(re.sub(r"\s+", "", raw))
+
+
+def is_number_token(token: str) -> bool:
+    return "/" in token and _NUMBER_CI.fullmatch(token) is not None
+
+
+@lru_cache(maxsize=500_000)
+def _norm_word(word: str) -> str:
+    return normalize(word)
+
+
+@lru_cache(maxsize=500_000)
+def fold_token(token: str) -> str:
+    """Folded form of one normalised token (cached: the vocabulary is small)."""
+    return fold(token)
+
+
+def tokenize(text: str) -> Iterator[Token]:
+    """Syllable and number tokens of ``text`` (any normalisation) with offsets.
+
+    >>> [t.text for t in tokenize("Số 04 - NQ/TU của Tỉnh uỷ")]
+    ['số', '04-nq/tu', 'của', 'tỉnh', 'ủy']
+    """
+    text = nfc(text)
+    for pos, m in enumerate(_TOKEN.finditer(text)):
+        raw = m.group(0)
+        if raw[0].isdigit() and "/" in raw:
+            yield Token(normalize_number(raw), pos, m.start(), m.end(), True)
+        else:
+            yield Token(_norm_word(raw), pos, m.start(), m.end())
+
+
+def syllables(text: str) -> list[str]:
+    return [t.text for t in tokenize(text)]
+
+
+def folded(tokens: list[str]) -> list[str]:
+    return [fold_token(t) for t in tokens]
+
+
+_PYVI_CHUNK = re.compile(r"[^\n.;!?]+")
+
+
+def compounds(text: str) -> list[str]:
+    """pyvi's multi-syllable words in ``text``, normalised (``xã_hội``).
+
+    pyvi runs per sentence-ish chunk: a whole document as one sequence is slow and its
+    CRF features do not cross sentence ends anyway.
+    """
+    from pyvi import ViTokenizer  # imported lazily: ~1 s of sklearn start-up
+
+    out: list[str] = []
+    for chunk in _PYVI_CHUNK.findall(nfc(text)):
+        if " " not in chunk.strip():
+            continue
+        for word in ViTokenizer.tokenize(chunk).split():
+            if "_" in word and _WORD.search(word):
+                out.append(_norm_word(word))
+    return out
+
+
+@dataclass
+class Analysis:
+    """Token streams of one text, ready for the engine."""
+
+    syllables: list[str]
+    folded: list[str]
+    compounds: list[str]
+    compounds_folded: list[str]
+    numbers: list[str]
+
+
+def analyze_text(text: str, *, with_compounds: bool = True) -> Analysis:
+    """All streams of ``text``; used for document fields and for query text alike."""
+    toks = list(tokenize(text))
+    syl = [t.text for t in toks]
+    comp = compounds(text) if with_compounds else []
+    return Analysis(
+        syllables=syl,
+        folded=folded(syl),
+        compounds=comp,
+        compounds_folded=folded(comp),
+        numbers=[t.text for t in toks if t.is_number],
+    )

@@ -1,0 +1,319 @@
+"""`vnsearch`: build, change, check and query the index from the command line.
+
+A thin layer over the library: commands validate options, call :mod:`search`, and turn
+library errors into one line on stderr and a non-zero exit status (never a traceback).
+
+Exit status: 0 success; 1 error (nothing was changed); 2 bad usage; 3 done, but some
+files failed to index (build/add) or the index disagrees with the files (check).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+
+from . import __version__
+from .check import check_index
+from .documents import METADATA_FIELDS
+from .errors import VnSearchError
+from .index import Index, open_index
+from .indexer import BuildReport, add_documents, build_index, remove_documents
+from .results import SORTS, SearchRequest, SearchResult
+from .store import resolve_index_path
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_ERROR = 1
+EXIT_PARTIAL = 3
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def friendly_errors(func: F) -> F:
+    """One clear line instead of a traceback (VNSEARCH_DEBUG=1 shows the traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except VnSearchError as err:
+            _fail(str(err))
+        except KeyboardInterrupt:
+            click.echo("interrupted; the serving index is unchanged", err=True)
+            sys.exit(130)
+        except (click.ClickException, click.exceptions.Exit, SystemExit):
+            raise
+        except Exception as err:  # last resort: still one line
+            if os.environ.get("VNSEARCH_DEBUG"):
+                raise
+            _fail(f"unexpected {type(err).__name__}: {err} (set VNSEARCH_DEBUG=1 for details)")
+
+    return wrapper  # type: ignore[return-value]
+
+
+index_option = click.option(
+    "--index", "index_path", type=click.Path(file_okay=False), default=None,
+    help="Index location (default: $VNSEARCH_INDEX, else ./index).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="vnsearch")
+def cli() -> None:
+    """Vietnamese-aware full-text search for Party documents.
+
+    Exit status: 0 ok, 1 error (nothing changed), 2 bad usage, 3 partly done (some
+    files failed, or `check` found problems).
+    """
+
+
+# -- build / add / remove -----------------------------------------------------------------
+def _print_report(report: BuildReport, verb: str, as_json: bool) -> None:
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        click.echo(f"{verb} {report.indexed} document(s) into {report.index} "
+                   f"in {report.seconds:.1f}s; {len(report.skipped)} skipped, "
+                   f"{len(report.failed)} failed")
+        for p in report.skipped:
+            click.echo(f"  skipped {p.path}: {p.reason}")
+        for p in report.failed:
+            click.echo(f"  FAILED  {p.path}: {p.reason}", err=True)
+    if report.failed:
+        sys.exit(EXIT_PARTIAL)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@index_option
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Worker processes for reading and analysis (default: one per core "
+                   "for large inputs).")
+@json_option
+@friendly_errors
+def build(paths: tuple[str, ...], index_path: str | None, workers: int | None,
+          as_json: bool) -> None:
+    """Rebuild the index from PATHS (files, folders, .jsonl[.gz|.xz]; default: seeds/).
+
+    The new index is built in a fresh directory and swapped in atomically: a failed or
+    interrupted build leaves the serving index as it was. Exit 3 when some files failed.
+    """
+    targets = list(paths) or ["seeds"]
+    report = build_index(targets, resolve_index_path(index_path), workers=workers,
+                         progress=sys.stderr.isatty() and not as_json)
+    _print_report(report, "indexed", as_json)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@index_option
+@json_option
+@friendly_errors
+def add(paths: tuple[str, ...], index_path: str | None, as_json: bool) -> None:
+    """Add or replace documents (by file) in the live index."""
+    report = add_documents(list(paths), resolve_index_path(index_path),
+                           progress=sys.stderr.isatty() and not as_json)
+    _print_report(report, "added", as_json)
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, required=True)
+@index_option
+@friendly_errors
+def remove(ids: tuple[str, ...], index_path: str | None) -> None:
+    """Remove documents by id from the live index."""
+    removed, unknown = remove_documents(list(ids), resolve_index_path(index_path))
+    click.echo(f"removed {len(removed)} document(s)")
+    if unknown:
+        _fail(f"not in the index: {', '.join(unknown)}")
+
+
+# -- inspecting ---------------------------------------------------------------------------
+@cli.command()
+@index_option
+@json_option
+@friendly_errors
+def check(index_path: str | None, as_json: bool) -> None:
+    """Compare the index with its files: missing, stale, orphaned; metadata warnings."""
+    with open_index(index_path) as ix:
+        report = check_index(ix)
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        click.echo(f"{report.documents} document(s) indexed")
+        for path in report.missing:
+            click.echo(f"  missing   {path} (not indexed: run `vnsearch add` or rebuild)")
+        for doc_id in report.stale:
+            click.echo(f"  stale     {doc_id} (file changed since indexing)")
+        for item in report.orphaned:
+            click.echo(f"  orphaned  {item['id']} ({item['path']} is gone)")
+        for doc_id, warnings in sorted(report.warnings.items()):
+            click.echo(f"  warning   {doc_id}: {'; '.join(warnings)}")
+        click.echo("ok" if report.ok else "index and files disagree")
+    if not report.ok:
+        sys.exit(EXIT_PARTIAL)
+
+
+def _show_text(stored: dict[str, Any]) -> None:
+    meta = stored.get("meta", {})
+    prov = meta.get("provenance", {})
+    click.echo(f"id       {stored['id']}")
+    click.echo(f"path     {stored.get('path')}")
+    if stored.get("converted_from"):
+        click.echo(f"encoding converted from {stored['converted_from']}")
+    for name in METADATA_FIELDS:
+        value = meta.get(name)
+        shown = "—" if value is None else (", ".join(value) if isinstance(value, list) else value)
+        source = f"  [{prov.get(name)}]" if prov.get(name) else ""
+        click.echo(f"{name:<14} {shown}{source}")
+    for warning in meta.get("warnings") or []:
+        click.echo(f"warning        {warning}")
+
+
+@cli.command()
+@click.argument("doc_id")
+@index_option
+@json_option
+@click.option("--text", "with_text", is_flag=True, help="Also print the full text.")
+@friendly_errors
+def show(doc_id: str, index_path: str | None, as_json: bool, with_text: bool) -> None:
+    """Show a document's metadata with the provenance of each field."""
+    with open_index(index_path) as ix:
+        stored = ix.get(doc_id)
+    if as_json:
+        data = {k: v for k, v in stored.items() if with_text or k not in ("text", "notes")}
+        meta = data.pop("meta", {})
+        _echo_json({**data, **meta})
+    else:
+        _show_text(stored)
+        if with_text:
+            click.echo("\n" + stored.get("text", ""))
+
+
+@cli.command()
+@index_option
+@json_option
+@friendly_errors
+def stats(index_path: str | None, as_json: bool) -> None:
+    """Document count, build time and facet counts."""
+    with open_index(index_path) as ix:
+        data = ix.stats()
+    if as_json:
+        _echo_json(data)
+        return
+    click.echo(f"index      {data['index']} ({data['generation']})")
+    click.echo(f"documents  {data['documents']}")
+    click.echo(f"built      {data['built_at']}  updated {data['updated_at']}")
+    for facet, counts in data["facets"].items():
+        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        click.echo(f"{facet:<14} " + ", ".join(f"{k} ({v})" for k, v in top[:12]))
+
+
+# -- searching ----------------------------------------------------------------------------
+_MARK = re.compile(r"</?mark>")
+
+
+def _plain(html_text: str) -> str:
+    import html as _html
+
+    return _html.unescape(_MARK.sub("", html_text.replace("<mark>", "«").replace("</mark>", "»")))
+
+
+def _print_result(result: SearchResult, explain_query: bool) -> None:
+    if explain_query:
+        click.echo(f"parsed: {result.parsed}")
+    for msg in result.messages:
+        click.echo(f"note: {msg}")
+    click.echo(f"{result.total} result(s) in {result.took_ms:.0f} ms")
+    first = (result.request.page - 1) * result.request.per_page
+    for rank, hit in enumerate(result.hits, start=first + 1):
+        m = hit.meta
+        facts = " · ".join(str(x) for x in (m.get("number"), m.get("doc_type"), m.get("date"),
+                                            m.get("province"), m.get("issuer")) if x)
+        click.echo(f"\n{rank}. [{hit.id}] {facts or '(no metadata)'}  score {hit.score:.2f}")
+        if m.get("title"):
+            click.echo(f"   {m['title']}")
+        for passage in hit.highlights:
+            click.echo(f"   … {_plain(passage)}")
+    if result.suggestion:
+        click.echo(f"\ndid you mean: {result.suggestion}")
+
+
+def _request(query: str, opts: dict[str, Any]) -> SearchRequest:
+    filters = {facet: list(opts[key]) for key, facet in _FILTER_OPTS.items() if opts.get(key)}
+    return SearchRequest(q=query, filters=filters, year_from=opts.get("year_from"),
+                         year_to=opts.get("year_to"), page=opts.get("page") or 1,
+                         per_page=opts.get("limit") or 10, sort=opts.get("sort") or "relevance")
+
+
+_FILTER_OPTS = {"province": "province", "province_2025": "province_2025", "year": "year",
+                "doc_type": "doc_type", "issuer": "issuer"}
+
+
+@cli.command(name="search")
+@click.argument("query", required=False, default="")
+@index_option
+@click.option("--province", multiple=True, help="Province as issued (repeatable: OR).")
+@click.option("--province-2025", "province_2025", multiple=True,
+              help="Province after the 1 July 2025 merger (repeatable).")
+@click.option("--year", multiple=True, help="Year (repeatable).")
+@click.option("--year-from", type=int, default=None, help="First year of a range.")
+@click.option("--year-to", type=int, default=None, help="Last year of a range.")
+@click.option("--type", "doc_type", multiple=True, help='Document type, e.g. "Kết luận".')
+@click.option("--issuer", multiple=True, help='Issuing body, e.g. "Ban Thường vụ Tỉnh ủy".')
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
+@click.option("--explain", "explain_query", is_flag=True, help="Print the parsed query.")
+@click.option("--queries", "queries_file", type=click.File("r", encoding="utf-8"),
+              default=None, help="Batch: one query per line; one JSON result per line.")
+@json_option
+@friendly_errors
+def search_cmd(query: str, index_path: str | None, queries_file: Any, as_json: bool,
+               explain_query: bool, **opts: Any) -> None:
+    """Search the index. Without tones, numbers (04-NQ/TU), "phrases", -exclusions, OR,
+    and filters in the query (tinh:"Kon Tum" nam:2021 loai:"kết luận" so:04-NQ/TU)."""
+    with open_index(index_path) as ix:
+        if queries_file is not None:
+            _batch(ix, queries_file, opts)
+            return
+        result = ix.search(_request(query, opts))
+    if as_json:
+        _echo_json(result.to_dict())
+    else:
+        _print_result(result, explain_query)
+
+
+def _batch(ix: Index, lines: Any, opts: dict[str, Any]) -> None:
+    for line in lines:
+        text = line.rstrip("\n")
+        if not text.strip():
+            continue
+        try:
+            data = ix.search(_request(text, opts)).to_dict()
+        except VnSearchError as err:
+            data = {"query": text, "error": str(err)}
+        click.echo(json.dumps(data, ensure_ascii=False))
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    cli()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,121 @@
+"""The data that flows from the readers to the index.
+
+``ParsedText`` is what a reader returns (text only, no interpretation); ``Metadata`` is
+what :mod:`search.metadata` extracts from it, every field with its provenance; a
+``Document`` joins both with a stable id and where it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Where a metadata value came from. ``inferred: <from what>`` is built with inferred().
+SOURCES = ("header", "title_line", "body", "signature")
+
+METADATA_FIELDS = (
+    "number",
+    "doc_type",
+    "issuer",
+    "province",
+    "province_2025",
+    "date",
+    "year",
+    "title",
+    "term",
+    "signer",
+    "signer_role",
+    "cites",
+)
+
+
+def inferred(what: str) -> str:
+    """Provenance for a value that the text does not state but implies."""
+    return f"inferred: {what}"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One metadata value with its provenance (``header``, ``body``, ``inferred: …``)."""
+
+    value: Any
+    source: str
+
+
+@dataclass
+class Metadata:
+    """Extracted fields; a missing key means unknown (``null`` in JSON), never a guess."""
+
+    fields: dict[str, Field] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def get(self, name: str) -> Any:
+        f = self.fields.get(name)
+        return None if f is None else f.value
+
+    def set(self, name: str, value: Any, source: str) -> None:
+        if name not in METADATA_FIELDS:
+            raise KeyError(f"unknown metadata field {name!r}")
+        if value is None or value == [] or value == "":
+            self.fields.pop(name, None)
+        else:
+            self.fields[name] = Field(value, source)
+
+    def values(self) -> dict[str, Any]:
+        """Every field name → value (``None`` when unknown)."""
+        return {name: self.get(name) for name in METADATA_FIELDS}
+
+    def provenance(self) -> dict[str, str | None]:
+        return {
+            name: (self.fields[name].source if name in self.fields else None)
+            for name in METADATA_FIELDS
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.values(), "provenance": self.provenance(), "warnings": list(self.warnings)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Metadata":
+        meta = cls(warnings=list(data.get("warnings", [])))
+        prov = data.get("provenance", {})
+        for name in METADATA_FIELDS:
+            if data.get(name) is not None:
+                meta.set(name, data[name], prov.get(name) or "unknown")
+        return meta
+
+
+@dataclass
+class ParsedText:
+    """What a reader returns: NFC text with reader artefacts removed.
+
+    ``text`` is the body in reading order (header table included, footnotes excluded);
+    ``notes`` holds footnotes/endnotes, one per line; ``title`` is set only by formats that
+    carry one explicitly (JSON Lines, HTML ``<title>``); ``extra`` holds other metadata
+    keys from such formats; ``converted_from`` names a legacy encoding (``tcvn3``,
+    ``vni``) the text was converted from.
+    """
+
+    text: str
+    notes: str = ""
+    format: str = "txt"
+    encoding: str | None = None
+    converted_from: str | None = None
+    title: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    """A document ready for analysis: id, origin, text and metadata."""
+
+    id: str
+    path: str
+    text: str
+    notes: str
+    meta: Metadata
+    format: str = "txt"
+    converted_from: str | None = None
+    size: int = 0
+    mtime: float = 0.0
+    sha256: str = ""

@@ -1,0 +1,193 @@
+"""The read side: an open index, and the one ``search()`` every front end calls.
+
+``open_index(path)`` follows the ``current`` generation and reopens by itself when a build
+or an ``add`` swaps in a new one, so a long-running server never needs a restart.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any
+
+from .documents import METADATA_FIELDS
+from .engine import FACET_FIELDS, Engine, EngineReader, Filters, MatchAll
+from .errors import BadQuery, DocumentNotFound, IndexCorrupt, IndexMissing, VnSearchError
+from .highlight import Terms, passages
+from .normalize import fold
+from .provinces import canonical_province
+from .query import ParsedQuery, build_query, describe, explain, parse_query
+from .results import MAX_PAGE, MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResult
+from .store import IndexLocation
+from .whoosh_engine import WhooshEngine
+
+
+class Index:
+    """An open index location. Thread-safe for searching."""
+
+    def __init__(self, path: str | os.PathLike[str], engine: Engine | None = None) -> None:
+        self.location = IndexLocation(path)
+        self.engine = engine or WhooshEngine()
+        self._lock = threading.Lock()
+        self._reader: EngineReader | None = None
+        self.generation: str | None = None
+        self.manifest: dict[str, Any] = {}
+        self.refresh()
+
+    # -- generations --------------------------------------------------------------------
+    def refresh(self) -> bool:
+        """Reopen if a new generation was swapped in; True when it changed."""
+        gen = self.location.generation_id()
+        if gen is not None and gen == self.generation and self._reader is not None:
+            return False
+        with self._lock:
+            gen = self.location.generation_id()
+            if gen == self.generation and self._reader is not None:
+                return False
+            directory = self.location.current()  # IndexMissing with a hint
+            try:
+                reader = self.engine.open(directory)
+            except VnSearchError:
+                raise
+            except Exception as err:
+                raise IndexCorrupt(
+                    f"index at {self.location.root} cannot be opened ({type(err).__name__}: {err}); "
+                    f"rebuild it with `vnsearch build`"
+                ) from err
+            old, self._reader = self._reader, reader
+            self.generation = gen
+            self.manifest = self.location.manifest()
+        if old is not None:
+            old.close()
+        return True
+
+    @property
+    def reader(self) -> EngineReader:
+        self.refresh()
+        assert self._reader is not None
+        return self._reader
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading ------------------------------------------------------------------------
+    def get(self, doc_id: str) -> dict[str, Any]:
+        stored = self.reader.get(doc_id)
+        if stored is None:
+            raise DocumentNotFound(f"no document with id {doc_id!r}")
+        return stored
+
+    def stats(self) -> dict[str, Any]:
+        reader = self.reader
+        counts = reader.search(MatchAll(), Filters(), limit=0).facets
+        return {
+            "index": str(self.location.root),
+            "generation": self.generation,
+            "documents": reader.doc_count(),
+            "built_at": self.manifest.get("built_at"),
+            "updated_at": self.manifest.get("updated_at"),
+            "engine": self.manifest.get("engine"),
+            "sources": self.manifest.get("sources", []),
+            "facets": counts,
+        }
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        return search(self, request)
+
+
+def open_index(path: str | os.PathLike[str] | None = None, engine: Engine | None = None) -> Index:
+    """Open the index at ``path`` (default: ``$VNSEARCH_INDEX`` or ``index/``)."""
+    from .store import resolve_index_path
+
+    return Index(resolve_index_path(path), engine)
+
+
+# -- search ---------------------------------------------------------------------------------
+def _validate(req: SearchRequest) -> None:
+    if req.sort not in SORTS:
+        raise BadQuery(f"unknown sort {req.sort!r}: use one of {', '.join(SORTS)}")
+    if not 1 <= req.page <= MAX_PAGE:
+        raise BadQuery(f"page must be between 1 and {MAX_PAGE}")
+    if not 1 <= req.per_page <= MAX_PER_PAGE:
+        raise BadQuery(f"per_page must be between 1 and {MAX_PER_PAGE}")
+    unknown = set(req.filters) - set(FACET_FIELDS)
+    if unknown:
+        raise BadQuery(f"unknown filter {sorted(unknown)[0]!r}: use {', '.join(FACET_FIELDS)}")
+
+
+def _canonical_filter_value(facet: str, value: str, labels: list[str]) -> str:
+    """Map a typed value ("kon tum", "ket luan") to the index's own label when one matches."""
+    if facet in ("province", "province_2025"):
+        value = canonical_province(value) or value
+    for label in labels:
+        if label == value:
+            return label
+    wanted = fold(value)
+    return next((label for label in labels if fold(label) == wanted), value)
+
+
+def _filters(req: SearchRequest, pq: ParsedQuery, reader: EngineReader) -> Filters:
+    merged: dict[str, list[str]] = {}
+    for source in (req.filters, pq.filters):
+        for facet, values in source.items():
+            for v in values if isinstance(values, list) else [values]:
+                if v:
+                    merged.setdefault(facet, []).append(str(v))
+    out: dict[str, list[str]] = {}
+    for facet, values in merged.items():
+        labels = reader.facet_values(facet)
+        out[facet] = sorted({_canonical_filter_value(facet, v, labels) for v in values})
+    year_from = req.year_from if req.year_from is not None else pq.year_from
+    year_to = req.year_to if req.year_to is not None else pq.year_to
+    return Filters(out, year_from, year_to)
+
+
+def search(index: Index, request: SearchRequest) -> SearchResult:
+    """Run ``request`` against ``index``: ranked hits, highlights, facet counts, total."""
+    start = time.perf_counter()
+    _validate(request)
+    pq = parse_query(request.q)
+    reader = index.reader
+    filters = _filters(request, pq, reader)
+    query = build_query(pq)
+    engine_query = query if query is not None else MatchAll()
+    sort = request.sort if query is not None or request.sort != "relevance" else "newest"
+    offset = (request.page - 1) * request.per_page
+    res = reader.search(engine_query, filters, limit=request.per_page, offset=offset, sort=sort)
+    relaxed = False
+    messages = list(pq.messages)
+    if res.total == 0 and query is not None and len(pq.groups) > 1:
+        relaxed_query = build_query(pq, relax=1)
+        assert relaxed_query is not None
+        res = reader.search(relaxed_query, filters, limit=request.per_page, offset=offset, sort=sort)
+        if res.total:
+            relaxed, query = True, relaxed_query
+            messages.append("no document has all the words; showing documents with some of them")
+    exact, folded, phrases = pq.highlight_terms()
+    terms = Terms(frozenset(exact), frozenset(folded), tuple(phrases))
+    hits = [_hit(h.id, h.score, h.stored, terms if request.highlight else None) for h in res.hits]
+    return SearchResult(
+        total=res.total, hits=hits, facets=res.facets, request=request,
+        parsed=f"{describe(pq)} => {explain(query)}", took_ms=(time.perf_counter() - start) * 1000,
+        relaxed=relaxed, messages=messages,
+    )
+
+
+def _hit(doc_id: str, score: float, stored: dict[str, Any], terms: Terms | None) -> Hit:
+    meta = stored.get("meta", {})
+    highlights: list[str] = []
+    if terms:
+        title = meta.get("title") or ""
+        highlights = passages(stored.get("text", ""), terms) or passages(title, terms, count=1)
+    return Hit(id=doc_id, path=stored.get("path", ""), score=score,
+               meta={k: meta.get(k) for k in (*METADATA_FIELDS, "provenance", "warnings")},
+               highlights=highlights)

@@ -1,0 +1,382 @@
+"""Files → parse → metadata → analysis → engine: building and changing an index.
+
+The writer side of the library. :func:`build_index` rebuilds into a fresh directory and
+swaps it in atomically; :func:`add_documents` and :func:`remove_documents` change a copy
+of the serving generation and swap that in. Reading and analysing (the costly part: pyvi)
+run in worker processes feeding the one writer.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from . import __version__
+from .analyze import analyze_text, compounds, folded, normalize_number
+from .documents import Document
+from .engine import Engine, IndexDoc
+from .errors import ReadError, VnSearchError
+from .files import Found, Skipped, disambiguate, discover, file_doc_id, sha256_of, slug
+from .metadata import extract_metadata
+from .parse import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TEXT_CHARS, JsonlRecord, iter_jsonl, read_file
+from .store import IndexLocation, utc_now
+from .whoosh_engine import WhooshEngine
+
+INDEX_FORMAT = 1
+# Below this many files a pool costs more than it saves (pyvi loads in ~1 s per worker).
+MIN_FILES_FOR_WORKERS = 64
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-file safety limits (see README: Limits)."""
+
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
+
+
+@dataclass
+class Problem:
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
+
+
+@dataclass
+class BuildReport:
+    """What a build/add did. ``exit_code``: 0 all indexed, 3 some files failed."""
+
+    index: str
+    indexed: int = 0
+    skipped: list[Problem] = field(default_factory=list)
+    failed: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+    generation: str | None = None
+    ids: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 3 if self.failed else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "generation": self.generation,
+            "indexed": self.indexed,
+            "skipped": [p.to_dict() for p in self.skipped],
+            "failed": [p.to_dict() for p in self.failed],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+# -- loading one document -----------------------------------------------------------------
+def load_file(path: Path, doc_id: str, limits: Limits = Limits()) -> Document:
+    """Read and interpret one file (raises ReadError)."""
+    parsed = read_file(path, max_bytes=limits.max_file_bytes, max_chars=limits.max_text_chars)
+    st = path.stat()
+    meta = extract_metadata(parsed.text, notes=parsed.notes, title_hint=parsed.title,
+                            extra=parsed.extra)
+    meta.warnings.extend(parsed.warnings)
+    return Document(
+        id=doc_id, path=str(path.resolve()), text=parsed.text, notes=parsed.notes, meta=meta,
+        format=parsed.format, converted_from=parsed.converted_from, size=st.st_size,
+        mtime=st.st_mtime, sha256=sha256_of(path),
+    )
+
+
+def load_record(record: JsonlRecord, source: Path, doc_id: str) -> Document:
+    """Interpret one JSON Lines record (already read and cleaned)."""
+    parsed = record.parsed
+    meta = extract_metadata(parsed.text, notes=parsed.notes, title_hint=parsed.title,
+                            extra=parsed.extra)
+    return Document(
+        id=doc_id, path=f"{source.resolve()}#L{record.line}", text=parsed.text,
+        notes=parsed.notes, meta=meta, format="jsonl", converted_from=parsed.converted_from,
+        size=len(parsed.text.encode("utf-8")),
+    )
+
+
+def to_index_doc(doc: Document) -> IndexDoc:
+    """Analyse a document into the engine's token fields, facets and stored record."""
+    meta = doc.meta
+    title = meta.get("title") or ""
+    title_a = analyze_text(title, with_compounds=False)
+    body_a = analyze_text(doc.text, with_compounds=False)
+    notes_a = analyze_text(doc.notes, with_compounds=False)
+    words = compounds(f"{title}\n{doc.text}")
+    number = meta.get("number")
+    year = meta.get("year")
+    facets = {
+        "province": [meta.get("province")],
+        "province_2025": [meta.get("province_2025")],
+        "year": [str(year) if year else None],
+        "doc_type": [meta.get("doc_type")],
+        "issuer": [meta.get("issuer")],
+    }
+    return IndexDoc(
+        id=doc.id,
+        fields={
+            "number": [normalize_number(number)] if number else [],
+            "cites": [normalize_number(c) for c in meta.get("cites") or []],
+            "title": title_a.syllables, "title_f": title_a.folded,
+            "body": body_a.syllables, "body_f": body_a.folded,
+            "notes": notes_a.syllables, "notes_f": notes_a.folded,
+            "words": words, "words_f": folded(words),
+        },
+        facets={k: [v for v in vals if v] for k, vals in facets.items()},
+        sort={"date": meta.get("date") or ""},
+        stored=stored_record(doc),
+    )
+
+
+def stored_record(doc: Document) -> dict[str, Any]:
+    """What the index keeps of a document: everything the results and pages show."""
+    return {
+        "id": doc.id, "path": doc.path, "format": doc.format,
+        "converted_from": doc.converted_from, "size": doc.size, "mtime": doc.mtime,
+        "sha256": doc.sha256, "meta": doc.meta.to_dict(), "text": doc.text, "notes": doc.notes,
+        "indexed_at": utc_now(),
+    }
+
+
+# -- tasks: what workers receive ------------------------------------------------------------
+Task = tuple[str, str, str, Any]  # (kind, path, doc_id, payload)
+
+
+def _run_task(task: Task, limits: Limits = Limits()) -> IndexDoc | Problem:
+    kind, path, doc_id, payload = task
+    try:
+        if kind == "file":
+            doc = load_file(Path(path), doc_id, limits)
+        else:
+            doc = load_record(payload, Path(path), doc_id)
+        return to_index_doc(doc)
+    except ReadError as err:
+        return Problem(err.path, err.reason)
+    except Exception as err:  # a reader bug must not stop the build: report it per file
+        return Problem(path, f"unexpected error: {type(err).__name__}: {err}")
+
+
+def _run_task_default(task: Task) -> IndexDoc | Problem:
+    return _run_task(task)
+
+
+class _Planner:
+    """Turns discovered files into tasks with unique, stable ids."""
+
+    def __init__(self, report: BuildReport, taken: Callable[[str], str | None] | None = None):
+        self.report = report
+        self.ids: dict[str, str] = {}  # id -> path, within this run
+        self.taken = taken  # id -> path already in the index (add), or None (build)
+
+    def assign(self, doc_id: str, path: str) -> str:
+        owner = self.ids.get(doc_id) or (self.taken(doc_id) if self.taken else None)
+        if owner is not None and owner != path:
+            doc_id = disambiguate(doc_id, path)
+        self.ids[doc_id] = path
+        return doc_id
+
+    def tasks(self, found: Iterable[Found | Skipped]) -> Iterator[Task]:
+        for item in found:
+            if isinstance(item, Skipped):
+                self.report.skipped.append(Problem(str(item.path), item.reason))
+            elif item.kind == "jsonl":
+                yield from self._records(item)
+            else:
+                path = str(item.path.resolve())
+                yield ("file", str(item.path), self.assign(file_doc_id(item.path), path), None)
+
+    def _records(self, item: Found) -> Iterator[Task]:
+        base = str(item.path.resolve())
+        for rec in iter_jsonl(item.path):
+            if isinstance(rec, ReadError):
+                self.report.failed.append(Problem(rec.path, rec.reason))
+                continue
+            doc_id = self.assign(slug(rec.id), f"{base}#L{rec.line}")
+            yield ("record", str(item.path), doc_id, rec)
+
+
+def _prepared(tasks: Iterable[Task], workers: int) -> Iterator[IndexDoc | Problem]:
+    if workers <= 1:
+        yield from map(_run_task_default, tasks)
+        return
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(workers) as pool:
+        yield from pool.imap(_run_task_default, tasks, chunksize=8)
+
+
+def _docs_only(
+    results: Iterable[IndexDoc | Problem], report: BuildReport, progress: Any
+) -> Iterator[IndexDoc]:
+    for res in results:
+        if isinstance(res, Problem):
+            report.failed.append(res)
+        else:
+            report.ids.append(res.id)
+            yield res
+        if progress is not None:
+            progress.update(1)
+
+
+def _progress_bar(enabled: bool, desc: str) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(desc=desc, unit=" docs", dynamic_ncols=True, leave=False)
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+# -- the commands --------------------------------------------------------------------------
+def build_index(
+    paths: list[str | os.PathLike[str]],
+    index: str | os.PathLike[str],
+    *,
+    engine: Engine | None = None,
+    workers: int | None = None,
+    progress: bool = False,
+) -> BuildReport:
+    """Rebuild the whole index from ``paths`` and swap it in atomically.
+
+    Raises VnSearchError (and leaves the serving index untouched) when nothing could be
+    indexed; otherwise per-file failures are listed in the report.
+    """
+    engine = engine or WhooshEngine()
+    location = IndexLocation(index)
+    report = BuildReport(index=str(location.root))
+    start = time.perf_counter()
+    with location.lock("build"):
+        build_dir = location.new_build_dir()
+        try:
+            found = list(discover(list(paths)))  # cheap: JSONL records are streamed later
+            n_workers = _choose_workers(workers, found)
+            tasks = _Planner(report).tasks(found)
+            bar = _progress_bar(progress, "indexing")
+            try:
+                docs = _docs_only(_prepared(tasks, n_workers), report, bar)
+                report.indexed = engine.create(build_dir, docs)
+            finally:
+                if bar is not None:
+                    bar.close()
+            if report.indexed == 0:
+                raise VnSearchError(_nothing_indexed(report))
+            manifest = _manifest(engine, paths, report)
+            report.generation = location.publish(build_dir, manifest).name
+        except BaseException:
+            location.discard(build_dir)
+            raise
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _choose_workers(workers: int | None, found: list[Found | Skipped]) -> int:
+    if workers is not None:
+        return max(1, workers)
+    big = any(isinstance(f, Found) and f.kind == "jsonl" for f in found)
+    return default_workers() if big or len(found) >= MIN_FILES_FOR_WORKERS else 1
+
+
+def _nothing_indexed(report: BuildReport) -> str:
+    if report.failed:
+        first = report.failed[0]
+        return (f"nothing indexed: all {len(report.failed)} document(s) failed "
+                f"(first: {first.path}: {first.reason}); the serving index was left as it was")
+    return "nothing indexed: no readable documents found; the serving index was left as it was"
+
+
+def _manifest(engine: Engine, paths: Iterable[Any], report: BuildReport) -> dict[str, Any]:
+    now = utc_now()
+    return {
+        "format": INDEX_FORMAT,
+        "engine": engine.name,
+        "vnsearch": __version__,
+        "built_at": now,
+        "updated_at": now,
+        "sources": [str(Path(p).resolve()) for p in paths],
+        "documents": report.indexed,
+        "failed": [p.to_dict() for p in report.failed],
+        "skipped": len(report.skipped),
+    }
+
+
+def add_documents(
+    paths: list[str | os.PathLike[str]],
+    index: str | os.PathLike[str],
+    *,
+    engine: Engine | None = None,
+    progress: bool = False,
+) -> BuildReport:
+    """Add or replace documents in the live index (copy, change, swap)."""
+    engine = engine or WhooshEngine()
+    location = IndexLocation(index)
+    report = BuildReport(index=str(location.root))
+    start = time.perf_counter()
+    with location.lock("add"):
+        manifest = location.manifest()
+        work = location.clone_current()
+        try:
+            reader = engine.open(work)
+            try:
+                planner = _Planner(report, taken=lambda i: _path_of(reader, i))
+                tasks = list(planner.tasks(discover(list(paths))))
+            finally:
+                reader.close()
+            bar = _progress_bar(progress, "adding")
+            docs = list(_docs_only(_prepared(tasks, 1), report, bar))
+            if bar is not None:
+                bar.close()
+            report.indexed = engine.add(work, docs) if docs else 0
+            manifest = _updated(manifest, engine, work)
+            report.generation = location.publish(work, manifest).name
+        except BaseException:
+            location.discard(work)
+            raise
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _path_of(reader: Any, doc_id: str) -> str | None:
+    stored = reader.get(doc_id)
+    return None if stored is None else stored.get("path")
+
+
+def _updated(manifest: dict[str, Any], engine: Engine, directory: Path) -> dict[str, Any]:
+    reader = engine.open(directory)
+    try:
+        count = reader.doc_count()
+    finally:
+        reader.close()
+    return {**manifest, "documents": count, "updated_at": utc_now()}
+
+
+def remove_documents(
+    ids: Iterable[str], index: str | os.PathLike[str], *, engine: Engine | None = None
+) -> tuple[list[str], list[str]]:
+    """Remove documents by id; returns (removed ids, ids that were not in the index)."""
+    engine = engine or WhooshEngine()
+    location = IndexLocation(index)
+    removed: list[str] = []
+    unknown: list[str] = []
+    with location.lock("remove"):
+        manifest = location.manifest()
+        work = location.clone_current()
+        try:
+            for doc_id in ids:
+                (removed if engine.remove(work, [doc_id]) else unknown).append(doc_id)
+            if removed:
+                location.publish(work, _updated(manifest, engine, work))
+            else:
+                location.discard(work)
+        except BaseException:
+            location.discard(work)
+            raise
+    return removed, unknown

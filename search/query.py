@@ -1,0 +1,325 @@
+"""Query understanding: what an official types → an engine query tree.
+
+Syntax (all optional, mixed freely with plain words, tones or no tones):
+
+- ``"xã đặc biệt khó khăn"`` — a phrase (straight or curly quotes; an unclosed quote
+  runs to the end);
+- ``-word`` / ``-"a phrase"`` — exclude;
+- ``a OR b`` — either;
+- ``04-NQ/TU``, ``04 - nq/tu``, ``50/2016/QĐ-TTg`` — a document number, matched whole:
+  the document that *is* that number ranks above those that *cite* it;
+- ``tinh:"Kon Tum"``, ``tinh2025:"Quảng Ngãi"``, ``nam:2021``, ``nam:2016-2021``,
+  ``loai:"kết luận"``, ``coquan:"Ban Thường vụ Tỉnh ủy"``, ``so:04-NQ/TU`` — filters.
+
+Two to four words must all match (ranked by BM25F); longer queries need most of their
+words (a minimum-should-match rule), so a sentence never comes back empty for one missing
+word. A word typed with tone marks matches itself above its folded form (``má`` ranks
+documents with ``má`` above those with ``ma``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from .analyze import fold_token, is_number_token, normalize_number, tokenize
+from .engine import And, AndMaybe, Not, Or, Phrase, Query, Term
+from .errors import BadQuery
+from .normalize import fold, nfc, normalize, strip_controls
+
+MAX_QUERY_CHARS = 1000
+MAX_TERMS = 32
+KEYWORD_MAX_WORDS = 4
+MIN_SHOULD_MATCH = 0.6
+
+# Field weights (BM25F via per-field boosts); see bench/relevance for how they were chosen.
+WEIGHTS = {
+    "title": 3.0,
+    "body": 1.0,
+    "notes": 0.5,
+    "number": 12.0,
+    "cites": 2.0,
+    "words": 1.5,
+    "phrase": 2.0,
+}
+FOLDED_PENALTY = 0.6  # a match only after folding counts for less, when the query had tones
+
+FILTER_ALIASES = {
+    "tinh": "province",
+    "province": "province",
+    "tinh2025": "province_2025",
+    "province_2025": "province_2025",
+    "nam": "year",
+    "year": "year",
+    "loai": "doc_type",
+    "type": "doc_type",
+    "doc_type": "doc_type",
+    "coquan": "issuer",
+    "issuer": "issuer",
+    "so": "number",
+    "number": "number",
+}
+
+
+@dataclass
+class Item:
+    """One unit of the query: a word, a phrase or a document number."""
+
+    kind: str  # "word" | "phrase" | "number"
+    tokens: tuple[str, ...]  # normalised tokens (a number is one token)
+    raw: str
+    negated: bool = False
+
+    @property
+    def toned(self) -> bool:
+        return any(fold_token(t) != t for t in self.tokens)
+
+
+@dataclass
+class ParsedQuery:
+    """The query after parsing: groups of alternatives (OR), exclusions and filters."""
+
+    groups: list[list[Item]] = field(default_factory=list)
+    excluded: list[Item] = field(default_factory=list)
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    year_from: int | None = None
+    year_to: int | None = None
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def items(self) -> list[Item]:
+        return [it for group in self.groups for it in group]
+
+    def is_empty(self) -> bool:
+        return not self.groups
+
+    def highlight_terms(self) -> tuple[set[str], set[str], list[tuple[str, ...]]]:
+        """(normalised tokens, folded tokens, phrases) to mark in passages."""
+        exact: set[str] = set()
+        folded: set[str] = set()
+        phrases: list[tuple[str, ...]] = []
+        for it in self.items:
+            exact.update(it.tokens)
+            folded.update(fold_token(t) for t in it.tokens)
+            if it.kind == "phrase" and len(it.tokens) > 1:
+                phrases.append(it.tokens)
+        return exact, folded, phrases
+
+
+_LEX = re.compile(
+    r"""(?P<filter>(?P<fname>[A-Za-z_0-9]+):(?:["“”](?P<fquoted>[^"“”]*)["“”]?|(?P<fvalue>\S+)))
+      |(?P<neg>-)?(?:["“”](?P<phrase>[^"“”]*)["“”]?|(?P<word>[^\s"“”]+))""",
+    re.VERBOSE,
+)
+
+
+# "04 - NQ/TU" typed with spaces: join it before splitting the query on spaces.
+_SPACED_NUMBER = re.compile(
+    r"(?<![\w/])\d{1,4}[a-z]?\s*-\s*[A-Za-zĐđ]{1,6}\s*/\s*[A-Za-zĐđ0-9]+(?:-[A-Za-zĐđ0-9]+)*", re.I
+)
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Parse the user's query text (never raises on odd input; BadQuery only on filters)."""
+    text = strip_controls(nfc(text or ""))[:MAX_QUERY_CHARS]
+    text = _SPACED_NUMBER.sub(lambda m: re.sub(r"\s+", "", m.group(0)), text)
+    text = text.replace("(", " ").replace(")", " ")
+    pq = ParsedQuery()
+    pending_or = False
+    for m in _LEX.finditer(text):
+        if m.group("filter") and m.group("fname").lower() in FILTER_ALIASES:
+            _add_filter(pq, FILTER_ALIASES[m.group("fname").lower()],
+                        m.group("fquoted") if m.group("fquoted") is not None else m.group("fvalue"))
+            continue
+        raw = m.group("phrase") if m.group("phrase") is not None else (m.group(0) if m.group("filter") else m.group("word"))
+        if raw is None:
+            continue
+        if raw == "OR" and m.group("phrase") is None:
+            pending_or = bool(pq.groups)
+            continue
+        for item in _items(raw, phrase=m.group("phrase") is not None):
+            item.negated = bool(m.group("neg"))
+            if item.negated:
+                pq.excluded.append(item)
+            elif pending_or:
+                pq.groups[-1].append(item)
+            else:
+                pq.groups.append([item])
+            pending_or = False
+    _cap_terms(pq)
+    return pq
+
+
+def _items(raw: str, *, phrase: bool) -> list[Item]:
+    """Words of a raw chunk; numbers stay whole; a phrase stays one item."""
+    squeezed = re.sub(r"\s*([-/])\s*", r"\1", raw.strip())
+    if is_number_token(squeezed.lower()) and not phrase:
+        return [Item("number", (normalize_number(squeezed),), raw)]
+    toks = tuple(t.text for t in tokenize(raw))
+    if not toks:
+        return []
+    if phrase:
+        kind = "number" if len(toks) == 1 and is_number_token(toks[0]) else "phrase"
+        return [Item(kind, toks, raw)]
+    return [Item("number" if is_number_token(t) else "word", (t,), t) for t in toks]
+
+
+def _add_filter(pq: ParsedQuery, name: str, value: str) -> None:
+    value = (value or "").strip()
+    if not value:
+        return
+    if name == "year":
+        _add_year(pq, value)
+    elif name == "number":
+        pq.groups.append([Item("number", (normalize_number(value),), value)])
+    else:
+        pq.filters.setdefault(name, []).append(value)
+
+
+_YEAR_RANGE = re.compile(r"^(\d{4})?\s*(?:-|–|\.\.)\s*(\d{4})?$")
+
+
+def _add_year(pq: ParsedQuery, value: str) -> None:
+    if value.isdigit() and len(value) == 4:
+        pq.filters.setdefault("year", []).append(value)
+        return
+    m = _YEAR_RANGE.match(value)
+    if not m or not (m.group(1) or m.group(2)):
+        raise BadQuery(f"nam:{value} is not a year or a range of years (nam:2021, nam:2016-2021)")
+    pq.year_from = int(m.group(1)) if m.group(1) else None
+    pq.year_to = int(m.group(2)) if m.group(2) else None
+
+
+def _cap_terms(pq: ParsedQuery) -> None:
+    count = 0
+    kept: list[list[Item]] = []
+    for group in pq.groups:
+        count += sum(len(it.tokens) for it in group)
+        if count > MAX_TERMS:
+            pq.messages.append(f"query cut to its first {MAX_TERMS} terms")
+            break
+        kept.append(group)
+    pq.groups = kept
+    pq.excluded = pq.excluded[:MAX_TERMS]
+
+
+# -- building the engine query ----------------------------------------------------------
+def _word_clause(token: str, toned: bool) -> Query:
+    f = fold_token(token)
+    if not toned:  # typed without tones: the folded fields are the match
+        return Or((Term("title_f", f, WEIGHTS["title"]), Term("body_f", f, WEIGHTS["body"]),
+                   Term("notes_f", f, WEIGHTS["notes"])))
+    p = FOLDED_PENALTY
+    return Or((Term("title", token, WEIGHTS["title"]), Term("body", token, WEIGHTS["body"]),
+               Term("notes", token, WEIGHTS["notes"]),
+               Term("title_f", f, WEIGHTS["title"] * p), Term("body_f", f, WEIGHTS["body"] * p),
+               Term("notes_f", f, WEIGHTS["notes"] * p)))
+
+
+def _phrase_clause(tokens: tuple[str, ...], toned: bool) -> Query:
+    folded = tuple(fold_token(t) for t in tokens)
+    parts: list[Query] = [Phrase("title_f", folded, WEIGHTS["title"]),
+                          Phrase("body_f", folded, WEIGHTS["body"]),
+                          Phrase("notes_f", folded, WEIGHTS["notes"])]
+    if toned:
+        parts = [Phrase("title", tokens, WEIGHTS["title"]), Phrase("body", tokens, WEIGHTS["body"]),
+                 Phrase("notes", tokens, WEIGHTS["notes"])] + [
+            Phrase(p.field, p.words, p.boost * FOLDED_PENALTY) for p in parts]  # type: ignore[union-attr]
+    return Or(tuple(parts))
+
+
+def _number_clause(token: str) -> Query:
+    return Or((Term("number", token, WEIGHTS["number"]), Term("cites", token, WEIGHTS["cites"]),
+               Term("title", token, WEIGHTS["title"]), Term("body", token, WEIGHTS["body"]),
+               Term("notes", token, WEIGHTS["notes"])))
+
+
+def item_clause(item: Item) -> Query:
+    if item.kind == "number":
+        return _number_clause(item.tokens[0])
+    if item.kind == "phrase":
+        return _phrase_clause(item.tokens, item.toned)
+    return _word_clause(item.tokens[0], item.toned)
+
+
+def _group_clause(group: list[Item]) -> Query:
+    clauses = tuple(item_clause(it) for it in group)
+    return clauses[0] if len(clauses) == 1 else Or(clauses)
+
+
+def _boosters(pq: ParsedQuery) -> list[Query]:
+    """Optional score boosts: pyvi-style compounds of adjacent words, and the words as a phrase."""
+    words = [g[0] for g in pq.groups if len(g) == 1 and g[0].kind == "word"]
+    out: list[Query] = []
+    for a, b in zip(words, words[1:]):
+        pair = f"{a.tokens[0]}_{b.tokens[0]}"
+        out.append(Term("words_f", fold(pair), WEIGHTS["words"]))
+        if a.toned or b.toned:
+            out.append(Term("words", pair, WEIGHTS["words"]))
+    if len(words) >= 2:
+        out.append(_phrase_clause(tuple(w.tokens[0] for w in words), any(w.toned for w in words)))
+    return out
+
+
+def build_query(pq: ParsedQuery, *, relax: int = 0) -> Query | None:
+    """The engine query for ``pq``; ``relax`` 0 = as designed, 1 = any word may be missing
+    (at least one must match). None when the query has no positive terms."""
+    if pq.is_empty():
+        return None
+    groups = [_group_clause(g) for g in pq.groups]
+    if relax:
+        required: Query = Or(tuple(groups))
+    elif len(groups) <= KEYWORD_MAX_WORDS:
+        required = groups[0] if len(groups) == 1 else And(tuple(groups))
+    else:
+        need = max(KEYWORD_MAX_WORDS - 1, math.ceil(MIN_SHOULD_MATCH * len(groups)))
+        required = Or(tuple(groups), min_match=min(need, len(groups)))
+    boosters = _boosters(pq)
+    query: Query = AndMaybe(required, Or(tuple(boosters))) if boosters else required
+    if pq.excluded:
+        query = Not(query, Or(tuple(item_clause(it) for it in pq.excluded)))
+    return query
+
+
+def explain(q: Query | None) -> str:
+    """A readable rendering of the engine query (``vnsearch search --explain``)."""
+    if q is None:
+        return "(no terms: all documents)"
+    return _explain(q)
+
+
+def _explain(q: Query) -> str:
+    boost = getattr(q, "boost", 1.0)
+    suffix = f"^{boost:g}" if boost != 1.0 else ""
+    if isinstance(q, Term):
+        return f"{q.field}:{q.text}{suffix}"
+    if isinstance(q, Phrase):
+        return f'{q.field}:"{" ".join(q.words)}"{suffix}'
+    if isinstance(q, And):
+        return "(" + " AND ".join(_explain(c) for c in q.children) + ")"
+    if isinstance(q, Or):
+        inner = " OR ".join(_explain(c) for c in q.children)
+        return f"({inner}){'{min ' + str(q.min_match) + '}' if q.min_match > 1 else ''}"
+    if isinstance(q, Not):
+        return f"({_explain(q.positive)} NOT {_explain(q.negative)})"
+    if isinstance(q, AndMaybe):
+        return f"({_explain(q.required)} ANDMAYBE {_explain(q.optional)})"
+    return "*"
+
+
+def describe(pq: ParsedQuery) -> str:
+    """Short human summary of the parsed query (for messages and --explain)."""
+    parts = []
+    for group in pq.groups:
+        parts.append(" OR ".join(f'"{" ".join(i.tokens)}"' if i.kind == "phrase" else i.tokens[0]
+                                 for i in group))
+    parts += [f"-{' '.join(i.tokens)}" for i in pq.excluded]
+    parts += [f"{k}:{'|'.join(v)}" for k, v in pq.filters.items()]
+    if pq.year_from or pq.year_to:
+        parts.append(f"year:{pq.year_from or ''}-{pq.year_to or ''}")
+    return " ".join(parts)
+
+
+def normalized_query_text(text: str) -> str:
+    return normalize(text)

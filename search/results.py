@@ -1,0 +1,87 @@
+"""Search requests and results: the one shape the CLI's ``--json``, the JSON API, the HTML
+page and exports all use."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .documents import METADATA_FIELDS
+from .engine import FACET_FIELDS
+
+SORTS = ("relevance", "newest", "oldest")
+MAX_PER_PAGE = 100
+MAX_PAGE = 1000
+
+
+@dataclass
+class SearchRequest:
+    """What a user asks: the query text, facet filters, year range, paging and sort.
+
+    ``filters`` maps a facet name (``province``, ``province_2025``, ``year``,
+    ``doc_type``, ``issuer``) to the values wanted: OR within a facet, AND across facets.
+    """
+
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    year_from: int | None = None
+    year_to: int | None = None
+    page: int = 1
+    per_page: int = 10
+    sort: str = "relevance"
+    highlight: bool = True
+
+
+@dataclass
+class Hit:
+    id: str
+    path: str
+    score: float
+    meta: dict[str, Any]
+    highlights: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        values = {name: self.meta.get(name) for name in METADATA_FIELDS}
+        return {"id": self.id, "path": self.path, "score": round(self.score, 4), **values,
+                "provenance": self.meta.get("provenance", {}), "highlights": self.highlights}
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    request: SearchRequest
+    parsed: str = ""
+    took_ms: float = 0.0
+    suggestion: str | None = None
+    relaxed: bool = False
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // max(1, self.request.per_page)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "hits": [h.to_dict() for h in self.hits],
+            "facets": {f: self.facets.get(f, {}) for f in FACET_FIELDS},
+            "page": self.request.page,
+            "per_page": self.request.per_page,
+            "pages": self.pages,
+            "sort": self.request.sort,
+            "query": self.request.q,
+            "parsed": self.parsed,
+            "filters": self.request.filters,
+            "year_from": self.request.year_from,
+            "year_to": self.request.year_to,
+            "took_ms": round(self.took_ms, 2),
+            "suggestion": self.suggestion,
+            "relaxed": self.relaxed,
+            "messages": self.messages,
+        }
+
+
+def request_to_dict(req: SearchRequest) -> dict[str, Any]:
+    return asdict(req)

@@ -1,0 +1,182 @@
+"""Where an index lives on disk, and how a new one replaces the old one atomically.
+
+Layout of an index location (``index/`` by default)::
+
+    index/
+      current -> gen-20261123T101500-123456   symlink; readers follow it
+      gen-…/                                  one complete index generation (+ manifest.json)
+      .build-<pid>-…/                         a build in progress (removed if its process died)
+      .lock                                   flock()ed by the one writer
+
+A build writes a fresh ``.build-*`` directory and only then renames it to ``gen-*`` and
+swaps the ``current`` symlink with ``os.replace`` (atomic on POSIX). ``add``/``remove``
+copy the current generation with hard links (Whoosh segment files are immutable), change
+the copy and swap it in the same way. A crash at any point leaves ``current`` pointing at
+a complete generation; leftovers are removed by the next writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import socket
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from .errors import IndexLocked, IndexMissing
+
+ENV_VAR = "VNSEARCH_INDEX"
+DEFAULT_DIR = "index"
+MANIFEST = "manifest.json"
+CURRENT = "current"
+KEEP_GENERATIONS = 2  # the current one and the one before (readers may still use it)
+
+
+def resolve_index_path(value: str | os.PathLike[str] | None = None) -> Path:
+    """``--index PATH``, else ``$VNSEARCH_INDEX``, else ``index/``."""
+    return Path(value or os.environ.get(ENV_VAR) or DEFAULT_DIR)
+
+
+def _now_tag() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S-%f")
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class IndexLocation:
+    """One index location: its generations, its lock and its manifest."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    # -- reading ------------------------------------------------------------------------
+    def current(self) -> Path:
+        """Directory of the serving generation; IndexMissing with a hint if none."""
+        link = self.root / CURRENT
+        if not link.is_symlink() and not link.exists():
+            raise IndexMissing(
+                f"no index at {self.root}: build one with `vnsearch build PATHS --index {self.root}`"
+            )
+        target = link.resolve()
+        if not (target / MANIFEST).is_file():
+            raise IndexMissing(
+                f"index at {self.root} is incomplete (missing {target.name}/{MANIFEST}): "
+                f"rebuild it with `vnsearch build`"
+            )
+        return target
+
+    def generation_id(self) -> str | None:
+        """Name of the serving generation, cheap to poll (readlink only)."""
+        try:
+            return os.readlink(self.root / CURRENT)
+        except OSError:
+            return None
+
+    def manifest(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.current() / MANIFEST).read_text("utf-8"))
+        return data
+
+    # -- writing ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self, command: str = "vnsearch") -> Iterator[None]:
+        """Exclusive writer lock. flock() is released by the kernel when a process dies,
+        so a lock left by a killed writer never blocks the next one."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / ".lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = path.read_text("utf-8", errors="replace").strip() or "another process"
+                raise IndexLocked(f"index {self.root} is locked by {holder}") from None
+            os.ftruncate(fd, 0)
+            os.write(fd, f"pid {os.getpid()} on {socket.gethostname()} ({command}, "
+                         f"since {utc_now()})".encode())
+            self._remove_stale_builds()
+            yield
+        finally:
+            os.close(fd)  # closing releases the flock
+
+    def new_build_dir(self) -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / f".build-{os.getpid()}-{_now_tag()}"
+        path.mkdir()
+        return path
+
+    def clone_current(self) -> Path:
+        """A writable copy of the serving generation, made of hard links."""
+        source = self.current()
+        target = self.new_build_dir()
+        for item in source.iterdir():
+            if item.is_file():
+                try:
+                    os.link(item, target / item.name)
+                except OSError:  # another file system, or links not allowed
+                    shutil.copy2(item, target / item.name)
+        # The manifest is rewritten on publish: never edit the shared inode.
+        (target / MANIFEST).unlink(missing_ok=True)
+        return target
+
+    def publish(self, build_dir: Path, manifest: dict[str, Any]) -> Path:
+        """Write the manifest, rename the build to a generation, swap ``current``."""
+        (build_dir / MANIFEST).write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8"
+        )
+        _fsync_dir(build_dir)
+        gen = self.root / f"gen-{_now_tag()}"
+        os.rename(build_dir, gen)
+        tmp_link = self.root / f".current-{os.getpid()}"
+        tmp_link.unlink(missing_ok=True)
+        os.symlink(gen.name, tmp_link)
+        os.replace(tmp_link, self.root / CURRENT)
+        _fsync_dir(self.root)
+        self._remove_old_generations(keep=gen.name)
+        return gen
+
+    def discard(self, build_dir: Path) -> None:
+        shutil.rmtree(build_dir, ignore_errors=True)
+
+    def _remove_stale_builds(self) -> None:
+        """Builds whose process is gone (killed mid-build) are garbage."""
+        for path in self.root.glob(".build-*"):
+            pid = path.name.split("-")[1]
+            if not pid.isdigit() or not _pid_alive(int(pid)) or int(pid) == os.getpid():
+                shutil.rmtree(path, ignore_errors=True)
+        for path in self.root.glob(".current-*"):
+            path.unlink(missing_ok=True)
+
+    def _remove_old_generations(self, keep: str) -> None:
+        gens = sorted(p for p in self.root.glob("gen-*") if p.is_dir())
+        old = [p for p in gens if p.name != keep][: max(0, len(gens) - KEEP_GENERATIONS)]
+        for path in old:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def file_age_seconds(path: Path) -> float:
+    return time.time() - path.stat().st_mtime

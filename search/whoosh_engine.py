@@ -1,0 +1,291 @@
+"""Whoosh implementation of :mod:`search.engine`.
+
+Whoosh stores the documents and their postings; it never analyses text: every text field
+uses a whitespace tokenizer over the tokens that :mod:`search.analyze` produced. Facet
+counting and filtering are done with numpy over the facet columns, loaded once per
+reader, so counts are exact over all matches whatever the page size.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import numpy as np
+from whoosh import index as windex
+from whoosh import query as wq
+from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.scoring import BM25F
+from whoosh.sorting import FieldFacet
+
+from .engine import (
+    FACET_FIELDS,
+    And,
+    AndMaybe,
+    Engine,
+    EngineHit,
+    EngineReader,
+    EngineResult,
+    Filters,
+    IndexDoc,
+    MatchAll,
+    Not,
+    Or,
+    Phrase,
+    Query,
+    Term,
+)
+
+WRITER_LIMIT_MB = 256
+
+
+def make_schema() -> Schema:
+    """The one schema: token fields, facet columns, one stored record per document."""
+    tokens = SpaceSeparatedTokenizer()
+    return Schema(
+        id=ID(unique=True, stored=True),
+        path=ID(),
+        number=KEYWORD(scorable=True),
+        cites=KEYWORD(scorable=True),
+        title=TEXT(analyzer=tokens, phrase=True),
+        title_f=TEXT(analyzer=tokens, phrase=True),
+        body=TEXT(analyzer=tokens, phrase=True),
+        body_f=TEXT(analyzer=tokens, phrase=True),
+        notes=TEXT(analyzer=tokens, phrase=True),
+        notes_f=TEXT(analyzer=tokens, phrase=True),
+        words=TEXT(analyzer=tokens, phrase=False),
+        words_f=TEXT(analyzer=tokens, phrase=False),
+        province=ID(sortable=True),
+        province_2025=ID(sortable=True),
+        year=ID(sortable=True),
+        doc_type=ID(sortable=True),
+        issuer=ID(sortable=True),
+        date=ID(sortable=True),
+        data=STORED(),
+    )
+
+
+def _fields_of(doc: IndexDoc) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": doc.id, "data": doc.stored}
+    if doc.stored.get("path"):
+        out["path"] = doc.stored["path"]
+    for name, toks in doc.fields.items():
+        if toks:
+            out[name] = " ".join(toks)
+    for name, values in doc.facets.items():
+        if values:
+            out[name] = values[0]
+    for name, value in doc.sort.items():
+        if value:
+            out[name] = value
+    return out
+
+
+class WhooshEngine(Engine):
+    name = "whoosh"
+
+    def __init__(self, limitmb: int = WRITER_LIMIT_MB) -> None:
+        self.limitmb = limitmb
+
+    def create(self, directory: Path, docs: Iterable[IndexDoc]) -> int:
+        ix = windex.create_in(str(directory), make_schema())
+        return self._write(ix, docs, replace=False)
+
+    def add(self, directory: Path, docs: Iterable[IndexDoc]) -> int:
+        return self._write(windex.open_dir(str(directory)), docs, replace=True)
+
+    def remove(self, directory: Path, ids: Iterable[str]) -> int:
+        ix = windex.open_dir(str(directory))
+        writer = ix.writer(limitmb=self.limitmb)
+        removed = 0
+        try:
+            for doc_id in ids:
+                removed += writer.delete_by_term("id", doc_id)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        ix.close()
+        return removed
+
+    def _write(self, ix: windex.Index, docs: Iterable[IndexDoc], *, replace: bool) -> int:
+        writer = ix.writer(limitmb=self.limitmb)
+        count = 0
+        try:
+            for doc in docs:
+                fields = _fields_of(doc)
+                if replace:
+                    writer.update_document(**fields)
+                else:
+                    writer.add_document(**fields)
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        ix.close()
+        return count
+
+    def open(self, directory: Path) -> "WhooshReader":
+        return WhooshReader(windex.open_dir(str(directory)))
+
+
+def to_whoosh(q: Query) -> wq.Query:
+    """Translate the engine-neutral tree into Whoosh query objects."""
+    if isinstance(q, Term):
+        return wq.Term(q.field, q.text, boost=q.boost)
+    if isinstance(q, Phrase):
+        if len(q.words) == 1:
+            return wq.Term(q.field, q.words[0], boost=q.boost)
+        return wq.Phrase(q.field, list(q.words), boost=q.boost)
+    if isinstance(q, And):
+        return wq.And([to_whoosh(c) for c in q.children], boost=q.boost)
+    if isinstance(q, Or):
+        # Whoosh ignores minmatch; min_match is enforced after matching (see _min_match_docs).
+        return wq.Or([to_whoosh(c) for c in q.children], boost=q.boost)
+    if isinstance(q, Not):
+        return wq.AndNot(to_whoosh(q.positive), to_whoosh(q.negative))
+    if isinstance(q, AndMaybe):
+        return wq.AndMaybe(to_whoosh(q.required), to_whoosh(q.optional))
+    if isinstance(q, MatchAll):
+        return wq.Every()
+    raise TypeError(f"unsupported query node {type(q).__name__}")
+
+
+class _FacetColumns:
+    """Facet values of every document as int codes (one numpy array per facet)."""
+
+    def __init__(self, reader: Any, facets: Sequence[str], doc_count_all: int) -> None:
+        self.labels: dict[str, list[str]] = {}
+        self.codes: dict[str, np.ndarray] = {}
+        for facet in facets:
+            column = reader.column_reader(facet) if reader.has_column(facet) else None
+            values = list(column) if column is not None else [b""] * doc_count_all
+            labels, codes = np.unique(np.array([_text(v) for v in values], dtype=object),
+                                      return_inverse=True)
+            self.labels[facet] = [str(x) for x in labels]
+            self.codes[facet] = codes.astype(np.int32)
+
+    def mask(self, facet: str, values: Sequence[str]) -> np.ndarray:
+        wanted = [i for i, label in enumerate(self.labels[facet]) if label in set(values)]
+        return np.isin(self.codes[facet], wanted)
+
+    def count(self, facet: str, docs: np.ndarray) -> dict[str, int]:
+        counts = np.bincount(self.codes[facet][docs], minlength=len(self.labels[facet]))
+        labels = self.labels[facet]
+        return {labels[i]: int(c) for i, c in enumerate(counts) if c and labels[i]}
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else (value or "")
+
+
+class WhooshReader(EngineReader):
+    def __init__(self, ix: windex.Index) -> None:
+        self.ix = ix
+        self.searcher = ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
+        self.n = self.searcher.doc_count_all()
+        self.columns = _FacetColumns(self.searcher.reader(), FACET_FIELDS, self.n)
+        self.live = np.zeros(self.n, dtype=bool)
+        self.live[list(self.searcher.reader().all_doc_ids())] = True
+        self._years = np.array(
+            [int(y) if y.isdigit() else -1 for y in self.columns.labels["year"]], dtype=np.int64
+        )
+
+    # -- matching ---------------------------------------------------------------------
+    def _match_mask(self, q: Query) -> np.ndarray:
+        """Documents matching ``q``, evaluated node by node (so Or.min_match holds at any depth)."""
+        if isinstance(q, (Term, Phrase)):
+            mask = np.zeros(self.n, dtype=bool)
+            mask[list(self.searcher.docs_for_query(to_whoosh(q)))] = True
+            return mask & self.live
+        if isinstance(q, And):
+            if not q.children:
+                return np.zeros(self.n, dtype=bool)
+            return np.logical_and.reduce([self._match_mask(c) for c in q.children])
+        if isinstance(q, Or):
+            if not q.children:
+                return np.zeros(self.n, dtype=bool)
+            counts = np.sum([self._match_mask(c) for c in q.children], axis=0)
+            return counts >= max(1, q.min_match)
+        if isinstance(q, Not):
+            return self._match_mask(q.positive) & ~self._match_mask(q.negative)
+        if isinstance(q, AndMaybe):
+            return self._match_mask(q.required)
+        if isinstance(q, MatchAll):
+            return self.live.copy()
+        raise TypeError(f"unsupported query node {type(q).__name__}")
+
+    def _filter_mask(self, filters: Filters, skip: str | None = None) -> np.ndarray:
+        mask = np.ones(self.n, dtype=bool)
+        for facet, values in filters.values.items():
+            if facet != skip and values:
+                mask &= self.columns.mask(facet, values)
+        if (filters.year_from is not None or filters.year_to is not None) and skip != "year":
+            year = self._years[self.columns.codes["year"]]
+            lo = filters.year_from if filters.year_from is not None else 0
+            hi = filters.year_to if filters.year_to is not None else 10_000
+            mask &= (year >= lo) & (year <= hi)
+        return mask
+
+    def search(
+        self,
+        query: Query,
+        filters: Filters,
+        *,
+        facets: Sequence[str] = FACET_FIELDS,
+        limit: int = 10,
+        offset: int = 0,
+        sort: str = "relevance",
+    ) -> EngineResult:
+        matched = self._match_mask(query)
+        allowed = matched & self._filter_mask(filters)
+        total = int(allowed.sum())
+        counts = {
+            f: self.columns.count(f, np.flatnonzero(matched & self._filter_mask(filters, skip=f)))
+            for f in facets
+        }
+        hits = self._ranked(query, allowed, limit, offset, sort) if total and limit else []
+        return EngineResult(total=total, hits=hits, facets=counts)
+
+    def _ranked(
+        self, query: Query, allowed: np.ndarray, limit: int, offset: int, sort: str
+    ) -> list[EngineHit]:
+        docset = set(np.flatnonzero(allowed).tolist())
+        kwargs: dict[str, Any] = {"limit": None, "filter": docset}
+        if sort in ("newest", "oldest"):
+            kwargs["sortedby"] = FieldFacet("date", reverse=(sort == "newest"))
+        # limit=None: Whoosh's top-N collector can miss the best document (whoosh-speed.md).
+        results = self.searcher.search(to_whoosh(query), **kwargs)
+        page = []
+        for hit in results[offset : offset + limit]:
+            page.append(EngineHit(id=hit["id"], score=float(hit.score or 0.0),
+                                  stored=self.searcher.stored_fields(hit.docnum)["data"]))
+        return page
+
+    # -- lookup -----------------------------------------------------------------------
+    def get(self, doc_id: str) -> dict[str, Any] | None:
+        fields = self.searcher.document(id=doc_id)
+        return None if fields is None else fields["data"]
+
+    def iter_stored(self) -> Iterator[dict[str, Any]]:
+        for _docnum, fields in self.searcher.reader().iter_docs():
+            yield fields["data"]
+
+    def doc_count(self) -> int:
+        return self.searcher.doc_count()
+
+    def facet_values(self, facet: str) -> list[str]:
+        return [label for label in self.columns.labels.get(facet, []) if label]
+
+    def term_stats(self, field: str, prefix: str = "") -> Iterator[tuple[str, int]]:
+        reader = self.searcher.reader()
+        if field not in reader.indexed_field_names():
+            return
+        for term, info in reader.iter_prefix(field, prefix):
+            yield _text(term), info.doc_frequency()
+
+    def close(self) -> None:
+        self.searcher.close()
+        self.ix.close()
