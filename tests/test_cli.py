@@ -1,0 +1,139 @@
+"""The CLI: every command, --json shapes, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from search.cli import cli
+
+from .conftest import SEED_IDS, SEEDS
+
+COMMANDS = ["build", "add", "remove", "check", "show", "search", "stats"]
+
+
+def run(*args: str, env: dict | None = None):
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Usage:" in result.output and len(result.output.splitlines()) > 4
+
+
+def test_search_ranks_the_kon_tum_conclusion_first(seed_index):
+    result = run("search", "xa dac biet kho khan", "--index", str(seed_index), "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["hits"][0]["number"] == "237-KL/TU"
+    assert set(data) >= {"total", "hits", "facets"}
+    assert set(data["hits"][0]) >= {"id", "path", "score", "number", "doc_type", "province",
+                                    "province_2025", "date", "year", "issuer", "title"}
+
+
+def test_search_filters(seed_index):
+    result = run("search", "giảm nghèo", "--index", str(seed_index), "--province", "Kon Tum",
+                 "--type", "Báo cáo", "--json")
+    data = json.loads(result.output)
+    assert [h["number"] for h in data["hits"]] == ["112-BC/TU"]
+    assert data["facets"]["province"]["Kon Tum"] == 1
+
+
+def test_search_explain_prints_parsed_query(seed_index):
+    result = run("search", "04-nq/tu", "--index", str(seed_index), "--explain")
+    assert "parsed:" in result.output and "number:04-nq/tu" in result.output
+
+
+def test_batch_queries(seed_index, tmp_path):
+    queries = tmp_path / "q.txt"
+    queries.write_text("giảm nghèo\n\n237-KL/TU\n", encoding="utf-8")
+    result = run("search", "--queries", str(queries), "--index", str(seed_index))
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [d["query"] for d in lines] == ["giảm nghèo", "237-KL/TU"]
+    assert lines[1]["hits"][0]["number"] == "237-KL/TU"
+
+
+@pytest.mark.parametrize("key, doc", list(SEED_IDS.items()))
+def test_show_json_has_every_field_with_provenance(seed_index, key, doc):
+    result = run("show", doc, "--index", str(seed_index), "--json")
+    data = json.loads(result.output)
+    assert data["id"] == doc
+    assert "provenance" in data and "number" in data["provenance"]
+    assert "text" not in data
+
+
+def test_show_text(seed_index):
+    result = run("show", SEED_IDS["kontum_kl"], "--index", str(seed_index))
+    assert "237-KL/TU  [header]" in result.output
+
+
+def test_stats(seed_index):
+    data = json.loads(run("stats", "--index", str(seed_index), "--json").output)
+    assert data["documents"] == 5
+    assert data["facets"]["province"]["Kon Tum"] == 2
+
+
+def test_build_add_remove_check_cycle(tmp_path):
+    ix = str(tmp_path / "ix")
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text((SEEDS / "000_7deaedef5e058121.txt").read_text("utf-8"), "utf-8")
+    assert run("build", str(corpus), "--index", ix).exit_code == 0
+    (corpus / "b.txt").write_text((SEEDS / "003_f630ab64a90e327c.txt").read_text("utf-8"), "utf-8")
+    result = run("check", "--index", ix)
+    assert result.exit_code == 3 and "missing" in result.output
+    assert run("add", str(corpus / "b.txt"), "--index", ix).exit_code == 0
+    assert run("check", "--index", ix).exit_code == 0
+    assert run("remove", "b", "--index", ix).exit_code == 0
+    result = run("remove", "zzz", "--index", ix)
+    assert result.exit_code == 1 and "not in the index: zzz" in result.output
+
+
+def test_build_reports_failures_with_exit_3(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Tỉnh ủy Kon Tum. Giảm nghèo.", "utf-8")
+    (corpus / "bad.txt").write_bytes(b"\xff\xfe\xfa bad \x00\x00 bytes")
+    result = run("build", str(corpus), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 3
+    assert "bad.txt" in result.output and "1 failed" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["search", "x", "--index", "/nonexistent/ix"], "vnsearch build"),
+        (["show", "nope"], "no document with id"),
+        (["build", "/nonexistent/path"], "nothing indexed"),
+    ],
+)
+def test_errors_are_one_line_without_traceback(seed_index, args, message):
+    if "--index" not in args:
+        args = [*args, "--index", str(seed_index)] if args[0] != "build" else [
+            *args, "--index", str(seed_index.parent / "other")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_real_console_script(seed_index):
+    """The installed `vnsearch` entry point, as a user runs it."""
+    exe = Path(sys.executable).parent / "vnsearch"
+    env = {**os.environ, "VNSEARCH_INDEX": str(seed_index)}
+    proc = subprocess.run([str(exe), "search", "xa dac biet kho khan", "--limit", "1"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "237-KL/TU" in proc.stdout
+    bad = subprocess.run([str(exe), "show", "nope"], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert bad.returncode == 1 and bad.stderr.startswith("error: ")
+    assert "Traceback" not in bad.stderr

@@ -1,0 +1,124 @@
+"""Building, adding, removing and checking, through the library with the real pipeline."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from search.check import check_index
+from search.errors import VnSearchError
+from search.index import open_index
+from search.indexer import add_documents, build_index, remove_documents
+from search.results import SearchRequest
+
+from .conftest import SEED_IDS
+
+
+def test_seed_index_has_all_documents(seed_index):
+    with open_index(seed_index) as ix:
+        assert ix.reader.doc_count() == 5
+        assert {ix.get(i)["id"] for i in SEED_IDS.values()} == set(SEED_IDS.values())
+
+
+def test_stored_record_keeps_text_and_provenance(seed_index):
+    with open_index(seed_index) as ix:
+        stored = ix.get(SEED_IDS["kontum_kl"])
+    assert "xã đặc biệt khó khăn" in stored["text"]
+    assert stored["meta"]["number"] == "237-KL/TU"
+    assert stored["meta"]["provenance"]["number"] == "header"
+    assert len(stored["sha256"]) == 64
+
+
+def test_failed_files_are_reported_and_the_rest_indexes(tmp_path, seed_copy):
+    (seed_copy / "broken.docx").write_bytes(b"not a zip at all")
+    (seed_copy / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0 word 97")
+    (seed_copy / "notes.xyz").write_text("ignored")
+    report = build_index([seed_copy], tmp_path / "ix", workers=1)
+    assert report.indexed == 5
+    failed = {Path(p.path).name: p.reason for p in report.failed}
+    assert set(failed) == {"broken.docx", "old.doc"}
+    assert "convert it to .docx" in failed["old.doc"]
+    assert [Path(p.path).name for p in report.skipped] == ["notes.xyz"]
+    assert report.exit_code == 3
+
+
+def test_failed_build_leaves_serving_index(tmp_path, seed_copy):
+    ix_path = tmp_path / "ix"
+    build_index([seed_copy], ix_path, workers=1)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "a.txt").write_bytes(b"")
+    with pytest.raises(VnSearchError, match="nothing indexed"):
+        build_index([bad], ix_path, workers=1)
+    with open_index(ix_path) as ix:
+        assert ix.reader.doc_count() == 5
+    assert not list(ix_path.glob(".build-*"))
+
+
+def test_build_with_worker_processes_matches_single_process(tmp_path, seed_copy):
+    one = build_index([seed_copy], tmp_path / "one", workers=1)
+    two = build_index([seed_copy], tmp_path / "two", workers=2)
+    assert sorted(one.ids) == sorted(two.ids)
+    with open_index(tmp_path / "one") as a, open_index(tmp_path / "two") as b:
+        req = SearchRequest(q="giảm nghèo bền vững")
+        assert [h.id for h in a.search(req).hits] == [h.id for h in b.search(req).hits]
+
+
+def test_add_replace_remove_and_reader_refresh(tmp_path, seed_copy):
+    ix_path = tmp_path / "ix"
+    src = seed_copy / "000_7deaedef5e058121.txt"
+    build_index([src], ix_path, workers=1)
+    ix = open_index(ix_path)
+    assert ix.reader.doc_count() == 1
+    report = add_documents([seed_copy / "003_f630ab64a90e327c.txt"], ix_path)
+    assert report.indexed == 1
+    assert ix.reader.doc_count() == 2  # the open index noticed the swap
+    # replace: same file, changed content
+    src.write_text(src.read_text(encoding="utf-8") + "\nCụm từ thử nghiệm zzqv.\n", encoding="utf-8")
+    add_documents([src], ix_path)
+    assert ix.reader.doc_count() == 2
+    assert ix.search(SearchRequest(q="zzqv")).total == 1
+    removed, unknown = remove_documents(["003_f630ab64a90e327c", "nope"], ix_path)
+    assert removed == ["003_f630ab64a90e327c"] and unknown == ["nope"]
+    assert ix.reader.doc_count() == 1
+    ix.close()
+
+
+def test_same_name_in_two_folders_gets_two_ids(tmp_path, seeds_dir):
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        shutil.copy(seeds_dir / "000_7deaedef5e058121.txt", tmp_path / sub / "doc.txt")
+    report = build_index([tmp_path / "a", tmp_path / "b"], tmp_path / "ix", workers=1)
+    assert len(set(report.ids)) == 2 and "doc" in report.ids
+
+
+def test_check_reports_missing_stale_orphaned(tmp_path, seed_copy):
+    ix_path = tmp_path / "ix"
+    build_index([seed_copy], ix_path, workers=1)
+    (seed_copy / "000_7deaedef5e058121.txt").write_text("changed", encoding="utf-8")
+    (seed_copy / "003_f630ab64a90e327c.txt").unlink()
+    shutil.copy(seed_copy / "001_a86c2459fc375615.txt", seed_copy / "new.txt")
+    with open_index(ix_path) as ix:
+        report = check_index(ix)
+    assert report.stale == ["000_7deaedef5e058121"]
+    assert [o["id"] for o in report.orphaned] == ["003_f630ab64a90e327c"]
+    assert [Path(p).name for p in report.missing] == ["new.txt"]
+    assert "no number" in report.warnings["001_a86c2459fc375615"]
+    assert not report.ok
+
+
+def test_jsonl_import(tmp_path):
+    corpus = tmp_path / "docs.jsonl"
+    corpus.write_text(
+        '{"id": "a-1", "title": "Điều 1. Phạm vi", "text": "Luật số 08/2007/QH12 về tương trợ tư pháp"}\n'
+        "not json\n"
+        '{"id": "a-2", "title": "Điều 2", "text": "Giảm nghèo bền vững", "province": "Kon Tum"}\n',
+        encoding="utf-8",
+    )
+    report = build_index([corpus], tmp_path / "ix", workers=1)
+    assert report.indexed == 2 and len(report.failed) == 1 and ":2" in report.failed[0].path
+    with open_index(tmp_path / "ix") as ix:
+        assert ix.search(SearchRequest(q="08/2007/QH12")).hits[0].id == "a-1"
+        assert ix.get("a-2")["meta"]["province"] == "Kon Tum"

@@ -1,0 +1,108 @@
+"""Index generations: atomic swap, writer lock, crash leftovers."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from search.errors import IndexLocked, IndexMissing
+from search.store import ENV_VAR, IndexLocation, resolve_index_path
+
+
+def _publish(loc: IndexLocation, marker: str) -> Path:
+    with loc.lock("test"):
+        build = loc.new_build_dir()
+        (build / "data.txt").write_text(marker)
+        return loc.publish(build, {"marker": marker})
+
+
+def test_missing_index_says_how_to_build(tmp_path):
+    with pytest.raises(IndexMissing, match="vnsearch build"):
+        IndexLocation(tmp_path / "nothing").current()
+
+
+def test_publish_swaps_current(tmp_path):
+    loc = IndexLocation(tmp_path / "ix")
+    first = _publish(loc, "one")
+    assert loc.current() == first.resolve()
+    second = _publish(loc, "two")
+    assert loc.current() == second.resolve()
+    assert (loc.current() / "data.txt").read_text() == "two"
+    assert loc.manifest()["marker"] == "two"
+
+
+def test_old_generations_are_pruned(tmp_path):
+    loc = IndexLocation(tmp_path / "ix")
+    for i in range(5):
+        _publish(loc, str(i))
+    assert len(list(loc.root.glob("gen-*"))) == 2
+
+
+def test_clone_is_independent_of_the_original(tmp_path):
+    loc = IndexLocation(tmp_path / "ix")
+    _publish(loc, "one")
+    with loc.lock("test"):
+        clone = loc.clone_current()
+        (clone / "new.txt").write_text("x")
+        loc.discard(clone)
+    assert not (loc.current() / "new.txt").exists()
+
+
+def _hold_lock(root: str, ready, release) -> None:
+    with IndexLocation(root).lock("holder"):
+        ready.set()
+        release.wait(30)
+
+
+def test_second_writer_gets_a_clear_error(tmp_path):
+    ctx = multiprocessing.get_context("fork")
+    ready, release = ctx.Event(), ctx.Event()
+    proc = ctx.Process(target=_hold_lock, args=(str(tmp_path / "ix"), ready, release))
+    proc.start()
+    try:
+        assert ready.wait(30)
+        with pytest.raises(IndexLocked, match=f"pid {proc.pid}"):
+            with IndexLocation(tmp_path / "ix").lock("second"):
+                pass
+    finally:
+        release.set()
+        proc.join(30)
+
+
+def test_lock_of_a_killed_writer_is_recovered(tmp_path):
+    ctx = multiprocessing.get_context("fork")
+    ready, release = ctx.Event(), ctx.Event()
+    proc = ctx.Process(target=_hold_lock, args=(str(tmp_path / "ix"), ready, release))
+    proc.start()
+    assert ready.wait(30)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.join(30)
+    with IndexLocation(tmp_path / "ix").lock("next"):  # does not raise
+        pass
+
+
+def test_stale_build_dirs_are_removed_by_next_writer(tmp_path):
+    loc = IndexLocation(tmp_path / "ix")
+    loc.root.mkdir(parents=True)
+    dead = loc.root / ".build-999999999-20260101T000000-000000"
+    dead.mkdir()
+    with loc.lock("test"):
+        pass
+    assert not dead.exists()
+
+
+@pytest.mark.parametrize(
+    "arg, env, expected",
+    [("given", None, "given"), (None, "from-env", "from-env"), (None, None, "index")],
+)
+def test_resolve_index_path(monkeypatch, arg, env, expected):
+    if env:
+        monkeypatch.setenv(ENV_VAR, env)
+    else:
+        monkeypatch.delenv(ENV_VAR, raising=False)
+    assert resolve_index_path(arg) == Path(expected)
