@@ -311,6 +311,23 @@ def _batch(ix: Index, lines: Any, opts: dict[str, Any]) -> None:
         click.echo(json.dumps(data, ensure_ascii=False))
 
 
+@cli.command()
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Request threads of the WSGI server.")
+@friendly_errors
+def serve(index_path: str | None, host: str, port: int, threads: int) -> None:
+    """Serve the search page and the JSON API (waitress; never Flask's debug server).
+
+    A newly built index (atomic swap) is picked up without a restart.
+    """
+    from web.serve import run as run_server
+
+    run_server(str(resolve_index_path(index_path)), host=host, port=port, threads=threads)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     cli()
 

@@ -12,7 +12,8 @@ import time
 from typing import Any
 
 from .documents import METADATA_FIELDS
-from .engine import FACET_FIELDS, Engine, EngineReader, Filters, MatchAll
+from .analyze import normalize_number
+from .engine import FACET_FIELDS, Engine, EngineReader, Filters, MatchAll, Term
 from .errors import BadQuery, DocumentNotFound, IndexCorrupt, IndexMissing, VnSearchError
 from .highlight import Terms, passages
 from .normalize import fold
@@ -86,6 +87,32 @@ class Index:
             raise DocumentNotFound(f"no document with id {doc_id!r}")
         return stored
 
+    def related(self, doc_id: str) -> dict[str, Any]:
+        """Documents of the corpus this one cites, and those that cite it.
+
+        Party numbers restart per committee and term (``04-NQ/TU`` exists in every
+        province), so a provincial number links only to a document of the same province;
+        central (``/TW``) and state numbers link anywhere.
+        """
+        meta = self.get(doc_id).get("meta", {})
+        province = meta.get("province")
+        cites = [{"number": num, "documents": self._documents_numbered(num, province, doc_id)}
+                 for num in meta.get("cites") or []]
+        cited_by: list[dict[str, Any]] = []
+        if meta.get("number"):
+            res = self.reader.search(Term("cites", normalize_number(meta["number"])), Filters(),
+                                     facets=(), limit=200)
+            cited_by = [_brief(h.id, h.stored) for h in res.hits
+                        if h.id != doc_id and _same_scope(meta["number"], province, h.stored)]
+        return {"cites": cites, "cited_by": cited_by}
+
+    def _documents_numbered(self, number: str, province: str | None,
+                            exclude: str) -> list[dict[str, Any]]:
+        res = self.reader.search(Term("number", normalize_number(number)), Filters(), facets=(),
+                                 limit=20)
+        return [_brief(h.id, h.stored) for h in res.hits
+                if h.id != exclude and _same_scope(number, province, h.stored)]
+
     def stats(self) -> dict[str, Any]:
         reader = self.reader
         counts = reader.search(MatchAll(), Filters(), limit=0).facets
@@ -109,6 +136,23 @@ def open_index(path: str | os.PathLike[str] | None = None, engine: Engine | None
     from .store import resolve_index_path
 
     return Index(resolve_index_path(path), engine)
+
+
+_CENTRAL = ("/TW", "/VPTW")
+
+
+def _same_scope(number: str, province: str | None, stored: dict[str, Any]) -> bool:
+    """Whether a citation of ``number`` from a document of ``province`` can mean ``stored``."""
+    if "-" not in number.split("/")[0] or number.upper().endswith(_CENTRAL):
+        return True  # state numbers and central Party numbers are unique enough
+    other = stored.get("meta", {}).get("province")
+    return province is not None and other == province
+
+
+def _brief(doc_id: str, stored: dict[str, Any]) -> dict[str, Any]:
+    meta = stored.get("meta", {})
+    return {"id": doc_id, "number": meta.get("number"), "doc_type": meta.get("doc_type"),
+            "date": meta.get("date"), "province": meta.get("province"), "title": meta.get("title")}
 
 
 # -- search ---------------------------------------------------------------------------------

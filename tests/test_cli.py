@@ -15,7 +15,7 @@ from search.cli import cli
 
 from .conftest import SEED_IDS, SEEDS
 
-COMMANDS = ["build", "add", "remove", "check", "show", "search", "stats"]
+COMMANDS = ["build", "add", "remove", "check", "show", "search", "stats", "serve"]
 
 
 def run(*args: str, env: dict | None = None):
