@@ -25,6 +25,8 @@ TEXT_FIELDS = {
     "body_f": "body, folded",
     "notes": "footnotes syllables",
     "notes_f": "footnotes, folded",
+    "meta": "province as issued, document type and issuer, as words",
+    "meta_f": "the same, folded",
     "words": "pyvi compounds of title and body",
     "words_f": "pyvi compounds, folded",
 }
@@ -158,6 +160,10 @@ class EngineReader(ABC):
 
     @abstractmethod
     def doc_count(self) -> int: ...
+
+    @abstractmethod
+    def doc_frequency(self, field: str, token: str) -> int:
+        """How many documents contain ``token`` in ``field``."""
 
     @abstractmethod
     def facet_values(self, facet: str) -> list[str]:

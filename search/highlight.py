@@ -34,21 +34,32 @@ class Terms:
         return bool(self.exact or self.folded)
 
 
+def _match_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
+    """Character spans of matched tokens; neighbours separated only by spaces are merged,
+    so "giảm nghèo" is one mark, not two."""
+    spans: list[tuple[int, int]] = []
+    for tok in tokenize(text):
+        if not terms.matches(tok.text):
+            continue
+        if spans and not text[spans[-1][1] : tok.start].strip(" \u00a0"):
+            spans[-1] = (spans[-1][0], tok.end)
+        else:
+            spans.append((tok.start, tok.end))
+    return spans
+
+
 def _marked(text: str, terms: Terms, first_id: str | None = None) -> tuple[str, int]:
     """HTML of ``text`` with matched tokens wrapped; returns (html, number of marks)."""
     out: list[str] = []
     last = 0
-    marks = 0
-    for tok in tokenize(text):
-        if not terms.matches(tok.text):
-            continue
-        out.append(html.escape(text[last : tok.start]))
-        attr = f' id="{first_id}"' if first_id and marks == 0 else ""
-        out.append(f"<mark{attr}>{html.escape(text[tok.start : tok.end])}{MARK_CLOSE}")
-        last = tok.end
-        marks += 1
+    spans = _match_spans(text, terms)
+    for i, (start, end) in enumerate(spans):
+        out.append(html.escape(text[last:start]))
+        attr = f' id="{first_id}"' if first_id and i == 0 else ""
+        out.append(f"<mark{attr}>{html.escape(text[start:end])}{MARK_CLOSE}")
+        last = end
     out.append(html.escape(text[last:]))
-    return "".join(out), marks
+    return "".join(out), len(spans)
 
 
 def _score(sentence: str, terms: Terms) -> float:
@@ -72,7 +83,8 @@ def _trim(sentence: str, terms: Terms) -> str:
     start = sentence.rfind(" ", 0, start) + 1 if start else 0
     end = sentence.rfind(" ", start, start + MAX_PASSAGE_CHARS)
     end = end if end > start else start + MAX_PASSAGE_CHARS
-    return ("… " if start else "") + sentence[start:end] + " …"
+    prefix = "" if start == 0 or sentence.startswith("…") else "… "
+    return prefix + sentence[start:end] + " …"
 
 
 def passages(text: str, terms: Terms, *, count: int = 3) -> list[str]:

@@ -21,6 +21,7 @@ from .provinces import canonical_province
 from .query import ParsedQuery, build_query, describe, explain, parse_query
 from .results import MAX_PAGE, MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResult
 from .store import IndexLocation
+from .suggest import suggest
 from .whoosh_engine import WhooshEngine
 
 
@@ -216,13 +217,14 @@ def search(index: Index, request: SearchRequest) -> SearchResult:
         if res.total:
             relaxed, query = True, relaxed_query
             messages.append("no document has all the words; showing documents with some of them")
+    suggestion = suggest(pq, reader) if query is not None else None  # only unknown words change
     exact, folded, phrases = pq.highlight_terms()
     terms = Terms(frozenset(exact), frozenset(folded), tuple(phrases))
     hits = [_hit(h.id, h.score, h.stored, terms if request.highlight else None) for h in res.hits]
     return SearchResult(
         total=res.total, hits=hits, facets=res.facets, request=request,
         parsed=f"{describe(pq)} => {explain(query)}", took_ms=(time.perf_counter() - start) * 1000,
-        relaxed=relaxed, messages=messages,
+        relaxed=relaxed, messages=messages, suggestion=suggestion,
     )
 
 

@@ -110,6 +110,10 @@ def to_index_doc(doc: Document) -> IndexDoc:
     body_a = analyze_text(doc.text, with_compounds=False)
     notes_a = analyze_text(doc.notes, with_compounds=False)
     words = compounds(f"{title}\n{doc.text}")
+    # Province, type and issuer as searchable words: "chỉ thị Quảng Ngãi" finds a directive
+    # whose text never names its province (seed 002).
+    meta_words = analyze_text(" ".join(str(meta.get(k) or "") for k in
+                                       ("province", "doc_type", "issuer")), with_compounds=False)
     number = meta.get("number")
     year = meta.get("year")
     facets = {
@@ -127,6 +131,7 @@ def to_index_doc(doc: Document) -> IndexDoc:
             "title": title_a.syllables, "title_f": title_a.folded,
             "body": body_a.syllables, "body_f": body_a.folded,
             "notes": notes_a.syllables, "notes_f": notes_a.folded,
+            "meta": meta_words.syllables, "meta_f": meta_words.folded,
             "words": words, "words_f": folded(words),
         },
         facets={k: [v for v in vals if v] for k, vals in facets.items()},

@@ -38,6 +38,7 @@ WEIGHTS = {
     "title": 3.0,
     "body": 1.0,
     "notes": 0.5,
+    "meta": 1.0,
     "number": 12.0,
     "cites": 2.0,
     "words": 1.5,
@@ -205,27 +206,24 @@ def _cap_terms(pq: ParsedQuery) -> None:
 
 
 # -- building the engine query ----------------------------------------------------------
+_WORD_FIELDS = ("title", "body", "notes", "meta")
+
+
 def _word_clause(token: str, toned: bool) -> Query:
     f = fold_token(token)
+    folded = tuple(Term(f"{name}_f", f, WEIGHTS[name]) for name in _WORD_FIELDS)
     if not toned:  # typed without tones: the folded fields are the match
-        return Or((Term("title_f", f, WEIGHTS["title"]), Term("body_f", f, WEIGHTS["body"]),
-                   Term("notes_f", f, WEIGHTS["notes"])))
-    p = FOLDED_PENALTY
-    return Or((Term("title", token, WEIGHTS["title"]), Term("body", token, WEIGHTS["body"]),
-               Term("notes", token, WEIGHTS["notes"]),
-               Term("title_f", f, WEIGHTS["title"] * p), Term("body_f", f, WEIGHTS["body"] * p),
-               Term("notes_f", f, WEIGHTS["notes"] * p)))
+        return Or(folded)
+    exact = tuple(Term(name, token, WEIGHTS[name]) for name in _WORD_FIELDS)
+    return Or(exact + tuple(Term(t.field, t.text, t.boost * FOLDED_PENALTY) for t in folded))
 
 
 def _phrase_clause(tokens: tuple[str, ...], toned: bool) -> Query:
     folded = tuple(fold_token(t) for t in tokens)
-    parts: list[Query] = [Phrase("title_f", folded, WEIGHTS["title"]),
-                          Phrase("body_f", folded, WEIGHTS["body"]),
-                          Phrase("notes_f", folded, WEIGHTS["notes"])]
+    parts = [Phrase(f"{name}_f", folded, WEIGHTS[name]) for name in _WORD_FIELDS]
     if toned:
-        parts = [Phrase("title", tokens, WEIGHTS["title"]), Phrase("body", tokens, WEIGHTS["body"]),
-                 Phrase("notes", tokens, WEIGHTS["notes"])] + [
-            Phrase(p.field, p.words, p.boost * FOLDED_PENALTY) for p in parts]  # type: ignore[union-attr]
+        exact = [Phrase(name, tokens, WEIGHTS[name]) for name in _WORD_FIELDS]
+        parts = exact + [Phrase(p.field, p.words, p.boost * FOLDED_PENALTY) for p in parts]
     return Or(tuple(parts))
 
 

@@ -17,7 +17,6 @@ from whoosh import query as wq
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
-from whoosh.sorting import FieldFacet
 
 from .engine import (
     FACET_FIELDS,
@@ -54,6 +53,8 @@ def make_schema() -> Schema:
         body_f=TEXT(analyzer=tokens, phrase=True),
         notes=TEXT(analyzer=tokens, phrase=True),
         notes_f=TEXT(analyzer=tokens, phrase=True),
+        meta=TEXT(analyzer=tokens, phrase=True),
+        meta_f=TEXT(analyzer=tokens, phrase=True),
         words=TEXT(analyzer=tokens, phrase=False),
         words_f=TEXT(analyzer=tokens, phrase=False),
         province=ID(sortable=True),
@@ -186,7 +187,7 @@ class WhooshReader(EngineReader):
         self.ix = ix
         self.searcher = ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
         self.n = self.searcher.doc_count_all()
-        self.columns = _FacetColumns(self.searcher.reader(), FACET_FIELDS, self.n)
+        self.columns = _FacetColumns(self.searcher.reader(), (*FACET_FIELDS, "date"), self.n)
         self.live = np.zeros(self.n, dtype=bool)
         self.live[list(self.searcher.reader().all_doc_ids())] = True
         self._years = np.array(
@@ -252,17 +253,26 @@ class WhooshReader(EngineReader):
     def _ranked(
         self, query: Query, allowed: np.ndarray, limit: int, offset: int, sort: str
     ) -> list[EngineHit]:
-        docset = set(np.flatnonzero(allowed).tolist())
-        kwargs: dict[str, Any] = {"limit": None, "filter": docset}
         if sort in ("newest", "oldest"):
-            kwargs["sortedby"] = FieldFacet("date", reverse=(sort == "newest"))
+            return self._by_date(allowed, limit, offset, newest=(sort == "newest"))
         # limit=None: Whoosh's top-N collector can miss the best document (whoosh-speed.md).
-        results = self.searcher.search(to_whoosh(query), **kwargs)
-        page = []
-        for hit in results[offset : offset + limit]:
-            page.append(EngineHit(id=hit["id"], score=float(hit.score or 0.0),
-                                  stored=self.searcher.stored_fields(hit.docnum)["data"]))
-        return page
+        results = self.searcher.search(to_whoosh(query), limit=None,
+                                       filter=set(np.flatnonzero(allowed).tolist()))
+        return [self._hit(hit.docnum, float(hit.score or 0.0))
+                for hit in results[offset : offset + limit]]
+
+    def _by_date(self, allowed: np.ndarray, limit: int, offset: int, newest: bool) -> list[EngineHit]:
+        """Date order (ISO dates sort as text); undated documents last either way."""
+        docs = np.flatnonzero(allowed)
+        codes = self.columns.codes["date"][docs].astype(np.int64)
+        undated = np.array([lab == "" for lab in self.columns.labels["date"]])[codes]
+        key = np.where(undated, np.iinfo(np.int64).max, -codes if newest else codes)
+        order = docs[np.lexsort((docs, key))][offset : offset + limit]
+        return [self._hit(int(d), 0.0) for d in order]
+
+    def _hit(self, docnum: int, score: float) -> EngineHit:
+        fields = self.searcher.stored_fields(docnum)
+        return EngineHit(id=fields["id"], score=score, stored=fields["data"])
 
     # -- lookup -----------------------------------------------------------------------
     def get(self, doc_id: str) -> dict[str, Any] | None:
@@ -275,6 +285,9 @@ class WhooshReader(EngineReader):
 
     def doc_count(self) -> int:
         return self.searcher.doc_count()
+
+    def doc_frequency(self, field: str, token: str) -> int:
+        return int(self.searcher.doc_frequency(field, token))
 
     def facet_values(self, facet: str) -> list[str]:
         return [label for label in self.columns.labels.get(facet, []) if label]
