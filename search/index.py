@@ -17,7 +17,7 @@ from .engine import FACET_FIELDS, Engine, EngineReader, Filters, MatchAll, Term
 from .errors import BadQuery, DocumentNotFound, IndexCorrupt, IndexMissing, VnSearchError
 from .highlight import Terms, passages
 from .normalize import fold
-from .provinces import canonical_province
+from .provinces import canonical_province, canonical_province_2025
 from .query import ParsedQuery, build_query, describe, explain, parse_query
 from .results import MAX_PAGE, MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResult
 from .store import IndexLocation
@@ -170,14 +170,21 @@ def _validate(req: SearchRequest) -> None:
 
 
 def _canonical_filter_value(facet: str, value: str, labels: list[str]) -> str:
-    """Map a typed value ("kon tum", "ket luan") to the index's own label when one matches."""
-    if facet in ("province", "province_2025"):
-        value = canonical_province(value) or value
-    for label in labels:
-        if label == value:
-            return label
+    """Map a typed value ("kon tum", "ket luan", "Huế") to the index's own label."""
+    if value in labels:
+        return value
     wanted = fold(value)
-    return next((label for label in labels if fold(label) == wanted), value)
+    for label in labels:
+        if fold(label) == wanted:
+            return label
+    # Province aliases: "Đăk Lăk", "TP HCM", "Thừa Thiên - Huế"; names after the 2025
+    # merger are labels too (documents issued since then carry them).
+    candidates = []
+    if facet in ("province", "province_2025"):
+        candidates = [canonical_province_2025(value), canonical_province(value)]
+        if facet == "province":
+            candidates.reverse()
+    return next((c for c in candidates if c and c in labels), value)
 
 
 def _filters(req: SearchRequest, pq: ParsedQuery, reader: EngineReader) -> Filters:

@@ -1,0 +1,1062 @@
+"""Metadata of a Party document, read from its text, every value with its provenance.
+
+The layout is the one Hướng dẫn 36-HD/VPTW prescribes (``shared/domain.md`` A1)::
+
+    TỈNH ỦY KON TUM                     ĐẢNG CỘNG SẢN VIỆT NAM
+    Số 237-KL/TU                        Kon Tum, ngày 08 tháng 11 năm 2021
+                           KẾT LUẬN
+               CỦA BAN CHẤP HÀNH ĐẢNG BỘ TỈNH
+                      về … (trích yếu)
+    … body …
+    Nơi nhận:                           T/M BAN THƯỜNG VỤ
+    - …                                 BÍ THƯ
+                                        Nguyễn Văn A
+
+Text extraction flattens the two columns, so header elements are looked for by shape in
+the first lines (split into cells at tabs and wide gaps), never by position; the
+signature in the last lines. Only the title block, the opening sentence and the cited
+numbers need the body.
+
+Provenance values: ``header``, ``title_line``, ``body``, ``signature``, or
+``inferred: <from what>``. A field that cannot be read is left unset and a short English
+warning is added: metadata is never guessed.
+
+**Provinces and the 1 July 2025 merger.** ``province`` holds the province as issued: one
+of the 63 for a document dated before 1 July 2025 (or undated), one of the 34 for a
+document dated on or after it (the header of such a document names a new province:
+"TỈNH ỦY QUẢNG NGÃI"). ``province_2025`` always holds the successor among the 34. A
+post-merger document whose header names an absorbed province keeps that name, with a
+warning.
+
+**Import records.** Keys of ``extra`` (JSON Lines) fill only fields the text leaves
+empty, after validation, with provenance ``inferred: import record``; the text wins a
+disagreement, which is reported as a warning. An import-record province does outrank
+the weakest text evidence, a vote of district names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .documents import Metadata, inferred
+from .normalize import nfc, normalize, normalize_tones
+from .provinces import (
+    canonical_province,
+    canonical_province_2025,
+    district_provinces,
+    find_province_mentions,
+    is_centrally_run,
+    name_ends,
+    place_province,
+    province_2025,
+    vote_districts,
+)
+
+__all__ = ["extract_metadata", "find_cites", "DOC_TYPES", "PARTY_TYPE_CODES", "STATE_TYPE_CODES"]
+
+HEADER_LINES = 25  # non-empty lines searched for header elements
+TAIL_LINES = 40  # non-empty lines searched for the signature block
+OPENING_LINES = 40  # lines searched for "Ban Chấp hành Đảng bộ tỉnh X"
+MERGER_DATE = dt.date(2025, 7, 1)
+MIN_YEAR, MAX_YEAR = 1930, 2100
+IMPORT = inferred("import record")
+
+# --- document types ------------------------------------------------------------------
+
+PARTY_TYPE_CODES = {
+    "NQ": "Nghị quyết", "QĐ": "Quyết định", "CT": "Chỉ thị", "KL": "Kết luận",
+    "QC": "Quy chế", "QĐi": "Quy định", "TT": "Thông tri", "HD": "Hướng dẫn",
+    "TB": "Thông báo", "TC": "Thông cáo", "BC": "Báo cáo", "KH": "Kế hoạch",
+    "CTr": "Chương trình", "ĐA": "Đề án", "PA": "Phương án", "DA": "Dự án",
+    "TTr": "Tờ trình", "CV": "Công văn", "BB": "Biên bản",
+}
+# State numbers put the type before the hyphen; TT is Thông tư there, not Thông tri.
+STATE_TYPE_CODES = {
+    **{k: v for k, v in PARTY_TYPE_CODES.items() if k not in ("QĐi", "TT", "CV", "KL")},
+    "TT": "Thông tư", "TTLT": "Thông tư liên tịch", "QyĐ": "Quy định", "NĐ": "Nghị định",
+    "CĐ": "Công điện",
+}
+# Canonical case of codes that an ALL CAPS header upper-cases.
+_CODE_CASE = {code.upper(): code for code in (*PARTY_TYPE_CODES, *STATE_TYPE_CODES)}
+# Every type name a field may hold (399-QĐ/TW adds the last six).
+DOC_TYPES = tuple(sorted(
+    {*PARTY_TYPE_CODES.values(), *STATE_TYPE_CODES.values(), "Cương lĩnh", "Điều lệ",
+     "Chiến lược", "Tuyên bố", "Lời kêu gọi", "Quy hoạch"},
+))
+_TYPE_BY_NORM = {normalize(t): t for t in DOC_TYPES}
+# Type names that open a caps title line, longest first so "THÔNG TƯ LIÊN TỊCH" wins over
+# "THÔNG TƯ"; a công văn or công điện has no such line.
+_TITLE_TYPES = sorted(set(DOC_TYPES) - {"Công văn", "Công điện"}, key=len, reverse=True)
+_TYPE_LINE = re.compile("^(" + "|".join(re.escape(normalize(t)) for t in _TITLE_TYPES) + ")")
+
+# --- regexes over lines and cells ----------------------------------------------------
+
+_ARTEFACT = re.compile(r"\[(?:footnote|endnote)Ref:\d+\]|\[bookmark: [^\]\n]*\]|\*\*")
+_CELL_SPLIT = re.compile(r"\t+|\s{3,}")
+_SO = r"^(?:Số|SỐ|số)\s*:?\s*"
+_PARTY_NUMBER = re.compile(
+    _SO + r"(\d{1,4}[a-z]?)\s*-\s*([A-ZĐ][A-Za-zĐđ]{0,4})\s*/\s*([A-ZĐ][A-Za-zĐđ]{0,11})(?![\w/])"
+)
+_STATE_NUMBER = re.compile(
+    _SO + r"(\d{1,5}[a-z]?)\s*/\s*(?:(\d{4})\s*/\s*)?([A-ZĐ][A-Za-zĐđ]{0,5})\s*-\s*"
+    r"([A-ZĐ][A-Za-zĐđ0-9]*(?:-[A-ZĐ][A-Za-zĐđ0-9]*)*)(?![\w/])"
+)
+# "<Place>, ngày DD tháng MM năm YYYY" as a whole cell (a body sentence never ends there).
+# The place may follow other words of a flattened line ("Số 237-KL/TU Kon Tum, ngày …").
+_PLACE = r"(?:^|(?<=\s))(?P<place>[^\W\d_][^\d,;:()/\n]{0,39}?)\s*,\s*"
+_DATE_LINE = re.compile(
+    _PLACE + r"(?i:ngày)\s+(?P<d>\d{1,2})\s*(?:(?i:tháng)\s+|[/.-])(?P<m>\d{1,2})\s*"
+    r"(?:(?i:năm)\s+|[/.-])(?P<y>\d{4})\s*[.)]?\s*$"
+)
+_YEAR_ONLY_LINE = re.compile(
+    _PLACE + r"(?i:ngày)[\s._…]*(?i:tháng)[\s._…]*(?i:năm)\s+(?P<y>\d{4})\s*[.)]?\s*$"
+)
+# "ĐẾN Ngày 27.6.2022", "CÔNG VĂN ĐẾN", "ĐẾN Số: 575": the receiving office's stamp.
+_STAMP_WORD = re.compile(r"\bĐẾN\b\s*(?:$|[:.]|Số|SỐ|số|Ngày|NGÀY|ngày|\d)")
+_RULE = re.compile(r"^\s*[-_=–—*]{3,}\s*$")
+_NUMBERED = re.compile(r"^\d+\s*[.)\-–]\s")
+_QUOTES = "(“\"'‘«["
+_ROMAN = re.compile(r"^(?=[IVXLC])(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
+_TERM = re.compile(r"\bkhóa\s+([ivxlc]+)\b")
+# The conference that issues the document, as the opening sentence states it; "Nghị quyết
+# Hội nghị …", "của Hội nghị …" and "Kết luận Hội nghị …" cite another document.
+_CONFERENCE_TERM = re.compile(
+    r"(?<!của )(?<!quyết )(?<!luận )\bHội nghị\b[^.;“”\"]{0,120}?\bkh(?:óa|oá)\s+([IVXLC]+)\b",
+    re.IGNORECASE,
+)
+_BCH_PROVINCE = re.compile(
+    r"(?:Ban [Cc]hấp [Hh]ành|BAN CHẤP HÀNH|BCH)\s+(?:Đảng|ĐẢNG) (?:bộ|Bộ|BỘ)\s+"
+    r"(?:tỉnh|Tỉnh|TỈNH|thành phố|Thành phố|THÀNH PHỐ)\s+"
+)
+
+# --- issuers -------------------------------------------------------------------------
+
+_UNITS = {"tỉnh": "Tỉnh ủy", "thành": "Thành ủy", "huyện": "Huyện ủy", "quận": "Quận ủy",
+          "thị": "Thị ủy", "đảng": "Đảng ủy"}
+_BCH_UNITS = {"tỉnh": "Tỉnh ủy", "thành phố": "Thành ủy", "huyện": "Huyện ủy",
+              "quận": "Quận ủy", "thị xã": "Thị ủy"}
+_CENTRAL = {"ban chấp hành trung ương": "Ban Chấp hành Trung ương",
+            "bộ chính trị": "Bộ Chính trị", "ban bí thư": "Ban Bí thư"}
+_DEPARTMENTS = {
+    "văn phòng": "Văn phòng", "ban tuyên giáo và dân vận": "Ban Tuyên giáo và Dân vận",
+    "ban tuyên giáo": "Ban Tuyên giáo", "ban tổ chức": "Ban Tổ chức",
+    "ban dân vận": "Ban Dân vận", "ban nội chính": "Ban Nội chính",
+    "ủy ban kiểm tra": "Ủy ban Kiểm tra", "ban kinh tế": "Ban Kinh tế",
+}
+_DEPARTMENT_CODES = {
+    "VPTU": "Văn phòng", "BTCTU": "Ban Tổ chức", "BTGTU": "Ban Tuyên giáo",
+    "BDVTU": "Ban Dân vận", "UBKTTU": "Ủy ban Kiểm tra", "BNCTU": "Ban Nội chính",
+    "BTGDVTU": "Ban Tuyên giáo và Dân vận",
+}
+# Committee level a number's issuer code allows ("TU" is a tỉnh ủy or the thành ủy of a
+# centrally-run city; domain.md A1).
+_CODE_UNITS = {"TU": ("tỉnh", "thành"), "HU": ("huyện",), "QU": ("quận",), "ĐU": ("đảng",)}
+_UNIT_ALT = "tỉnh|thành|huyện|quận|thị|đảng"
+_BTV = re.compile(rf"^ban thường vụ ({_UNIT_ALT}) ủy\b")
+_COMMITTEE = re.compile(rf"^({_UNIT_ALT}) ủy\b\s*(.*)$")
+_BCH_LOCAL = re.compile(r"ban chấp hành đảng bộ (tỉnh|thành phố|huyện|quận|thị xã)\b")
+_CENTRAL_RE = re.compile("(" + "|".join(_CENTRAL) + ")")
+_DEPARTMENT = re.compile(
+    "^(" + "|".join(sorted(_DEPARTMENTS, key=len, reverse=True)) + rf")(?:\s+({_UNIT_ALT}) ủy)?\s*$"
+)
+_SUPERIOR = re.compile(r"^(?:ban chấp hành )?đảng bộ (tỉnh|thành phố)\s+(.+)$")
+_STATE_ISSUER = re.compile(r"^(ủy ban nhân dân|hội đồng nhân dân) (tỉnh|thành phố)\s+(.+)$")
+# "Ban Thường vụ Tỉnh ủy" in running text, counted to tell a signature's "T/M BAN THƯỜNG
+# VỤ" of a tỉnh ủy from that of a huyện ủy. Case variants are spelled out: re.IGNORECASE
+# loses the literal-prefix search and costs 20× more on a whole body.
+
+
+def _variants(*words: str) -> str:
+    return "|".join(sorted({v for w in words for v in (w, w.capitalize(), w.upper())}))
+
+
+_BTV_MENTION = re.compile(
+    rf"(?:{_variants('ban')}) (?:{_variants('thường')}) (?:{_variants('vụ')})\s+"
+    rf"({_variants(*_UNIT_ALT.split('|'))})\s+(?:{_variants('ủy', 'uỷ')})"
+)
+
+# --- signature -----------------------------------------------------------------------
+
+_SIGN_START = re.compile(r"^(?:T/M|K/T|T/L|TM\.?|KT\.?|TL\.?|TUQ\.?|Q\.)\s+\S")
+_SIGNED_MARK = re.compile(
+    r"^\(?\s*(?:đã ký|ký|ký tên|đã ký và đóng dấu|ký và đóng dấu|ký, đóng dấu|đã ký, đóng dấu"
+    r"|ký tên, đóng dấu|chữ ký|signed)\s*\)?\.?$",
+    re.IGNORECASE,
+)
+_NAME_WORD = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*$")  # "H'Lam", "Y-Ngông"
+# Words of a role, never of a name (whole words: "Thủy" contains "ủy", "Lưu" and "Chánh"
+# are names).
+_NOT_NAME = re.compile(r"\b(?:bí thư|ủy viên|trưởng ban|văn phòng|ủy|thường vụ|nơi nhận|đã ký)\b")
+
+# --- citations -----------------------------------------------------------------------
+
+# One pass for every form, anchored on the first digit: a leading look-behind would be
+# tried at every position (8× slower on a 30 KB text). The look-behind after that digit
+# keeps "QĐ30/…" and "1.800-2.000" from matching mid-token.
+_ISSUERS = r"[A-ZĐ][A-Za-zĐđ0-9]*(?:-[A-ZĐ][A-Za-zĐđ0-9]*)*"
+_CITE = re.compile(
+    r"(\d)(?<![\w/.,-]\d)(\d{0,4}[a-z]?)(?:"
+    # Party: 04-NQ/TU (a stray space around the separators is tolerated)
+    r"[ \t]?-[ \t]?(?P<pt>[A-ZĐ][A-Za-zĐđ]{0,4})[ \t]?/[ \t]?(?P<pi>[A-ZĐ][A-Za-zĐđ]{0,11})"
+    # state, normative: 50/2016/QĐ-TTg, 02/2011/TTLT-VPCP-BNV; law: 202/2025/QH15
+    r"|/(?P<y>\d{4})/(?:(?P<qh>QH\d{1,2})|(?P<st>[A-ZĐ][A-Za-zĐđ]{0,5})-(?P<si>" + _ISSUERS + r"))"
+    # state, administrative: 861/QĐ-TTg, 5886/CV-VPTU
+    r"|/(?P<at>[A-ZĐ][A-Za-zĐđ]{0,5})-(?P<ai>[A-ZĐ][A-Za-zĐđ]*(?:-[A-ZĐ][A-Za-zĐđ]*)*)"
+    r")(?![\w/])"
+)
+
+
+# === the text, cut once ==============================================================
+
+
+@dataclass
+class _Cell:
+    line: int  # index into _Text.lines
+    text: str
+
+
+@dataclass
+class _Text:
+    """The document cut into the views the extractors need."""
+
+    body: str
+    lines: list[str]
+    head: list[_Cell]  # the first HEADER_LINES non-empty lines, where the type line is
+    tail: list[_Cell]
+    stamp_lines: set[int]
+    header: list[_Cell] = field(default_factory=list)  # head above the type line/body
+
+
+def _cells(line: str) -> list[str]:
+    if "\t" not in line and "   " not in line:  # most lines; the split is costly on long ones
+        return [line]
+    return [c.strip() for c in _CELL_SPLIT.split(line) if c.strip()]
+
+
+def _prepare(text: str) -> _Text:
+    body = _ARTEFACT.sub("", nfc(text))
+    lines = [line.strip() for line in body.splitlines()]
+    filled = [i for i, line in enumerate(lines) if line]
+    head = [_Cell(i, c) for i in filled[:HEADER_LINES] for c in _cells(lines[i])]
+    tail = [_Cell(i, c) for i in filled[-TAIL_LINES:] for c in _cells(lines[i])]
+    # A receipt stamp ("Số... 575..... / ĐẾN Ngày 27.6.2022") and its neighbours are
+    # never the document's number or date.
+    stamps = {i for i in filled[:HEADER_LINES] if _STAMP_WORD.search(lines[i])}
+    near = {j for i in stamps for j in range(i - 2, i + 3)}
+    return _Text(body, lines, head, tail, near)
+
+
+def _header_cells(doc: _Text, block: _TitleBlock | None) -> list[_Cell]:
+    """The header proper: head cells above the type line, or above the first paragraph
+    when there is no type line (a short document's signature is not its header)."""
+    if block is not None:
+        end = block.start
+    else:
+        end = next((c.line for c in doc.head if len(c.text) >= 100 and not c.text.isupper()),
+                   len(doc.lines))
+    cells = [c for c in doc.head if c.line < end]
+    # "Kon Tum, ngày    tháng    năm 2021": wide gaps inside one element split it into
+    # cells, so a split line is also offered whole.
+    split = sorted({c.line for c in cells if doc.lines[c.line] != c.text})
+    return cells + [_Cell(i, " ".join(doc.lines[i].split())) for i in split]
+
+
+def _is_caps(text: str) -> bool:
+    """Every letter upper case, and at least one letter (digits and marks do not count)."""
+    return text.isupper()
+
+
+def _strip_edges(text: str) -> str:
+    return text.strip(" \t*:;,.-–")
+
+
+# === number and type =================================================================
+
+
+@dataclass(frozen=True)
+class _Number:
+    value: str
+    type_code: str
+    issuer_code: str
+    state: bool
+
+
+def _code(code: str) -> str:
+    return _CODE_CASE.get(code.upper(), code)
+
+
+def _match_number(cell: str) -> _Number | None:
+    m = _PARTY_NUMBER.match(cell)
+    if m:
+        n, t, issuer = m.group(1), _code(m.group(2)), m.group(3)
+        return _Number(f"{n}-{t}/{issuer}", t, issuer, state=False)
+    m = _STATE_NUMBER.match(cell)
+    if m:
+        n, year, t, issuer = m.group(1), m.group(2), _code(m.group(3)), m.group(4)
+        value = f"{n}/{year}/{t}-{issuer}" if year else f"{n}/{t}-{issuer}"
+        return _Number(value, t, issuer, state=True)
+    return None
+
+
+def _find_number(doc: _Text) -> _Number | None:
+    """The document's own number: a header cell that starts with "Số", never a stamp."""
+    for cell in doc.header:
+        if cell.line in doc.stamp_lines or ".." in cell.text:
+            continue
+        number = _match_number(cell.text)
+        if number:
+            return number
+    return None
+
+
+def _type_of_code(number: _Number) -> str | None:
+    return (STATE_TYPE_CODES if number.state else PARTY_TYPE_CODES).get(number.type_code)
+
+
+# === title block =====================================================================
+
+
+@dataclass
+class _TitleBlock:
+    doc_type: str
+    start: int  # index of the type line
+    caps_lines: list[str] = field(default_factory=list)  # "CỦA BAN …", "HỘI NGHỊ …"
+    title: str | None = None
+    end: int = 0  # index of the block's last line
+
+
+def _type_at(cell: str) -> tuple[str, str] | None:
+    """(type name, rest of the cell) if the cell opens with a caps type name."""
+    m = _TYPE_LINE.match(normalize(cell))
+    if not m:
+        return None
+    n = m.end()
+    head, after = cell[:n], cell[n:n + 1]
+    # "CHỈ THỊvề" (bold markers dropped) is glued to a lower-case title; "THÔNG TRIX" is
+    # another word.
+    if not _is_caps(head) or (after.isalpha() and after.isupper()):
+        return None
+    return _TYPE_BY_NORM[m.group(1)], cell[n:]
+
+
+_HEADING_STARTS = ("của ", "hội nghị", "ban chấp hành", "ban thường vụ", "bộ chính trị",
+                   "ban bí thư")
+
+
+def _is_caps_heading(line: str) -> bool:
+    """A caps line between the type line and the trích yếu naming the issuing organ or
+    conference: "CỦA BAN THƯỜNG VỤ TỈNH ỦY", "HỘI NGHỊ LẦN THỨ NĂM BAN CHẤP HÀNH …"."""
+    return _is_caps(line) and normalize(line).startswith(_HEADING_STARTS)
+
+
+def _starts_title(line: str) -> bool:
+    n = normalize(line)
+    return n.startswith("về ") or line[0].islower() or line[0] in _QUOTES
+
+
+def _continues_title(line: str, caps_title: bool) -> bool:
+    if caps_title:
+        return _is_caps(line) and len(line) <= 250
+    if _is_caps(line) or len(line) > 250 or _NUMBERED.match(line):
+        return False
+    return line[0].islower() or line[0] in _QUOTES or line[0].isdigit()
+
+
+def _find_title_block(doc: _Text) -> _TitleBlock | None:
+    """The caps type line and what follows it; it stands above the body, so the search
+    stops at the first paragraph (a caps heading further down is not a type line)."""
+    for cell in doc.head:
+        found = _type_at(cell.text)
+        if found:
+            return _read_title_block(doc, cell.line, *found)
+        if len(cell.text) >= 100 and not cell.text.isupper():
+            return None
+    return None
+
+
+def _read_title_block(doc: _Text, at: int, doc_type: str, rest: str) -> _TitleBlock:
+    block = _TitleBlock(doc_type, at, end=at)
+    title: list[str] = []
+    rest = _strip_edges(rest)
+    if rest and _is_caps_heading(rest):
+        block.caps_lines.append(rest)
+    elif rest and _starts_title(rest):
+        title.append(rest)
+    following = [i for i in range(at + 1, min(len(doc.lines), at + 40)) if doc.lines[i]][:12]
+    rule = next((i for i in following if _RULE.match(doc.lines[i])), None)
+    for i in following:
+        line = doc.lines[i]
+        if _RULE.match(line):
+            block.end = i
+            break
+        if not title and _is_caps_heading(line):
+            block.caps_lines.append(line)
+        elif not title and _starts_title(line):
+            title.append(line)
+        elif title and (rule is not None and not _is_caps(line) and len(line) <= 250
+                        or _continues_title(line, _is_caps(title[0]))):
+            title.append(line)
+        elif title or not _is_caps(line):
+            break  # the body starts (header lines in caps may still sit above a title)
+        block.end = i
+    block.title = _join_title(title)
+    return block
+
+
+def _join_title(lines: list[str]) -> str | None:
+    text = " ".join(" ".join(lines).split()).strip(" *")
+    return text if 0 < len(text) <= 600 else None
+
+
+# === dates ===========================================================================
+
+
+@dataclass(frozen=True)
+class _Date:
+    date: dt.date | None
+    year: int
+    place: str
+
+
+def _parse_date_cell(cell: str) -> _Date | None:
+    m = _DATE_LINE.search(cell)
+    if m:
+        y, mo, d = int(m.group("y")), int(m.group("m")), int(m.group("d"))
+        try:
+            date = dt.date(y, mo, d)
+        except ValueError:
+            return None
+        return _Date(date, y, m.group("place").strip()) if MIN_YEAR <= y <= MAX_YEAR else None
+    m = _YEAR_ONLY_LINE.search(cell)
+    if m and MIN_YEAR <= int(m.group("y")) <= MAX_YEAR:
+        return _Date(None, int(m.group("y")), m.group("place").strip())
+    return None
+
+
+def _find_date(cells: list[_Cell], skip: set[int], last: bool) -> _Date | None:
+    found = None
+    for cell in cells:
+        # A date cell is short ("Điện Biên Phủ, ngày 30 tháng 6 năm 2016"); body
+        # paragraphs mentioning a date are not worth the regex.
+        if len(cell.text) <= 100 and cell.line not in skip and "ngày" in cell.text.lower():
+            parsed = _parse_date_cell(cell.text)
+            if parsed:
+                if not last:
+                    return parsed
+                found = parsed
+    return found
+
+
+# === signature =======================================================================
+
+
+@dataclass
+class _Signature:
+    roles: list[str] = field(default_factory=list)
+    name: str | None = None
+
+
+def _is_role_cell(cell: str) -> bool:
+    return _is_caps(cell) and len(cell) <= 60 and not cell.startswith(("-", "+", "Nơi nhận"))
+
+
+def _as_name(cell: str) -> str | None:
+    """The cell as a person's name (2–5 capitalised words), or ``None``."""
+    words = cell.split()
+    if not 2 <= len(words) <= 5 or len(cell) > 45:
+        return None
+    if not all(_NAME_WORD.match(w) and w[0].isupper() for w in words):
+        return None
+    if _NOT_NAME.search(normalize(cell)):
+        return None
+    if _is_caps(cell):
+        return cell.title()
+    return cell if all(w[1:].islower() or len(w) == 1 for w in words) else None
+
+
+def _find_signature(doc: _Text) -> _Signature:
+    cells = doc.tail
+    starts = [k for k, c in enumerate(cells) if _SIGN_START.match(c.text) and _is_caps(c.text)]
+    if starts:
+        return _signature_from(cells, _first_of_run(cells, starts[-1]))
+    return _signature_without_role(cells)
+
+
+def _first_of_run(cells: list[_Cell], k: int) -> int:
+    # "T/M BAN THƯỜNG VỤ / K/T BÍ THƯ / PHÓ BÍ THƯ": the block starts at the first of them.
+    while k > 0 and _SIGN_START.match(cells[k - 1].text) and _is_caps(cells[k - 1].text):
+        k -= 1
+    return k
+
+
+def _signature_from(cells: list[_Cell], start: int) -> _Signature:
+    sig = _Signature()
+    for cell in cells[start:]:
+        text = cell.text
+        name = _as_name(text)
+        if name and sig.roles:
+            sig.name = name
+            break
+        if _is_role_cell(text) and not _SIGNED_MARK.match(text):
+            sig.roles.append(normalize_tones(text))
+    return sig
+
+
+def _signature_without_role(cells: list[_Cell]) -> _Signature:
+    """A bare name closing the document, after "(Đã ký)" or after the recipients list."""
+    texts = [c.text for c in cells]
+    if not texts:
+        return _Signature()
+    name = _as_name(texts[-1])
+    if not name:
+        return _Signature()
+    before = texts[-2] if len(texts) > 1 else ""
+    has_recipients = any(normalize(t).startswith("nơi nhận") for t in texts)
+    if _SIGNED_MARK.match(before) or (has_recipients and before.startswith("-")):
+        return _Signature(name=name)
+    return _Signature()
+
+
+# === issuer ==========================================================================
+
+
+@dataclass(frozen=True)
+class _Issuer:
+    value: str
+    source: str
+
+
+def _issuer_of_phrase(phrase: str) -> tuple[str | None, bool]:
+    """(issuer, explicit) from a normalised phrase such as "của ban thường vụ tỉnh ủy".
+    ``explicit`` is False for "Ban Chấp hành Đảng bộ tỉnh", which ranks below the header
+    (it says which committee, not which organ of it)."""
+    phrase = phrase.removeprefix("của ").strip()
+    m = _BTV.match(phrase)
+    if m:
+        return f"Ban Thường vụ {_UNITS[m.group(1)]}", True
+    m = _CENTRAL_RE.search(phrase)
+    if m:
+        return _CENTRAL[m.group(1)], True
+    m = _BCH_LOCAL.search(phrase)
+    if m:
+        return _BCH_UNITS[m.group(1)], False
+    m = _COMMITTEE.match(phrase)
+    if m:
+        return _UNITS[m.group(1)], True
+    return None, False
+
+
+def _title_issuer(block: _TitleBlock | None) -> tuple[str | None, bool]:
+    for line in block.caps_lines if block else ():
+        issuer, explicit = _issuer_of_phrase(normalize(line))
+        if issuer:
+            return issuer, explicit
+    return None, False
+
+
+def _issuing_lines(doc: _Text) -> Iterator[str]:
+    """Normalised header cells that can name the issuing body."""
+    for cell in doc.header:
+        if len(cell.text) > 80:
+            continue
+        n = _strip_edges(normalize(cell.text))
+        # A mixed-case line counts only when it names a place ("Tỉnh uỷ Kon Tum"); a
+        # paragraph may start with "Tỉnh ủy yêu cầu …".
+        if _is_caps(cell.text) or _province_of_header_cell(n):
+            yield n
+
+
+def _committee_of_cell(n: str) -> str | None:
+    unit = _COMMITTEE.match(n)
+    if unit:
+        return _UNITS[unit.group(1)]
+    if n in _CENTRAL:
+        return _CENTRAL[n]
+    state = _STATE_ISSUER.match(n)
+    return f"{state.group(1).capitalize()} {state.group(2)}" if state else None
+
+
+def _header_issuer(doc: _Text, number: _Number | None, province: str | None) -> str | None:
+    """The issuing body from the header cells: "TỈNH ỦY KON TUM" → "Tỉnh ủy"; with a
+    department line below it ("BAN TUYÊN GIÁO") → "Ban Tuyên giáo Tỉnh ủy"."""
+    committee = department = None
+    for n in _issuing_lines(doc):
+        dept = _DEPARTMENT.match(n)
+        if dept:
+            department = _DEPARTMENTS[dept.group(1)]
+            committee = _UNITS[dept.group(2)] if dept.group(2) else committee
+        elif committee is None:
+            committee = _committee_of_cell(n)
+    code = number.issuer_code.upper() if number else ""
+    if department is None and code in _DEPARTMENT_CODES:
+        # "BTCTU": a department of a tỉnh ủy, or of a centrally-run city's thành ủy.
+        department = _DEPARTMENT_CODES[code]
+        if committee is None and province:
+            committee = "Thành ủy" if is_centrally_run(province) else "Tỉnh ủy"
+    if department is None:
+        return committee
+    return f"{department} {committee}" if committee in _UNITS.values() else None
+
+
+def _committee_level(doc: _Text, number: _Number | None, province: str | None) -> str | None:
+    """Which committee a signature's "T/M BAN THƯỜNG VỤ" speaks for."""
+    allowed = _CODE_UNITS.get(number.issuer_code) if number and not number.state else None
+    if allowed and len(allowed) == 1:
+        return _UNITS[allowed[0]]
+    counts = Counter(m.group(1).lower() for m in _BTV_MENTION.finditer(doc.body))
+    ranked = [(u, n) for u, n in counts.most_common() if not allowed or u in allowed]
+    if ranked and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
+        return _UNITS[ranked[0][0]]
+    if allowed and province:  # "TU" and no clear mention: a city's committee is a thành ủy
+        return "Thành ủy" if is_centrally_run(province) else "Tỉnh ủy"
+    return None
+
+
+def _signature_issuer(sig: _Signature, level: Callable[[], str | None]) -> str | None:
+    if not sig.roles or not sig.roles[0].startswith(("T/M", "T/L", "TM", "TL")):
+        return None  # "K/T BÍ THƯ" alone says whose deputy, not which organ
+    phrase = normalize(sig.roles[0].split(None, 1)[1]) if " " in sig.roles[0] else ""
+    if phrase.startswith("ban thường vụ") and not _BTV.match(phrase):
+        unit = level()
+        return f"Ban Thường vụ {unit}" if unit in _UNITS.values() else None
+    if phrase.startswith("ban chấp hành") and not _BCH_LOCAL.search(phrase) \
+            and "trung ương" not in phrase:
+        unit = level()
+        return unit if unit in _UNITS.values() else None
+    return _issuer_of_phrase(phrase)[0]
+
+
+# === province ========================================================================
+
+
+@dataclass(frozen=True)
+class _Place:
+    province: str
+    source: str
+
+
+def _header_provinces(doc: _Text) -> set[str]:
+    """Provinces named by the issuing body and superior body lines of the header."""
+    found: set[str] = set()
+    for cell in doc.header:
+        if len(cell.text) > 80:
+            continue
+        n = _strip_edges(normalize(cell.text))
+        province = _province_of_header_cell(n)
+        if province:
+            found.add(province)
+    return found
+
+
+def _province_of_header_cell(n: str) -> str | None:
+    """The province an issuing-body line names: "tỉnh ủy kon tum", "huyện ủy ba tơ",
+    "đảng bộ tỉnh quảng ngãi", "ủy ban nhân dân tỉnh kon tum" (normalised)."""
+    m = _COMMITTEE.match(n)
+    if m and m.group(2):
+        unit, name = m.group(1), m.group(2)
+        if unit in ("tỉnh", "thành"):
+            return _leading_name(name, canonical_province) or (
+                _leading_name(name, lambda x: _unique(district_provinces(x, "Thành phố")))
+                if unit == "thành" else None
+            )
+        if unit in ("huyện", "quận", "thị"):
+            kind = {"huyện": "Huyện", "quận": "Quận", "thị": "Thị xã"}[unit]
+            return _leading_name(name, lambda x: _unique(district_provinces(x, kind)))
+        return None
+    m = _SUPERIOR.match(n) or _STATE_ISSUER.match(n)
+    return _leading_name(m.groups()[-1], canonical_province) if m else None
+
+
+def _leading_name(text: str, resolve: Callable[[str], str | None]) -> str | None:
+    """``resolve`` of the longest run of leading words it accepts: a single-space
+    flattened header may run on ("kon tum đảng cộng sản việt nam")."""
+    words = text.split()
+    for k in range(min(len(words), 5), 0, -1):
+        found = resolve(" ".join(words[:k]))
+        if found:
+            return found
+    return None
+
+
+def _unique(items: list[str]) -> str | None:
+    return items[0] if len(items) == 1 else None
+
+
+def _bch_provinces(lines: list[str]) -> set[str]:
+    """Provinces in "Ban Chấp hành Đảng bộ tỉnh X" (the committee that issues)."""
+    found = set()
+    for line in lines:
+        for m in _BCH_PROVINCE.finditer(line):
+            for end in reversed(name_ends(line, m.end())):
+                province = canonical_province(line[m.end():end])
+                if province:
+                    found.add(province)
+                    break
+    return found
+
+
+def _body_province_vote(body: str) -> tuple[str | None, int]:
+    """The province most often named as "tỉnh X", with at least twice the runner-up."""
+    counts = Counter(m.name for m in find_province_mentions(body)).most_common(2)
+    if not counts:
+        return None, 0
+    if len(counts) == 1 or counts[0][1] >= 2 * counts[1][1]:
+        return counts[0][0], counts[0][1]
+    return None, 0
+
+
+# === extraction ======================================================================
+
+
+@dataclass
+class _Context:
+    """Everything found so far, shared by the field extractors."""
+
+    doc: _Text
+    meta: Metadata
+    notes: str
+    extra: dict[str, Any]
+    number: _Number | None = None
+    block: _TitleBlock | None = None
+    header_date: _Date | None = None
+    sign_date: _Date | None = None
+    signature: _Signature = field(default_factory=_Signature)
+    extra_province: str | None = None
+    _district_vote: tuple[str | None, list[str]] | None = None
+
+    def district_vote(self) -> tuple[str | None, list[str]]:
+        """:func:`vote_districts` over the body, computed at most once."""
+        if self._district_vote is None:
+            self._district_vote = vote_districts(self.doc.body)
+        return self._district_vote
+
+
+def extract_metadata(
+    text: str,
+    *,
+    notes: str = "",
+    title_hint: str | None = None,
+    extra: dict | None = None,
+) -> Metadata:
+    """Read a document's metadata from its text (NFC or NFD).
+
+    :param text: the body as a reader returns it (header and signature included).
+    :param notes: footnotes, searched only for cited numbers.
+    :param title_hint: a title carried by the format (JSON Lines, HTML), used when the
+        text has no title line.
+    :param extra: other keys of an import record ("province", "date", "number", …),
+        validated and used where the text is silent.
+    """
+    text = text if isinstance(text, str) else ""
+    ctx = _Context(_prepare(text), Metadata(), nfc(notes or ""), dict(extra or {}))
+    ctx.block = _find_title_block(ctx.doc)
+    ctx.doc.header = _header_cells(ctx.doc, ctx.block)
+    ctx.number = _find_number(ctx.doc)
+    ctx.extra_province = _extra_province(ctx)
+    ctx.header_date = _find_date(ctx.doc.header, ctx.doc.stamp_lines, last=False)
+    ctx.signature = _find_signature(ctx.doc)
+    ctx.sign_date = _find_date(ctx.doc.tail, set(), last=True)
+    for step in (_set_number, _set_doc_type, _set_date, _set_province, _set_issuer,
+                 _set_title, _set_term, _set_signer, _set_cites):
+        step(ctx)
+    _apply_extra(ctx, title_hint)
+    _add_missing_warnings(ctx.meta)
+    return ctx.meta
+
+
+def _set_number(ctx: _Context) -> None:
+    if ctx.number:
+        ctx.meta.set("number", ctx.number.value, "header")
+
+
+def _set_doc_type(ctx: _Context) -> None:
+    from_code = _type_of_code(ctx.number) if ctx.number else None
+    from_title = ctx.block.doc_type if ctx.block else None
+    if from_code:
+        ctx.meta.set("doc_type", from_code, "header")
+        if from_title and from_title != from_code:
+            ctx.meta.warnings.append(f"doc_type {from_code} of the number differs from "
+                                     f"the title line ({from_title})")
+    elif from_title:
+        ctx.meta.set("doc_type", from_title, "title_line")
+
+
+def _set_date(ctx: _Context) -> None:
+    for found, source in ((ctx.header_date, "header"), (ctx.sign_date, "signature")):
+        if found and found.date:
+            ctx.meta.set("date", found.date.isoformat(), source)
+            ctx.meta.set("year", found.year, source)
+            _check_extra_date(ctx)
+            return
+    imported = _extra_date(ctx)
+    # "Kon Tum, ngày   tháng   năm 2021" (a draft) states a year and nothing more.
+    year_only = ctx.header_date.year if ctx.header_date else None
+    if imported and year_only in (None, imported[1]):
+        ctx.meta.set("date", imported[0], IMPORT)
+        ctx.meta.set("year", imported[1], IMPORT)
+    elif year_only:
+        ctx.meta.set("year", year_only, "header")
+        if imported:
+            ctx.meta.warnings.append(f"import record date differs: {imported[0]}")
+
+
+def _check_extra_date(ctx: _Context) -> None:
+    imported = _extra_date(ctx)
+    if imported and imported[0] != ctx.meta.get("date"):
+        ctx.meta.warnings.append(f"import record date differs: {imported[0]}")
+
+
+def _province_levels(ctx: _Context) -> list[tuple[Callable[[], set[str]], str]]:
+    """Sources of a province, strongest first (domain.md A2)."""
+    doc = ctx.doc
+    opening = [line for line in doc.lines[:OPENING_LINES] if line]
+
+    def title_lines() -> set[str]:
+        return _bch_provinces(ctx.block.caps_lines) if ctx.block else set()
+
+    def body_vote() -> set[str]:
+        province, count = _body_province_vote(doc.body)
+        if province and count == 1 and ctx.district_vote()[0] != province:
+            # One passing "tỉnh X" ("Sở Giáo dục tỉnh Bạc Liêu" in a ministry's text) is
+            # not enough on its own; the districts must agree.
+            return set()
+        return {province} if province else set()
+
+    def place(found: _Date | None) -> Callable[[], set[str]]:
+        return lambda: {p for p in [place_province(found.place)] if p} if found else set()
+
+    header_levels = [(lambda: _header_provinces(doc), "header")]
+    if _is_central(ctx):
+        return header_levels  # a central document names provinces, it belongs to none
+    return [
+        *header_levels,
+        (title_lines, "title_line"),
+        (lambda: _bch_provinces(opening), "body"),
+        (body_vote, "body"),
+        (place(ctx.header_date), "header"),
+        (place(ctx.sign_date), "signature"),
+    ]
+
+
+def _is_central(ctx: _Context) -> bool:
+    """Issued by a central body: a "…/TW" number or a central header line."""
+    if ctx.number and not ctx.number.state and ctx.number.issuer_code.endswith("TW"):
+        return True
+    return any(normalize(_strip_edges(c.text)) in _CENTRAL for c in ctx.doc.header
+               if _is_caps(c.text))
+
+
+def _find_province(ctx: _Context) -> _Place | None:
+    for level, source in _province_levels(ctx):
+        found = level()
+        if len(found) == 1:
+            return _Place(found.pop(), source)
+        if len(found) > 1:
+            ctx.meta.warnings.append(f"conflicting provinces in {source}: "
+                                     + ", ".join(sorted(found)))
+    if ctx.extra_province:
+        return _Place(ctx.extra_province, IMPORT)
+    if _is_central(ctx):
+        return None
+    district, names = ctx.district_vote()
+    if district:
+        ctx.meta.warnings.append("province inferred from districts")
+        return _Place(district, inferred("districts " + ", ".join(names[:5])))
+    return None
+
+
+def _set_province(ctx: _Context) -> None:
+    place = _find_province(ctx)
+    if place is None:
+        return
+    province, source = place.province, place.source
+    issued = ctx.meta.get("date")
+    if issued and dt.date.fromisoformat(issued) >= MERGER_DATE:
+        # Issued after the merger: the province as issued is one of the 34.
+        if source.startswith(inferred("districts")):
+            province = province_2025(province) or province
+        elif canonical_province_2025(province):
+            province = canonical_province_2025(province) or province
+        else:
+            ctx.meta.warnings.append(f"province {province} no longer existed on {issued}")
+    imported = ctx.extra_province
+    if imported and imported not in (place.province, province):
+        ctx.meta.warnings.append(f"import record province differs: {imported}")
+    ctx.meta.set("province", province, source)
+    successor = province_2025(province)
+    ctx.meta.set("province_2025", successor,
+                 source if successor == province else inferred("2025 merger"))
+
+
+def _set_issuer(ctx: _Context) -> None:
+    province = ctx.meta.get("province")
+    title_issuer, explicit = _title_issuer(ctx.block)
+    header = _header_issuer(ctx.doc, ctx.number, province)
+    signed = _signature_issuer(ctx.signature,
+                               lambda: _committee_level(ctx.doc, ctx.number, province))
+    for value, source in ((title_issuer if explicit else None, "title_line"),
+                          (header, "header"), (title_issuer, "title_line"),
+                          (signed, "signature")):
+        if value:
+            ctx.meta.set("issuer", value, source)
+            return
+
+
+def _about_title(doc: _Text) -> str | None:
+    """A công văn has no type line; its trích yếu is the "V/v …" line under the number."""
+    for cell in doc.header:
+        if cell.text[:3].lower() == "v/v":
+            lines = [cell.text]
+            for line in doc.lines[cell.line + 1:cell.line + 4]:
+                if not line or not _continues_title(line, caps_title=False):
+                    break
+                lines.append(line)
+            return _join_title(lines)
+    return None
+
+
+def _set_title(ctx: _Context) -> None:
+    if ctx.block and ctx.block.title:
+        ctx.meta.set("title", ctx.block.title, "title_line")
+    elif ctx.block is None:
+        ctx.meta.set("title", _about_title(ctx.doc), "title_line")
+
+
+def _opening_paragraph(ctx: _Context) -> str:
+    start = ctx.block.end + 1 if ctx.block else 0
+    for line in ctx.doc.lines[start:start + OPENING_LINES]:
+        if len(line) >= 60 and any(c.islower() for c in line):
+            return line
+    return ""
+
+
+def _set_term(ctx: _Context) -> None:
+    for line in ctx.block.caps_lines if ctx.block else ():
+        m = _TERM.search(normalize(line))
+        if m and _ROMAN.match(m.group(1).upper()):
+            ctx.meta.set("term", m.group(1).upper(), "title_line")
+            return
+    opening = _opening_paragraph(ctx)
+    m = _CONFERENCE_TERM.search(opening[:400].split(". ")[0])
+    if m and _ROMAN.match(m.group(1).upper()):
+        ctx.meta.set("term", m.group(1).upper(), "body")
+
+
+def _set_signer(ctx: _Context) -> None:
+    sig = ctx.signature
+    ctx.meta.set("signer", sig.name, "signature")
+    if sig.roles:
+        ctx.meta.set("signer_role", " / ".join(sig.roles), "signature")
+
+
+def _cite_of(m: re.Match[str]) -> str:
+    n = m.group(1) + m.group(2)
+    if m.group("pt"):
+        return f"{n}-{_code(m.group('pt'))}/{m.group('pi')}"
+    if m.group("qh"):
+        return f"{n}/{m.group('y')}/{m.group('qh')}"
+    if m.group("st"):
+        return f"{n}/{m.group('y')}/{m.group('st')}-{m.group('si')}"
+    return f"{n}/{m.group('at')}-{m.group('ai')}"
+
+
+def find_cites(text: str) -> list[str]:
+    """Party and state document numbers cited in ``text``, normalised, sorted, unique.
+
+    >>> find_cites("Nghị quyết số 04 - NQ/TU và Quyết định số 50/2016/QĐ-TTg")
+    ['04-NQ/TU', '50/2016/QĐ-TTg']
+    """
+    return sorted({_cite_of(m) for m in _CITE.finditer(nfc(text))})
+
+
+def _set_cites(ctx: _Context) -> None:
+    own = ctx.meta.get("number")
+    found = {_cite_of(m) for text in (ctx.doc.body, ctx.notes) for m in _CITE.finditer(text)}
+    cites = sorted(c for c in found if c != own)
+    ctx.meta.set("cites", cites, "body")
+
+
+# === import records ==================================================================
+
+
+def _extra_province(ctx: _Context) -> str | None:
+    value = ctx.extra.get("province")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    province = canonical_province(value)
+    if province is None:
+        ctx.meta.warnings.append(f"import record province not recognised: {value[:40]}")
+    return province
+
+
+def _parse_extra_date(value: Any) -> dt.date | None:
+    """An import record's date: ISO ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (also ``-``, ``.``)."""
+    if not isinstance(value, str):
+        return None
+    iso = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*", value)
+    dmy = None if iso else re.fullmatch(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*", value)
+    if iso:
+        y, m, d = iso.groups()
+    elif dmy:
+        d, m, y = dmy.groups()
+    else:
+        return None
+    try:
+        date = dt.date(int(y), int(m), int(d))
+    except ValueError:
+        return None
+    return date if MIN_YEAR <= date.year <= MAX_YEAR else None
+
+
+def _extra_date(ctx: _Context) -> tuple[str, int] | None:
+    value = ctx.extra.get("date")
+    if value is None or value == "":
+        return None
+    date = _parse_extra_date(value)
+    if date is None:
+        ctx.meta.warnings.append(f"import record date not valid: {str(value)[:40]}")
+        return None
+    return date.isoformat(), date.year
+
+
+def _extra_values(extra: dict[str, Any], title_hint: str | None) -> dict[str, Any]:
+    """The import record's other keys that validate, as field values."""
+    out: dict[str, Any] = {}
+    if isinstance(extra.get("number"), str):
+        number = _match_number("Số " + extra["number"].strip())
+        if number:
+            out["number"] = number.value
+            out["doc_type"] = _type_of_code(number)
+    if isinstance(extra.get("doc_type"), str):
+        named = _TYPE_BY_NORM.get(normalize(extra["doc_type"]).strip())
+        out["doc_type"] = named or out.get("doc_type")
+    year = extra.get("year")
+    if isinstance(year, int) and not isinstance(year, bool) and MIN_YEAR <= year <= MAX_YEAR:
+        out["year"] = year
+    if isinstance(extra.get("issuer"), str):
+        out["issuer"] = _issuer_of_phrase(normalize(extra["issuer"]))[0]
+    title = extra.get("title") if isinstance(extra.get("title"), str) else title_hint
+    if isinstance(title, str) and title.strip():
+        out["title"] = " ".join(nfc(title).split())
+    return {k: v for k, v in out.items() if v}
+
+
+def _apply_extra(ctx: _Context, title_hint: str | None) -> None:
+    meta = ctx.meta
+    for name, value in _extra_values(ctx.extra, title_hint).items():
+        current = meta.get(name)
+        if current is None:
+            meta.set(name, value, IMPORT)
+        elif current != value and name != "title":
+            meta.warnings.append(f"import record {name} differs: {value}")
+
+
+def _add_missing_warnings(meta: Metadata) -> None:
+    for name in ("number", "doc_type", "issuer", "province", "date"):
+        if meta.get(name) is None:
+            meta.warnings.append(f"no {name.replace('_', ' ')}")
