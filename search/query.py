@@ -33,16 +33,20 @@ MAX_TERMS = 32
 KEYWORD_MAX_WORDS = 4
 MIN_SHOULD_MATCH = 0.6
 
-# Field weights (BM25F via per-field boosts); see bench/relevance for how they were chosen.
+# Field weights (BM25F via per-field boosts), chosen with `bench/relevance/run --grid`
+# (bench/README.md): title 1 + compounds 3 measured best (nDCG@10 0.942 vs 0.930 for the
+# first guess title 3 + compounds 1.5); the short title field is already favoured by BM25F's
+# length normalisation.
 WEIGHTS = {
-    "title": 3.0,
+    "title": 1.0,
     "body": 1.0,
     "notes": 0.5,
     "meta": 1.0,
     "number": 12.0,
     "cites": 2.0,
-    "words": 1.5,
+    "words": 3.0,
     "phrase": 2.0,
+    "pairs": 1.0,
 }
 FOLDED_PENALTY = 0.6  # a match only after folding counts for less, when the query had tones
 
@@ -252,11 +256,19 @@ def _boosters(pq: ParsedQuery) -> list[Query]:
     out: list[Query] = []
     for a, b in zip(words, words[1:]):
         pair = f"{a.tokens[0]}_{b.tokens[0]}"
-        out.append(Term("words_f", fold(pair), WEIGHTS["words"]))
-        if a.toned or b.toned:
-            out.append(Term("words", pair, WEIGHTS["words"]))
+        if a.toned or b.toned:  # as for words: the compound as typed, else its folded form
+            out.append(Or((Term("words", pair, WEIGHTS["words"]),
+                           Term("words_f", fold(pair), WEIGHTS["words"] * FOLDED_PENALTY))))
+        else:
+            out.append(Term("words_f", fold(pair), WEIGHTS["words"]))
     if len(words) >= 2:
         out.append(_phrase_clause(tuple(w.tokens[0] for w in words), any(w.toned for w in words)))
+    if len(words) > KEYWORD_MAX_WORDS:
+        # Sentences: adjacent word pairs as phrases reward documents that say the same thing
+        # in the same words, not just the same (often common) words anywhere.
+        for a, b in zip(words, words[1:]):
+            pair = (fold_token(a.tokens[0]), fold_token(b.tokens[0]))
+            out.append(Phrase("body_f", pair, WEIGHTS["pairs"]))
     return out
 
 
