@@ -6,10 +6,11 @@ INDEX  ?= index
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run install index serve test bench clean
+.PHONY: run install index serve test browser bench clean
 
 run: index
 	$(BIN)/vnsearch search "xa dac biet kho khan" --index $(INDEX) --limit 3
+	$(BIN)/vnsearch serve --index $(INDEX) --host $(HOST) --port $(PORT)
 
 install: $(VENV)/.installed
 
@@ -22,8 +23,12 @@ $(VENV)/.installed: pyproject.toml
 index: install
 	$(BIN)/vnsearch build seeds --index $(INDEX)
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest -q
+
+# Debian's chromium for the browser test (installs it when missing; needs root).
+browser:
+	bash scripts/ensure-chromium.sh
 
 clean:
 	rm -rf $(VENV) $(INDEX)/gen-* $(INDEX)/.build-* $(INDEX)/current .pytest_cache

@@ -48,6 +48,9 @@ def friendly_errors(func: F) -> F:
             return func(*args, **kwargs)
         except VnSearchError as err:
             _fail(str(err))
+        except BrokenPipeError:  # `vnsearch search … | head`: the reader left, not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except KeyboardInterrupt:
             click.echo("interrupted; the serving index is unchanged", err=True)
             sys.exit(130)

@@ -18,8 +18,12 @@ from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 
+from .evaluate import Evaluator
+from .postings import SidecarBuilder, segment_id_of, sync_sidecars
+
 from .engine import (
     FACET_FIELDS,
+    TEXT_FIELDS,
     And,
     AndMaybe,
     Engine,
@@ -37,6 +41,8 @@ from .engine import (
 )
 
 WRITER_LIMIT_MB = 256
+# Fields whose postings go into the numpy sidecar: every token field.
+POSTING_FIELDS = tuple(TEXT_FIELDS)
 
 
 def make_schema() -> Schema:
@@ -84,17 +90,46 @@ def _fields_of(doc: IndexDoc) -> dict[str, Any]:
 
 
 class WhooshEngine(Engine):
+    """Whoosh as the store; numpy postings beside each segment for evaluation.
+
+    ``mode="whoosh"`` evaluates with Whoosh's own matchers instead (the reference the
+    equivalence test compares against, and the fallback).
+    """
+
     name = "whoosh"
 
-    def __init__(self, limitmb: int = WRITER_LIMIT_MB) -> None:
+    def __init__(self, limitmb: int = WRITER_LIMIT_MB, mode: str = "numpy") -> None:
         self.limitmb = limitmb
+        self.mode = mode
 
     def create(self, directory: Path, docs: Iterable[IndexDoc]) -> int:
         ix = windex.create_in(str(directory), make_schema())
-        return self._write(ix, docs, replace=False)
+        builder = SidecarBuilder(POSTING_FIELDS, directory)
+        try:
+            count = self._write(ix, docs, replace=False, builder=builder)
+            self._finish_sidecar(directory, builder)
+        except BaseException:
+            builder.discard()
+            raise
+        return count
+
+    def _finish_sidecar(self, directory: Path, builder: SidecarBuilder) -> None:
+        """The tokens-path sidecar fits if the writer produced one segment of our documents."""
+        ix = windex.open_dir(str(directory))
+        with ix.reader() as reader:
+            leaves = reader.leaf_readers()
+            seg_id = segment_id_of(leaves[0][0]) if len(leaves) == 1 else None
+            if seg_id is not None and leaves[0][0].doc_count_all() == builder.count:
+                builder.finish(directory, seg_id)
+            else:
+                builder.discard()
+            sync_sidecars(directory, reader, POSTING_FIELDS)
+        ix.close()
 
     def add(self, directory: Path, docs: Iterable[IndexDoc]) -> int:
-        return self._write(windex.open_dir(str(directory)), docs, replace=True)
+        count = self._write(windex.open_dir(str(directory)), docs, replace=True)
+        self.sync(directory)
+        return count
 
     def remove(self, directory: Path, ids: Iterable[str]) -> int:
         ix = windex.open_dir(str(directory))
@@ -108,9 +143,18 @@ class WhooshEngine(Engine):
             raise
         writer.commit()
         ix.close()
+        self.sync(directory)
         return removed
 
-    def _write(self, ix: windex.Index, docs: Iterable[IndexDoc], *, replace: bool) -> int:
+    def sync(self, directory: Path) -> None:
+        """Sidecars for new (merged or added) segments; none left for gone ones."""
+        ix = windex.open_dir(str(directory))
+        with ix.reader() as reader:
+            sync_sidecars(directory, reader, POSTING_FIELDS)
+        ix.close()
+
+    def _write(self, ix: windex.Index, docs: Iterable[IndexDoc], *, replace: bool,
+               builder: SidecarBuilder | None = None) -> int:
         writer = ix.writer(limitmb=self.limitmb)
         count = 0
         try:
@@ -120,6 +164,8 @@ class WhooshEngine(Engine):
                     writer.update_document(**fields)
                 else:
                     writer.add_document(**fields)
+                if builder is not None:
+                    builder.add(doc.fields)
                 count += 1
         except BaseException:
             writer.cancel()
@@ -129,7 +175,7 @@ class WhooshEngine(Engine):
         return count
 
     def open(self, directory: Path) -> "WhooshReader":
-        return WhooshReader(windex.open_dir(str(directory)))
+        return WhooshReader(windex.open_dir(str(directory)), directory, self.mode)
 
 
 def to_whoosh(q: Query) -> wq.Query:
@@ -178,14 +224,31 @@ class _FacetColumns:
         return {labels[i]: int(c) for i, c in enumerate(counts) if c and labels[i]}
 
 
+def top_k(scores: np.ndarray, allowed: np.ndarray, k: int) -> list[int]:
+    """Doc numbers of the ``k`` best allowed documents: score descending, then doc number
+    ascending (Whoosh's order for ties)."""
+    docs = np.flatnonzero(allowed)
+    if not len(docs) or k <= 0:
+        return []
+    s = scores[docs]
+    if len(docs) > k:
+        kth = np.partition(-s, k - 1)[k - 1]
+        keep = -s <= kth  # every document tied with the k-th stays a candidate
+        docs, s = docs[keep], s[keep]
+    order = np.lexsort((docs, -s))[:k]
+    return docs[order].tolist()
+
+
 def _text(value: Any) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else (value or "")
 
 
 class WhooshReader(EngineReader):
-    def __init__(self, ix: windex.Index) -> None:
+    def __init__(self, ix: windex.Index, directory: Path, mode: str = "numpy") -> None:
         self.ix = ix
+        self.mode = mode
         self.searcher = ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
+        self.evaluator = Evaluator(self.searcher, Path(directory)) if mode == "numpy" else None
         self.n = self.searcher.doc_count_all()
         self.columns = _FacetColumns(self.searcher.reader(), (*FACET_FIELDS, "date"), self.n)
         self.live = np.zeros(self.n, dtype=bool)
@@ -197,6 +260,11 @@ class WhooshReader(EngineReader):
     # -- matching ---------------------------------------------------------------------
     def _match_mask(self, q: Query) -> np.ndarray:
         """Documents matching ``q``, evaluated node by node (so Or.min_match holds at any depth)."""
+        if self.evaluator is not None:
+            return self.evaluator.evaluate(q)[0]
+        return self._whoosh_mask(q)
+
+    def _whoosh_mask(self, q: Query) -> np.ndarray:
         if isinstance(q, (Term, Phrase)):
             mask = np.zeros(self.n, dtype=bool)
             mask[list(self.searcher.docs_for_query(to_whoosh(q)))] = True
@@ -204,16 +272,16 @@ class WhooshReader(EngineReader):
         if isinstance(q, And):
             if not q.children:
                 return np.zeros(self.n, dtype=bool)
-            return np.logical_and.reduce([self._match_mask(c) for c in q.children])
+            return np.logical_and.reduce([self._whoosh_mask(c) for c in q.children])
         if isinstance(q, Or):
             if not q.children:
                 return np.zeros(self.n, dtype=bool)
-            counts = np.sum([self._match_mask(c) for c in q.children], axis=0)
+            counts = np.sum([self._whoosh_mask(c) for c in q.children], axis=0)
             return counts >= max(1, q.min_match)
         if isinstance(q, Not):
-            return self._match_mask(q.positive) & ~self._match_mask(q.negative)
+            return self._whoosh_mask(q.positive) & ~self._whoosh_mask(q.negative)
         if isinstance(q, AndMaybe):
-            return self._match_mask(q.required)
+            return self._whoosh_mask(q.required)
         if isinstance(q, MatchAll):
             return self.live.copy()
         raise TypeError(f"unsupported query node {type(q).__name__}")
@@ -240,21 +308,25 @@ class WhooshReader(EngineReader):
         offset: int = 0,
         sort: str = "relevance",
     ) -> EngineResult:
-        matched = self._match_mask(query)
+        if self.evaluator is not None:
+            matched, scores = self.evaluator.evaluate(query)
+        else:
+            matched, scores = self._whoosh_mask(query), None
         allowed = matched & self._filter_mask(filters)
         total = int(allowed.sum())
         counts = {
             f: self.columns.count(f, np.flatnonzero(matched & self._filter_mask(filters, skip=f)))
             for f in facets
         }
-        hits = self._ranked(query, allowed, limit, offset, sort) if total and limit else []
+        hits = self._ranked(query, allowed, scores, limit, offset, sort) if total and limit else []
         return EngineResult(total=total, hits=hits, facets=counts)
 
-    def _ranked(
-        self, query: Query, allowed: np.ndarray, limit: int, offset: int, sort: str
-    ) -> list[EngineHit]:
+    def _ranked(self, query: Query, allowed: np.ndarray, scores: np.ndarray | None, limit: int,
+                offset: int, sort: str) -> list[EngineHit]:
         if sort in ("newest", "oldest"):
             return self._by_date(allowed, limit, offset, newest=(sort == "newest"))
+        if scores is not None:
+            return [self._hit(d, float(scores[d])) for d in top_k(scores, allowed, offset + limit)[offset:]]
         # limit=None: Whoosh's top-N collector can miss the best document (whoosh-speed.md).
         results = self.searcher.search(to_whoosh(query), limit=None,
                                        filter=set(np.flatnonzero(allowed).tolist()))

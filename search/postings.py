@@ -1,0 +1,274 @@
+"""Per-segment postings as numpy arrays, beside each Whoosh segment (the "sidecar").
+
+Whoosh's own matcher is the cost at tens of thousands of documents (``shared/whoosh-speed.md``):
+evaluating a query means walking pickled, compressed posting blocks in Python. The sidecar
+keeps, for every segment and every text field, each term's document numbers (int32) and
+term frequencies (float32) as flat arrays, memory-mapped at open, so a query is evaluated
+with numpy instead (:mod:`search.evaluate`).
+
+Files (flat, so that :meth:`store.IndexLocation.clone_current` hard-links them), per segment
+``S`` and field ``F``::
+
+    _vn_S.json            which fields, how many documents, format version
+    _vn_S.lengths.npy     float32 [fields, docs]: field lengths as Whoosh quantises them
+    _vn_S__F.terms        the terms, one per line, sorted
+    _vn_S__F.offsets.npy  int64 [terms + 1]: term i's postings are [offsets[i], offsets[i+1])
+    _vn_S__F.docs.npy     int32 segment-local document numbers, ascending per term
+    _vn_S__F.tf.npy       float32 term frequency (Whoosh's posting weight)
+
+Two ways to write them: :class:`SidecarBuilder` from the analysed tokens while a fresh
+segment is written (cheap: the counts are at hand), and :func:`build_from_segment` through
+Whoosh's public postings API for any segment without one (after a merge or an ``add``).
+Whoosh never deletes these files (its cleaner only matches its own ``MAIN_*`` names); stale
+ones are removed by :func:`sync_sidecars`.
+"""
+
+from __future__ import annotations
+
+import json
+from array import array
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+FORMAT = 1
+PREFIX = "_vn_"
+CHUNK_POSTINGS = 1_000_000  # postings buffered per field before spilling (~16 MB)
+
+
+def _stem(directory: Path, segment_id: str, field: str | None = None) -> Path:
+    # "__" separates: Whoosh segment ids themselves contain "_" (MAIN_abc…).
+    return directory / (f"{PREFIX}{segment_id}" + (f"__{field}" if field else ""))
+
+
+def _segment_of(filename: str) -> str:
+    return filename[len(PREFIX):].split("__", 1)[0].split(".", 1)[0]
+
+
+def has_sidecar(directory: Path, segment_id: str) -> bool:
+    return Path(f"{_stem(directory, segment_id)}.json").is_file()
+
+
+def _write_field(directory: Path, segment_id: str, field: str, terms: list[str],
+                 offsets: np.ndarray, docs: np.ndarray, tfs: np.ndarray) -> None:
+    stem = _stem(directory, segment_id, field)
+    Path(f"{stem}.terms").write_text("\n".join(terms), "utf-8")
+    np.save(f"{stem}.offsets.npy", offsets.astype(np.int64))
+    np.save(f"{stem}.docs.npy", docs.astype(np.int32))
+    np.save(f"{stem}.tf.npy", tfs.astype(np.float32))
+
+
+def _write_meta(directory: Path, segment_id: str, doc_count: int, fields: Iterable[str]) -> None:
+    # Written last: its presence means the sidecar is complete.
+    meta = {"format": FORMAT, "segment": segment_id, "doc_count": doc_count,
+            "fields": list(fields)}  # the order of the rows of lengths.npy
+    tmp = Path(f"{_stem(directory, segment_id)}.json.tmp")
+    tmp.write_text(json.dumps(meta), "utf-8")
+    os.replace(tmp, f"{_stem(directory, segment_id)}.json")
+
+
+class _FieldSpool:
+    """(term id, doc, tf) triples of one field, spilled to disk in chunks so memory stays
+    bounded by the chunk size and the vocabulary, not by the corpus."""
+
+    def __init__(self, spool_dir: Path, field: str) -> None:
+        self.dir = spool_dir
+        self.field = field
+        self.vocab: dict[str, int] = {}
+        self.chunks: list[Path] = []
+        self._tids = array("q")
+        self._docs = array("i")
+        self._tfs = array("f")
+
+    def add(self, doc: int, counts: Counter[str]) -> None:
+        vocab = self.vocab
+        for term, tf in counts.items():
+            tid = vocab.get(term)
+            if tid is None:
+                tid = vocab[term] = len(vocab)
+            self._tids.append(tid)
+            self._docs.append(doc)
+            self._tfs.append(tf)
+        if len(self._tids) >= CHUNK_POSTINGS:
+            self._spill()
+
+    def _spill(self) -> None:
+        if not self._tids:
+            return
+        path = self.dir / f"{self.field}.{len(self.chunks)}.npz"
+        np.savez(path, t=np.frombuffer(self._tids, np.int64), d=np.frombuffer(self._docs, np.int32),
+                 f=np.frombuffer(self._tfs, np.float32))
+        self.chunks.append(path)
+        self._tids, self._docs, self._tfs = array("q"), array("i"), array("f")
+
+    def finish(self, directory: Path, segment_id: str) -> None:
+        self._spill()
+        parts = [np.load(p) for p in self.chunks]
+        tids = np.concatenate([p["t"] for p in parts]) if parts else np.zeros(0, np.int64)
+        docs = np.concatenate([p["d"] for p in parts]) if parts else np.zeros(0, np.int32)
+        tfs = np.concatenate([p["f"] for p in parts]) if parts else np.zeros(0, np.float32)
+        # Order postings by term (alphabetically, as in the .terms file), then by document.
+        terms = sorted(self.vocab)
+        rank = np.empty(len(terms), dtype=np.int64)
+        rank[[self.vocab[t] for t in terms]] = np.arange(len(terms))
+        term_rank = rank[tids]
+        order = np.lexsort((docs, term_rank))
+        offsets = np.concatenate([[0], np.cumsum(np.bincount(term_rank, minlength=len(terms)))])
+        _write_field(directory, segment_id, self.field, terms, offsets, docs[order], tfs[order])
+        for p in self.chunks:
+            p.unlink(missing_ok=True)
+
+
+class SidecarBuilder:
+    """Collects postings from analysed tokens while a fresh segment is written.
+
+    Documents must be added in the order the Whoosh writer numbers them (0, 1, 2, …), which
+    holds for one single-process writer on an empty index.
+    """
+
+    def __init__(self, fields: Iterable[str], work_dir: Path) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix=".spool-", dir=work_dir)
+        spool = Path(self._tmp.name)
+        self.fields = list(fields)
+        self.spools = {f: _FieldSpool(spool, f) for f in self.fields}
+        self.lengths = {f: array("I") for f in self.fields}
+        self.count = 0
+
+    def add(self, tokens: dict[str, list[str]]) -> None:
+        doc = self.count
+        for field in self.fields:
+            toks = tokens.get(field) or []
+            self.lengths[field].append(len(toks))
+            if toks:
+                self.spools[field].add(doc, Counter(toks))
+        self.count += 1
+
+    def finish(self, directory: Path, segment_id: str) -> None:
+        try:
+            for spool in self.spools.values():
+                spool.finish(directory, segment_id)
+            raw = np.array([np.frombuffer(self.lengths[f], np.uint32) for f in self.fields],
+                           dtype=np.int64).reshape(len(self.fields), self.count)
+            np.save(f"{_stem(directory, segment_id)}.lengths.npy", quantize_lengths(raw))
+            _write_meta(directory, segment_id, self.count, self.fields)
+        finally:
+            self._tmp.cleanup()
+
+    def discard(self) -> None:
+        self._tmp.cleanup()
+
+
+def _matcher_postings(matcher: Any) -> tuple[list[int], list[float]]:
+    ids: list[int] = []
+    weights: list[float] = []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return ids, weights
+
+
+def build_from_segment(directory: Path, segreader: Any, fields: Iterable[str]) -> None:
+    """Write the sidecar of one segment through Whoosh's public reader API.
+
+    Deleted documents keep their postings (Whoosh does too until a merge); the evaluator
+    masks them out.
+    """
+    segment_id = segreader.segment().segment_id()
+    done = []
+    for field in fields:
+        terms: list[str] = []
+        offsets = [0]
+        docs: list[int] = []
+        tfs: list[float] = []
+        if field in segreader.indexed_field_names():
+            for term in segreader.lexicon(field):
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                ids, weights = _matcher_postings(segreader.postings(field, term))
+                terms.append(text)
+                docs.extend(ids)
+                tfs.extend(weights)
+                offsets.append(len(docs))
+        _write_field(directory, segment_id, field, terms, np.array(offsets),
+                     np.array(docs, dtype=np.int32), np.array(tfs, dtype=np.float32))
+        done.append(field)
+    n = segreader.doc_count_all()
+    lengths = np.array([[segreader.doc_field_length(d, f) or 0 for d in range(n)] for f in done],
+                       dtype=np.float32).reshape(len(done), n)
+    np.save(f"{_stem(directory, segment_id)}.lengths.npy", lengths)
+    _write_meta(directory, segment_id, n, done)
+
+
+def segment_id_of(segreader: Any) -> str | None:
+    segment = segreader.segment() if hasattr(segreader, "segment") else None
+    return None if segment is None else segment.segment_id()
+
+
+def sync_sidecars(directory: Path, reader: Any, fields: Iterable[str]) -> list[str]:
+    """Give every segment of ``reader`` a sidecar and delete the sidecars of gone segments.
+
+    Returns the ids of the segments whose sidecar was built here.
+    """
+    fields = list(fields)
+    live: set[str] = set()
+    built: list[str] = []
+    for segreader, _offset in reader.leaf_readers():
+        segment_id = segment_id_of(segreader)
+        if segment_id is None:  # an empty index has a reader without a segment
+            continue
+        live.add(segment_id)
+        if not has_sidecar(directory, segment_id):
+            build_from_segment(directory, segreader, fields)
+            built.append(segment_id)
+    for path in directory.glob(f"{PREFIX}*"):
+        if _segment_of(path.name) not in live:
+            path.unlink(missing_ok=True)
+    return built
+
+
+def quantize_lengths(raw: np.ndarray) -> np.ndarray:
+    """Field lengths as Whoosh stores them: one byte each, so scores match Whoosh's."""
+    from whoosh.util.numeric import byte_to_length, length_to_byte
+
+    uniq, inverse = np.unique(raw, return_inverse=True)
+    values = np.array([byte_to_length(length_to_byte(int(n))) for n in uniq], dtype=np.float32)
+    return values[inverse].reshape(raw.shape)
+
+
+class SegmentPostings:
+    """The memory-mapped sidecar of one segment."""
+
+    def __init__(self, directory: Path, segment_id: str) -> None:
+        meta = json.loads(Path(f"{_stem(directory, segment_id)}.json").read_text("utf-8"))
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"sidecar format {meta.get('format')} != {FORMAT}")
+        self.doc_count = int(meta["doc_count"])
+        lengths = np.load(f"{_stem(directory, segment_id)}.lengths.npy")
+        self.lengths = {f: lengths[i] for i, f in enumerate(meta["fields"])}
+        self.fields: dict[str, tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]] = {}
+        for field in meta["fields"]:
+            stem = _stem(directory, segment_id, field)
+            text = Path(f"{stem}.terms").read_text("utf-8")
+            terms = text.split("\n") if text else []
+            self.fields[field] = (
+                {t: i for i, t in enumerate(terms)},
+                np.load(f"{stem}.offsets.npy"),
+                np.load(f"{stem}.docs.npy", mmap_mode="r"),
+                np.load(f"{stem}.tf.npy", mmap_mode="r"),
+            )
+
+    def get(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(docs, tfs) of ``term`` in ``field``; None if the field is not in the sidecar."""
+        entry = self.fields.get(field)
+        if entry is None:
+            return None
+        index, offsets, docs, tfs = entry
+        i = index.get(term)
+        if i is None:
+            return np.zeros(0, np.int32), np.zeros(0, np.float32)
+        start, stop = offsets[i], offsets[i + 1]
+        return docs[start:stop], tfs[start:stop]

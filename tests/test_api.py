@@ -1,0 +1,385 @@
+"""The JSON side of the web app: the API routes, the one error shape, the OpenAPI
+description against the real routes, the exports, and the HTML page agreeing with the API."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+
+import web.api
+from search.documents import METADATA_FIELDS
+from search.engine import FACET_FIELDS
+from search.index import open_index
+from search.results import SearchRequest
+from tests.conftest import SEED_IDS
+from web import create_app
+from web.api import EXPORT_COLUMNS, EXTENSION
+from web.urls import SEARCH_PARAMS
+
+KONTUM_KL = SEED_IDS["kontum_kl"]
+QUERY = "xa dac biet kho khan"
+RESULT_KEYS = {"total", "hits", "facets", "page", "per_page", "pages", "sort", "query", "parsed",
+               "filters", "year_from", "year_to", "took_ms", "suggestion", "relaxed", "messages"}
+
+
+@pytest.fixture()
+def app(seed_index: Path) -> Iterator[Flask]:
+    app = create_app({"INDEX": str(seed_index), "TESTING": True})
+    yield app
+    app.extensions[EXTENSION].close()
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def missing_client(tmp_path: Path) -> Iterator[FlaskClient]:
+    app = create_app({"INDEX": str(tmp_path / "no-index-here")})
+    yield app.test_client()
+    app.extensions[EXTENSION].close()
+
+
+def get_json(client: FlaskClient, url: str, status: int = 200) -> Any:
+    response = client.get(url)
+    assert response.status_code == status, (url, response.data[:300])
+    assert response.mimetype == "application/json"
+    return response.get_json()
+
+
+# -- /api/search -------------------------------------------------------------------------------
+def test_api_search_is_the_library_result(client: FlaskClient, seed_index: Path) -> None:
+    data = get_json(client, f"/api/search?q={QUERY}&per_page=3")
+    assert data["ok"] is True
+    assert set(data) == RESULT_KEYS | {"ok"}
+    with open_index(seed_index) as ix:
+        expected = ix.search(SearchRequest(q=QUERY, per_page=3)).to_dict()
+    for key in RESULT_KEYS - {"took_ms"}:
+        assert data[key] == expected[key], key
+    first = data["hits"][0]
+    assert first["number"] == "237-KL/TU" and "<mark>" in first["highlights"][0]
+    assert set(METADATA_FIELDS) <= set(first) and "provenance" in first
+
+
+def test_api_search_filters_and_paging(client: FlaskClient) -> None:
+    data = get_json(client, "/api/search?" + urlencode(
+        [("province", "Kon Tum"), ("province", "Cao Bằng"), ("sort", "newest"), ("per_page", "2"),
+         ("page", "2")]))
+    assert data["total"] == 3 and data["pages"] == 2 and data["page"] == 2
+    assert data["filters"] == {"province": ["Kon Tum", "Cao Bằng"]}
+    assert len(data["hits"]) == 1
+    years = get_json(client, "/api/search?year_from=2017&year_to=2030")
+    assert years["total"] == 2 and (years["year_from"], years["year_to"]) == (2017, 2030)
+
+
+def test_api_facets(client: FlaskClient) -> None:
+    facets = get_json(client, f"/api/facets?q={QUERY}&province=Kon+Tum")
+    search = get_json(client, f"/api/search?q={QUERY}&province=Kon+Tum")
+    assert facets["ok"] is True
+    assert facets["facets"] == search["facets"] and facets["total"] == search["total"] == 2
+    assert set(facets["facets"]) == set(FACET_FIELDS)
+    assert "hits" not in facets
+    assert facets["facets"]["province"]["Cao Bằng"] == 1  # counted as if unfiltered
+
+
+def test_api_document(client: FlaskClient) -> None:
+    data = get_json(client, f"/api/documents/{KONTUM_KL}")
+    assert data["ok"] is True and data["id"] == KONTUM_KL
+    for key in ("path", "format", "size", "sha256", "text", "notes", "provenance", "warnings",
+                "related", *METADATA_FIELDS):
+        assert key in data, key
+    assert data["number"] == "237-KL/TU" and data["province_2025"] == "Quảng Ngãi"
+    assert data["provenance"]["province_2025"].startswith("inferred:")
+    assert "meta" not in data
+    assert set(data["related"]) == {"cites", "cited_by"}
+    assert [c["number"] for c in data["related"]["cites"]][:1] == ["04-NQ/TU"]
+
+
+def test_healthz(client: FlaskClient, seed_index: Path) -> None:
+    data = get_json(client, "/healthz")
+    assert data["ok"] is True and data["documents"] == 5
+    assert data["generation"].startswith("gen-") and data["built_at"]
+    assert data["index"] == str(seed_index)
+
+
+def test_head_on_api(client: FlaskClient) -> None:
+    response = client.head("/api/search?q=x")
+    assert response.status_code == 200 and response.data == b""
+
+
+# -- one error shape ---------------------------------------------------------------------------
+ERROR_CASES = [
+    ("GET", "/api/search?page=abc", 400, "page"),
+    ("GET", "/api/search?page=0", 400, "page"),
+    ("GET", "/api/search?page=1000000000", 400, "page"),
+    ("GET", "/api/search?per_page=0", 400, "per_page"),
+    ("GET", "/api/search?per_page=1000000000", 400, "per_page"),
+    ("GET", "/api/search?per_page=101", 400, "per_page"),
+    ("GET", "/api/search?sort=bogus", 400, "sort"),
+    ("GET", "/api/search?year_from=abc", 400, "year_from"),
+    ("GET", "/api/search?year_to=12345", 400, "year_to"),
+    ("GET", "/api/search?year_from=2020&year_to=2010", 400, "year_from"),
+    ("GET", "/api/search?q=nam:abc", 400, "nam:abc"),
+    ("GET", "/api/facets?year_from=x", 400, "year_from"),
+    ("GET", "/export.json?sort=bogus", 400, "sort"),
+    ("GET", "/api/documents/no-such-doc", 404, "no-such-doc"),
+    ("GET", "/api/documents/..%2F..%2Fetc%2Fpasswd", 404, ""),
+    ("GET", "/api/nope", 404, ""),
+    ("GET", "/api/", 404, ""),
+    ("POST", "/api/search", 405, "read-only"),
+    ("PUT", f"/api/documents/{KONTUM_KL}", 405, "read-only"),
+    ("DELETE", "/healthz", 405, "read-only"),
+    ("OPTIONS", "/api/openapi.json", 405, "read-only"),
+    ("POST", "/api/nope", 405, "read-only"),
+    ("POST", "/export.json", 405, "read-only"),
+    ("GET", "/export.csv?year_to=abc", 400, "year_to"),
+]
+
+
+def assert_error_shape(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    data = response.get_json()
+    assert set(data) == {"ok", "error", "status"}
+    assert data["ok"] is False and data["status"] == status
+    assert isinstance(data["error"], str) and data["error"]
+    return data
+
+
+@pytest.mark.parametrize(("method", "url", "status", "words"), ERROR_CASES)
+def test_json_errors_have_one_shape(client: FlaskClient, method: str, url: str, status: int,
+                                    words: str) -> None:
+    data = assert_error_shape(client.open(url, method=method), status)
+    assert words in data["error"]
+
+
+@pytest.mark.parametrize("url", ["/api/search?q=x", "/api/facets", f"/api/documents/{KONTUM_KL}",
+                                 "/healthz", "/export.json"])
+def test_json_errors_without_index(missing_client: FlaskClient, url: str) -> None:
+    response = missing_client.get(url)
+    data = assert_error_shape(response, 503)
+    assert "vnsearch build" in data["error"]
+
+
+@pytest.mark.parametrize(("url", "json_expected"), [("/api/search?q=x", True), ("/?q=x", False)])
+def test_unexpected_errors_are_500_without_details(client: FlaskClient,
+                                                   monkeypatch: pytest.MonkeyPatch, url: str,
+                                                   json_expected: bool) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(web.api, "search_data", broken)
+    monkeypatch.setattr("web.views.search_data", broken)
+    response = client.get(url)
+    assert response.status_code == 500
+    assert "secret internal detail" not in response.get_data(as_text=True)
+    if json_expected:
+        assert_error_shape(response, 500)
+    else:
+        assert response.mimetype == "text/html"
+
+
+def test_405_has_allow_header(client: FlaskClient) -> None:
+    response = client.post("/api/search")
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD"}
+
+
+# -- OpenAPI -----------------------------------------------------------------------------------
+def openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def test_openapi_lists_every_route(app: Flask, client: FlaskClient) -> None:
+    spec = get_json(client, "/api/openapi.json")
+    assert spec["openapi"].startswith("3.")
+    routes = {openapi_path(r.rule): r for r in app.url_map.iter_rules() if r.endpoint != "static"}
+    assert set(spec["paths"]) == set(routes)
+    for path, rule in routes.items():
+        operations = spec["paths"][path]
+        assert set(operations) == {"get"}, path  # read-only: GET (and HEAD) only
+        assert rule.methods is not None and {"GET", "HEAD"} <= rule.methods
+        params = operations["get"]["parameters"]
+        path_params = {p["name"] for p in params if p["in"] == "path"}
+        assert path_params == set(rule.arguments), path
+        assert all(p["required"] for p in params if p["in"] == "path")
+        responses = operations["get"]["responses"]
+        assert "200" in responses and "405" in responses and "500" in responses
+        # errors are described as they are answered: JSON here, HTML pages there
+        html_route = not (path.startswith(("/api/", "/export.")) or path == "/healthz")
+        for code, response in responses.items():
+            if code != "200":
+                assert ("$ref" not in response) == html_route, (path, code)
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("/", set(SEARCH_PARAMS)),
+    ("/api/search", set(SEARCH_PARAMS)),
+    ("/api/facets", set(SEARCH_PARAMS) - {"sort", "page", "per_page"}),
+    ("/export.csv", set(SEARCH_PARAMS) - {"page", "per_page"}),
+    ("/export.json", set(SEARCH_PARAMS) - {"page", "per_page"}),
+    ("/documents/{doc_id}", {"q"}),
+    ("/healthz", set()),
+])
+def test_openapi_query_parameters(client: FlaskClient, path: str, expected: set[str]) -> None:
+    spec = get_json(client, "/api/openapi.json")
+    params = spec["paths"][path]["get"]["parameters"]
+    assert {p["name"] for p in params if p["in"] == "query"} == expected
+    for p in params:
+        if p["name"] in FACET_FIELDS:
+            assert p["schema"]["type"] == "array" and p["explode"] is True
+
+
+def test_openapi_parameters_do_what_they_say(client: FlaskClient) -> None:
+    """Every documented /api/search parameter is read by the route (echoed in the result),
+    and every integer parameter with an out-of-range value is rejected with 400."""
+    spec = get_json(client, "/api/openapi.json")
+    params = {p["name"]: p for p in spec["paths"]["/api/search"]["get"]["parameters"]}
+    values = {"q": "giam ngheo", "province": "Kon Tum", "province_2025": "Quảng Ngãi",
+              "year": "2021", "doc_type": "Báo cáo", "issuer": "Tỉnh ủy", "year_from": "2020",
+              "year_to": "2022", "sort": "oldest", "page": "1", "per_page": "7"}
+    assert set(values) == set(params)
+    data = get_json(client, "/api/search?" + urlencode(values))
+    echoed = {"q": data["query"], "year_from": str(data["year_from"]),
+              "year_to": str(data["year_to"]), "sort": data["sort"], "page": str(data["page"]),
+              "per_page": str(data["per_page"]),
+              **{f: data["filters"][f][0] for f in FACET_FIELDS}}
+    assert echoed == values
+    assert data["total"] == 1
+    for name, p in params.items():
+        if p["schema"]["type"] == "integer":
+            too_big = p["schema"]["maximum"] + 1
+            assert_error_shape(client.get(f"/api/search?{name}={too_big}"), 400)
+        if "enum" in p["schema"]:
+            assert_error_shape(client.get(f"/api/search?{name}=not-a-choice"), 400)
+
+
+def test_openapi_schemas_match_responses(client: FlaskClient) -> None:
+    spec = get_json(client, "/api/openapi.json")
+    schemas = spec["components"]["schemas"]
+    search = get_json(client, f"/api/search?q={QUERY}")
+    assert set(schemas["SearchResult"]["properties"]) == set(search)
+    assert set(schemas["Hit"]["properties"]) == set(search["hits"][0])
+    document = get_json(client, f"/api/documents/{KONTUM_KL}")
+    assert set(schemas["Document"]["properties"]) == set(document)
+    assert set(schemas["Health"]["properties"]) == set(get_json(client, "/healthz"))
+    facets = get_json(client, "/api/facets")
+    assert set(schemas["Facets"]["properties"]) == set(facets)
+    assert set(schemas["Error"]["properties"]) == {"ok", "error", "status"}
+    assert set(schemas["ExportRecord"]["properties"]) == set(EXPORT_COLUMNS)
+    for code in ("400", "404", "405", "500", "503"):
+        ref = spec["components"]["responses"][f"E{code}"]["content"]["application/json"]["schema"]
+        assert ref == {"$ref": "#/components/schemas/Error"}
+
+
+# -- exports -----------------------------------------------------------------------------------
+def read_csv(client: FlaskClient, query: str) -> tuple[Any, list[dict[str, str]]]:
+    response = client.get(f"/export.csv?{query}")
+    assert response.status_code == 200, response.data[:300]
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    text = response.data.decode("utf-8")
+    assert text.startswith("\ufeffid,number,doc_type,")
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    return response, rows
+
+
+@pytest.mark.parametrize("query", ["", f"q={QUERY}", "province=Kon+Tum", "q=giam+ngheo&sort=oldest",
+                                   "q=zzzqqq+xyzzy", f"q={QUERY}&page=2&per_page=1"])
+def test_export_csv_has_every_hit(client: FlaskClient, query: str) -> None:
+    response, rows = read_csv(client, query)
+    assert response.mimetype == "text/csv" and "charset=utf-8" in response.headers["Content-Type"]
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert re.search(r'filename="[^"]+\.csv"', disposition)
+    search_query = re.sub(r"&?(page|per_page)=\d+", "", query)
+    search = get_json(client, f"/api/search?{search_query}&per_page=100")
+    assert len(rows) == search["total"] == int(response.headers["X-Total-Count"])
+    assert [r["id"] for r in rows] == [h["id"] for h in search["hits"]]
+    assert response.headers["X-Export-Truncated"] == "false"
+    if rows:
+        assert list(rows[0]) == list(EXPORT_COLUMNS)
+
+
+def test_export_ignores_paging(client: FlaskClient) -> None:
+    _response, rows = read_csv(client, "page=abc&per_page=0")
+    assert len(rows) == 5
+
+
+def test_export_csv_values(client: FlaskClient) -> None:
+    _response, rows = read_csv(client, f"q={QUERY}")
+    first = rows[0]
+    assert first["number"] == "237-KL/TU" and first["province"] == "Kon Tum"
+    assert first["province_2025"] == "Quảng Ngãi" and first["date"] == "2021-11-08"
+    assert first["url"] == f"http://localhost/documents/{KONTUM_KL}"
+    assert first["path"].endswith(f"{KONTUM_KL}.txt")
+    assert rows[-1]["signer"] == "" or rows[-1]["signer"]
+
+
+def test_export_json_matches_csv(client: FlaskClient) -> None:
+    _response, rows = read_csv(client, "q=giam+ngheo")
+    response = client.get("/export.json?q=giam+ngheo")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert ".json" in response.headers["Content-Disposition"]
+    records = response.get_json()
+    assert isinstance(records, list)
+    assert len(records) == get_json(client, "/api/search?q=giam+ngheo")["total"]
+    assert [r["id"] for r in records] == [r["id"] for r in rows]
+    assert all(list(r) == list(EXPORT_COLUMNS) for r in records)
+    assert records[0]["year"] == int(rows[0]["year"]) if rows[0]["year"] else True
+
+
+def test_export_walks_every_page(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With pages of 2 the export needs three searches; every hit is there once, in order."""
+    monkeypatch.setattr(web.api, "MAX_PER_PAGE", 2)
+    records = client.get("/export.json").get_json()
+    expected = [h["id"] for h in get_json(client, "/api/search?per_page=100")["hits"]]
+    assert [r["id"] for r in records] == expected and len(expected) == 5
+
+
+def test_export_is_capped(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(web.api, "MAX_PER_PAGE", 2)
+    monkeypatch.setattr(web.api, "EXPORT_MAX_ROWS", 3)
+    response = client.get("/export.csv")
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert len(rows) == 3
+    assert response.headers["X-Export-Truncated"] == "true"
+    assert response.headers["X-Total-Count"] == "5" and response.headers["X-Export-Rows"] == "3"
+
+
+def test_export_csv_neutralises_formulas(client: FlaskClient) -> None:
+    from web.api import _csv_cell
+
+    assert _csv_cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert _csv_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert _csv_cell("Kon Tum") == "Kon Tum" and _csv_cell(None) == "" and _csv_cell(2021) == "2021"
+
+
+# -- the page and the API agree ------------------------------------------------------------------
+@pytest.mark.parametrize("query", [
+    f"q={QUERY}",
+    "q=giam+ngheo",
+    "",
+    "q=04-NQ/TU",
+    "q=nong+thon+moi&sort=newest",
+    "q=giam+ngheo&province=Kon+Tum&province=Cao+Bằng",
+    "sort=oldest&per_page=2&page=2",
+    "q=giam+ngheo+zzzqqq",
+])
+def test_html_and_api_show_the_same_hits(client: FlaskClient, query: str) -> None:
+    api_ids = [h["id"] for h in get_json(client, f"/api/search?{query}")["hits"]]
+    html = client.get(f"/?{query}")
+    assert html.status_code == 200
+    soup = BeautifulSoup(html.get_data(as_text=True), "html.parser")
+    page_ids = [urlsplit(a["href"]).path.rsplit("/", 1)[1] for a in soup.select(".hit-title a")]
+    assert page_ids == api_ids and api_ids

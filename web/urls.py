@@ -1,0 +1,171 @@
+"""The search page's state lives in the URL query string; this module reads and writes it.
+
+Reading: :func:`search_request` turns the query string into a
+:class:`~search.results.SearchRequest` (``BadQuery`` with a helpful message for a bad
+value). Writing: :func:`with_value`, :func:`without_value`, :func:`with_param` and
+:func:`without_params` return the query string of a link that changes one thing, so facet
+toggles, sort, pagination and "clear all" are plain links (no JavaScript) that can be
+bookmarked, shared and walked back with the browser's back button.
+
+Every link that changes what is searched resets ``page``: page 7 of the old results
+rarely exists in the new ones.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Union
+from urllib.parse import urlencode
+
+from werkzeug.datastructures import MultiDict
+
+from search.engine import FACET_FIELDS
+from search.errors import BadQuery
+from search.results import SearchRequest
+
+# Parameters of the search page, the JSON API and the exports (repeatable ones first).
+FILTER_PARAMS: tuple[str, ...] = FACET_FIELDS
+SEARCH_PARAMS: tuple[str, ...] = ("q", *FILTER_PARAMS, "year_from", "year_to", "sort",
+                                  "page", "per_page")
+DEFAULT_PER_PAGE = 10
+MIN_YEAR, MAX_YEAR = 1, 9999
+_INTEGER = re.compile(r"[+-]?\d{1,9}")  # longer is out of every range we accept
+
+Args = Union[MultiDict[str, str], Mapping[str, Any], Iterable[tuple[str, str]]]
+
+
+# -- writing links -----------------------------------------------------------------------
+def state_pairs(args: Args) -> list[tuple[str, str]]:
+    """The search state as ordered (key, value) pairs: known parameters, no empty values.
+
+    Unknown parameters are dropped so links stay clean; empty values (an empty year box
+    submitted by the form) mean "not set".
+    """
+    if isinstance(args, MultiDict):
+        items: Iterable[tuple[str, Any]] = args.items(multi=True)
+    elif isinstance(args, Mapping):
+        items = [(k, v) for k, vs in args.items()
+                 for v in (vs if isinstance(vs, (list, tuple)) else [vs])]
+    else:
+        items = args
+    return [(k, str(v)) for k, v in items
+            if k in SEARCH_PARAMS and v is not None and str(v).strip() != ""]
+
+
+def encode(pairs: Iterable[tuple[str, str]]) -> str:
+    """``q=a+b&province=Kon+Tum`` (spaces as ``+``, UTF-8 percent-encoded)."""
+    return urlencode(list(pairs))
+
+
+def _reset_page(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in pairs if k != "page"]
+
+
+def with_value(args: Args, key: str, value: str) -> str:
+    """Query string with ``key=value`` added (OR within a facet); page reset."""
+    pairs = _reset_page(state_pairs(args))
+    if (key, str(value)) not in pairs:
+        pairs.append((key, str(value)))
+    return encode(pairs)
+
+
+def without_value(args: Args, key: str, value: str) -> str:
+    """Query string with ``key=value`` removed (other values of ``key`` kept); page reset."""
+    pairs = [p for p in _reset_page(state_pairs(args)) if p != (key, str(value))]
+    return encode(pairs)
+
+
+def with_param(args: Args, key: str, value: str | int | None) -> str:
+    """Query string with ``key`` set to one ``value`` (None removes it).
+
+    Changing anything but ``page`` itself resets the page.
+    """
+    pairs = state_pairs(args)
+    if key != "page":
+        pairs = _reset_page(pairs)
+    kept = [(k, v) for k, v in pairs if k != key]
+    if value is not None and str(value) != "":
+        # Keep the parameter's original position so URLs change minimally.
+        index = next((i for i, (k, _v) in enumerate(pairs) if k == key), None)
+        position = len(kept) if index is None else sum(1 for k, _v in pairs[:index] if k != key)
+        kept.insert(position, (key, str(value)))
+    return encode(kept)
+
+
+def without_params(args: Args, *keys: str) -> str:
+    """Query string without any value of ``keys``; page reset."""
+    return encode((k, v) for k, v in _reset_page(state_pairs(args)) if k not in keys)
+
+
+def clear_filters(args: Args) -> str:
+    """"Clear all": keep the query, sort and page size; drop facet filters and year range."""
+    return without_params(args, *FILTER_PARAMS, "year_from", "year_to")
+
+
+def hidden_pairs(args: Args, *exclude: str) -> list[tuple[str, str]]:
+    """State to carry as hidden inputs of a GET form that sets ``exclude`` itself."""
+    return [(k, v) for k, v in state_pairs(args) if k not in exclude and k != "page"]
+
+
+def is_selected(args: Args, key: str, value: str) -> bool:
+    return (key, str(value)) in state_pairs(args)
+
+
+# -- reading the state -------------------------------------------------------------------
+def _first(args: Args, name: str) -> str:
+    for k, v in state_pairs(args):
+        if k == name:
+            return v.strip()
+    return ""
+
+
+def _int_param(args: Args, name: str, default: int | None, what: str) -> int | None:
+    raw = _first(args, name)
+    if raw == "":
+        return default
+    if not _INTEGER.fullmatch(raw):
+        if re.fullmatch(r"[+-]?\d+", raw):
+            raise BadQuery(f"{name}={raw[:20]}… is out of range: {what}")
+        raise BadQuery(f"{name} must be a whole number, not {raw[:40]!r}: {what}")
+    return int(raw)
+
+
+def _year_param(args: Args, name: str) -> int | None:
+    what = f"a year such as 2016 ({MIN_YEAR}–{MAX_YEAR})"
+    year = _int_param(args, name, None, what)
+    if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
+        raise BadQuery(f"{name} must be {what}, not {year}")
+    return year
+
+
+def search_request(args: Args, *, per_page: int | None = None, page: int | None = None,
+                   highlight: bool = True) -> SearchRequest:
+    """The :class:`SearchRequest` a query string asks for.
+
+    Integer parsing happens here (``page=abc`` → BadQuery naming the parameter); the
+    ranges of page, per_page and sort are checked by the library's own validation, so
+    the web and the CLI reject the same requests with the same words.
+    """
+    filters: dict[str, list[str]] = {}
+    for key, value in state_pairs(args):
+        if key in FILTER_PARAMS and value.strip() not in filters.get(key, []):
+            filters.setdefault(key, []).append(value.strip())
+    year_from = _year_param(args, "year_from")
+    year_to = _year_param(args, "year_to")
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise BadQuery(f"year_from ({year_from}) is after year_to ({year_to})")
+    requested_page = _int_param(args, "page", 1, "use a page number from 1")
+    requested_per_page = _int_param(args, "per_page", DEFAULT_PER_PAGE,
+                                    "use a number of results per page from 1 to 100")
+    assert requested_page is not None and requested_per_page is not None
+    return SearchRequest(
+        q=_first(args, "q"),
+        filters=filters,
+        year_from=year_from,
+        year_to=year_to,
+        page=page if page is not None else requested_page,
+        per_page=per_page if per_page is not None else requested_per_page,
+        sort=_first(args, "sort") or "relevance",
+        highlight=highlight,
+    )
