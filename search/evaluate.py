@@ -155,23 +155,47 @@ class Evaluator:
         return mask, score * q.boost if q.boost != 1.0 else score
 
     def _phrase(self, q: Phrase) -> Result:
+        """Documents with the words at consecutive positions; Whoosh scores a phrase as the
+        sum of its words' scores (its SpanNear2 over an intersection), times the boost."""
         if len(q.words) == 1:
             return self._term(Term(q.field, q.words[0], q.boost))
+        terms = [self._term(Term(q.field, w)) for w in q.words]
+        cand = np.logical_and.reduce([m for m, _ in terms])
+        mask = np.zeros(self.n, dtype=bool)
+        for seg in self.segments:
+            local = cand[seg.offset : seg.offset + seg.n]
+            if not local.any():
+                continue
+            found = self._phrase_in_segment(seg, q, local)
+            mask[found + seg.offset] = True
+        score = np.where(mask, np.sum([s for _, s in terms], axis=0), 0.0)
+        return mask, score * q.boost if q.boost != 1.0 else score
+
+    def _phrase_in_segment(self, seg: _Segment, q: Phrase, wanted: np.ndarray) -> np.ndarray:
+        """Local doc numbers of ``seg`` where the phrase occurs (positions from the sidecar,
+        else Whoosh's own span matcher)."""
+        keys: np.ndarray | None = None
+        for j, word in enumerate(q.words):
+            occ = seg.postings.occurrences(q.field, word, wanted) if seg.postings else None
+            if occ is None:
+                return self._phrase_by_whoosh(seg, q, wanted)
+            docs, pos = occ
+            k = (docs << 32) | (pos - j)
+            k = k[pos >= j]
+            keys = np.unique(k) if keys is None else np.intersect1d(keys, k)
+            if not len(keys):
+                break
+        return np.unique(keys >> 32) if keys is not None else np.zeros(0, np.int64)
+
+    def _phrase_by_whoosh(self, seg: _Segment, q: Phrase, wanted: np.ndarray) -> np.ndarray:
         from .whoosh_engine import to_whoosh
 
-        cand = np.logical_and.reduce([self._term(Term(q.field, w))[0] for w in q.words])
-        mask, score = self._empty()
-        wq = to_whoosh(q)
-        for seg in self.segments:
-            local = np.flatnonzero(cand[seg.offset : seg.offset + seg.n])
-            if not len(local):
-                continue
-            m = wq.matcher(seg.leaf, seg.leaf.context())
-            for doc in local.tolist():
-                if not m.is_active():
-                    break
-                m.skip_to(doc)
-                if m.is_active() and m.id() == doc:
-                    mask[doc + seg.offset] = True
-                    score[doc + seg.offset] = m.score()
-        return mask, score
+        m = to_whoosh(q).matcher(seg.leaf, seg.leaf.context())
+        found = []
+        for doc in np.flatnonzero(wanted).tolist():
+            if not m.is_active():
+                break
+            m.skip_to(doc)
+            if m.is_active() and m.id() == doc:
+                found.append(doc)
+        return np.array(found, dtype=np.int64)

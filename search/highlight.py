@@ -1,22 +1,48 @@
 """Highlighting: the best passages of a text, and the full text, with matches marked.
 
-Matching uses the same analysis as the index (:func:`search.analyze.tokenize`), so a query
-typed without tones marks the toned words (``giam ngheo`` marks ``giảm nghèo``), and a
-document number is marked whole. Everything outside the marks is HTML-escaped.
+Matching is diacritic-insensitive on purpose, like the index's folded fields: a query typed
+without tones marks the toned words (``giam ngheo`` marks ``giảm nghèo``), and a document
+number is marked whole. It runs one regular expression over a folded copy of the text whose
+characters stand at the same offsets as the original's (one folded character per
+character), so a 40 KB document costs one pass, not a tokenisation per sentence. Everything
+outside the marks is HTML-escaped.
 """
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
-from .analyze import fold_token, tokenize
+from .normalize import fold, nfc
 
-MARK_OPEN = "<mark>"
 MARK_CLOSE = "</mark>"
 MAX_PASSAGE_CHARS = 320
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;]*", re.UNICODE)
+# Letters that fold to one letter: Latin, Latin-1/Extended-A/B, Vietnamese (Latin Extended
+# Additional). Anything else is only lower-cased.
+_FOLD_RANGES = ((0x0000, 0x0250), (0x1E00, 0x1F00))
+
+
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for lo, hi in _FOLD_RANGES:
+        for cp in range(lo, hi):
+            folded = fold(chr(cp))
+            if len(folded) == 1 and folded != chr(cp):
+                table[cp] = folded
+    return table
+
+
+_TABLE = _fold_table()
+
+
+def fold_aligned(text: str) -> str:
+    """Folded copy of NFC ``text`` with every character at its original offset."""
+    out = text.translate(_TABLE)
+    return out if len(out) == len(text) else text.lower()  # never misalign
 
 
 @dataclass(frozen=True)
@@ -26,33 +52,40 @@ class Terms:
     exact: frozenset[str]
     folded: frozenset[str]
     phrases: tuple[tuple[str, ...], ...] = ()
-
-    def matches(self, token: str) -> bool:
-        return token in self.exact or fold_token(token) in self.folded
+    _pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
     def __bool__(self) -> bool:
         return bool(self.exact or self.folded)
 
+    def pattern(self) -> re.Pattern[str]:
+        return _pattern_for(tuple(sorted(self.folded | {fold(t) for t in self.exact},
+                                         key=lambda t: (-len(t), t))))
 
-def _match_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
-    """Character spans of matched tokens; neighbours separated only by spaces are merged,
-    so "giảm nghèo" is one mark, not two."""
+
+@lru_cache(maxsize=256)
+def _pattern_for(words: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(w) for w in words if w)
+    if not alternatives:
+        return re.compile(r"(?!)")  # nothing to mark: never matches
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
+
+
+def _spans(text: str, terms: Terms) -> list[tuple[int, int]]:
+    """Match spans; neighbours separated only by spaces merge ("giảm nghèo" is one mark)."""
     spans: list[tuple[int, int]] = []
-    for tok in tokenize(text):
-        if not terms.matches(tok.text):
-            continue
-        if spans and not text[spans[-1][1] : tok.start].strip(" \u00a0"):
-            spans[-1] = (spans[-1][0], tok.end)
+    for m in terms.pattern().finditer(fold_aligned(text)):
+        if spans and not text[spans[-1][1] : m.start()].strip(" \u00a0"):
+            spans[-1] = (spans[-1][0], m.end())
         else:
-            spans.append((tok.start, tok.end))
+            spans.append((m.start(), m.end()))
     return spans
 
 
 def _marked(text: str, terms: Terms, first_id: str | None = None) -> tuple[str, int]:
-    """HTML of ``text`` with matched tokens wrapped; returns (html, number of marks)."""
+    """HTML of ``text`` with the matches wrapped; returns (html, number of marks)."""
     out: list[str] = []
     last = 0
-    spans = _match_spans(text, terms)
+    spans = _spans(text, terms)
     for i, (start, end) in enumerate(spans):
         out.append(html.escape(text[last:start]))
         attr = f' id="{first_id}"' if first_id and i == 0 else ""
@@ -62,15 +95,9 @@ def _marked(text: str, terms: Terms, first_id: str | None = None) -> tuple[str, 
     return "".join(out), len(spans)
 
 
-def _score(sentence: str, terms: Terms) -> float:
-    toks = [t.text for t in tokenize(sentence)]
-    distinct = {fold_token(t) for t in toks if terms.matches(t)}
-    score = float(len(distinct))
-    folded_seq = " ".join(fold_token(t) for t in toks)
-    for phrase in terms.phrases:
-        if " ".join(fold_token(t) for t in phrase) in folded_seq:
-            score += 2.0 * len(phrase)
-    return score
+def _phrase_patterns(terms: Terms) -> list[tuple[re.Pattern[str], int]]:
+    return [(re.compile(r"\s+".join(re.escape(fold(w)) for w in phrase)), len(phrase))
+            for phrase in terms.phrases]
 
 
 def _trim(sentence: str, terms: Terms) -> str:
@@ -78,7 +105,8 @@ def _trim(sentence: str, terms: Terms) -> str:
     sentence = " ".join(sentence.split())
     if len(sentence) <= MAX_PASSAGE_CHARS:
         return sentence
-    first = next((t.start for t in tokenize(sentence) if terms.matches(t.text)), 0)
+    m = terms.pattern().search(fold_aligned(sentence))
+    first = m.start() if m else 0
     start = max(0, first - MAX_PASSAGE_CHARS // 3)
     start = sentence.rfind(" ", 0, start) + 1 if start else 0
     end = sentence.rfind(" ", start, start + MAX_PASSAGE_CHARS)
@@ -88,21 +116,37 @@ def _trim(sentence: str, terms: Terms) -> str:
 
 
 def passages(text: str, terms: Terms, *, count: int = 3) -> list[str]:
-    """The ``count`` best sentences of ``text`` for ``terms``, best first, as safe HTML."""
+    """The ``count`` best sentences of ``text`` for ``terms``, best first, as safe HTML.
+
+    A sentence scores one point per distinct query word it contains, and more when it
+    contains a quoted phrase of the query.
+    """
     if not terms or not text:
         return []
+    text = nfc(text)
+    folded = fold_aligned(text)
+    sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
+    starts = [s for s, _ in sentences]
+    words: dict[int, set[str]] = {}
+    for m in terms.pattern().finditer(folded):
+        i = bisect.bisect_right(starts, m.start()) - 1
+        if i >= 0:
+            words.setdefault(i, set()).add(m.group(0))
     scored = []
-    for i, m in enumerate(_SENTENCE.finditer(text)):
-        sentence = m.group(0).strip()
-        if len(sentence) < 3:
-            continue
-        score = _score(sentence, terms)
-        if score > 0:
-            scored.append((-score, i, sentence))
+    phrases = _phrase_patterns(terms)
+    for i, found in words.items():
+        s, e = sentences[i]
+        score = float(len(found)) + sum(2.0 * n for p, n in phrases if p.search(folded, s, e))
+        if len(text[s:e].strip()) >= 3:
+            scored.append((-score, i))
     scored.sort()
-    return [_marked(_trim(s, terms), terms)[0] for _neg, _i, s in scored[:count]]
+    out = []
+    for _neg, i in scored[:count]:
+        s, e = sentences[i]
+        out.append(_marked(_trim(text[s:e].strip(), terms), terms)[0])
+    return out
 
 
 def full_text(text: str, terms: Terms, *, anchor: str = "match-1") -> tuple[str, int]:
     """The whole text as safe HTML with every match marked; the first gets ``id=anchor``."""
-    return _marked(text, terms, first_id=anchor)
+    return _marked(nfc(text), terms, first_id=anchor)

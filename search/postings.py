@@ -54,12 +54,29 @@ def has_sidecar(directory: Path, segment_id: str) -> bool:
 
 
 def _write_field(directory: Path, segment_id: str, field: str, terms: list[str],
-                 offsets: np.ndarray, docs: np.ndarray, tfs: np.ndarray) -> None:
+                 offsets: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
+                 positions: np.ndarray | None = None) -> None:
     stem = _stem(directory, segment_id, field)
     Path(f"{stem}.terms").write_text("\n".join(terms), "utf-8")
     np.save(f"{stem}.offsets.npy", offsets.astype(np.int64))
     np.save(f"{stem}.docs.npy", docs.astype(np.int32))
     np.save(f"{stem}.tf.npy", tfs.astype(np.float32))
+    if positions is not None:
+        # Posting i's positions are the next tf[i] values; a term's run starts at
+        # posstart[term] (the total tf of the terms before it).
+        np.save(f"{stem}.pos.npy", positions.astype(np.int32))
+        posstart = np.concatenate([[0], np.cumsum(tfs.astype(np.int64))])[offsets]
+        np.save(f"{stem}.posstart.npy", posstart.astype(np.int64))
+
+
+def _reorder_runs(values: np.ndarray, lengths: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Reorder variable-length runs (``lengths[i]`` values each) by ``order``."""
+    starts = np.cumsum(lengths) - lengths
+    lens = lengths[order]
+    if not lens.sum():
+        return values[:0]
+    shift = np.repeat(starts[order] - (np.cumsum(lens) - lens), lens)
+    return values[shift + np.arange(int(lens.sum()))]
 
 
 def _write_meta(directory: Path, segment_id: str, doc_count: int, fields: Iterable[str]) -> None:
@@ -72,27 +89,40 @@ def _write_meta(directory: Path, segment_id: str, doc_count: int, fields: Iterab
 
 
 class _FieldSpool:
-    """(term id, doc, tf) triples of one field, spilled to disk in chunks so memory stays
-    bounded by the chunk size and the vocabulary, not by the corpus."""
+    """(term id, doc, tf[, positions]) of one field, spilled to disk in chunks so memory
+    stays bounded by the chunk size and the vocabulary, not by the corpus."""
 
-    def __init__(self, spool_dir: Path, field: str) -> None:
+    def __init__(self, spool_dir: Path, field: str, positions: bool) -> None:
         self.dir = spool_dir
         self.field = field
+        self.with_positions = positions
         self.vocab: dict[str, int] = {}
         self.chunks: list[Path] = []
-        self._tids = array("q")
-        self._docs = array("i")
-        self._tfs = array("f")
+        self._reset()
 
-    def add(self, doc: int, counts: Counter[str]) -> None:
+    def _reset(self) -> None:
+        self._tids, self._docs, self._tfs, self._pos = array("q"), array("i"), array("f"), array("i")
+
+    def add(self, doc: int, tokens: list[str]) -> None:
         vocab = self.vocab
-        for term, tf in counts.items():
+        if self.with_positions:
+            where: dict[str, list[int]] = {}
+            for i, tok in enumerate(tokens):
+                where.setdefault(tok, []).append(i)
+            items: Iterable[tuple[str, Any]] = where.items()
+        else:
+            items = Counter(tokens).items()
+        for term, value in items:
             tid = vocab.get(term)
             if tid is None:
                 tid = vocab[term] = len(vocab)
             self._tids.append(tid)
             self._docs.append(doc)
-            self._tfs.append(tf)
+            if self.with_positions:
+                self._tfs.append(len(value))
+                self._pos.extend(value)
+            else:
+                self._tfs.append(value)
         if len(self._tids) >= CHUNK_POSTINGS:
             self._spill()
 
@@ -101,16 +131,19 @@ class _FieldSpool:
             return
         path = self.dir / f"{self.field}.{len(self.chunks)}.npz"
         np.savez(path, t=np.frombuffer(self._tids, np.int64), d=np.frombuffer(self._docs, np.int32),
-                 f=np.frombuffer(self._tfs, np.float32))
+                 f=np.frombuffer(self._tfs, np.float32), p=np.frombuffer(self._pos, np.int32))
         self.chunks.append(path)
-        self._tids, self._docs, self._tfs = array("q"), array("i"), array("f")
+        self._reset()
 
     def finish(self, directory: Path, segment_id: str) -> None:
         self._spill()
         parts = [np.load(p) for p in self.chunks]
-        tids = np.concatenate([p["t"] for p in parts]) if parts else np.zeros(0, np.int64)
-        docs = np.concatenate([p["d"] for p in parts]) if parts else np.zeros(0, np.int32)
-        tfs = np.concatenate([p["f"] for p in parts]) if parts else np.zeros(0, np.float32)
+
+        def joined(key: str, dtype: Any) -> np.ndarray:
+            return np.concatenate([p[key] for p in parts]) if parts else np.zeros(0, dtype)
+
+        tids, docs, tfs, pos = joined("t", np.int64), joined("d", np.int32), joined("f", np.float32), \
+            joined("p", np.int32)
         # Order postings by term (alphabetically, as in the .terms file), then by document.
         terms = sorted(self.vocab)
         rank = np.empty(len(terms), dtype=np.int64)
@@ -118,7 +151,10 @@ class _FieldSpool:
         term_rank = rank[tids]
         order = np.lexsort((docs, term_rank))
         offsets = np.concatenate([[0], np.cumsum(np.bincount(term_rank, minlength=len(terms)))])
-        _write_field(directory, segment_id, self.field, terms, offsets, docs[order], tfs[order])
+        positions = (_reorder_runs(pos, tfs.astype(np.int64), order)
+                     if self.with_positions else None)
+        _write_field(directory, segment_id, self.field, terms, offsets, docs[order], tfs[order],
+                     positions)
         for p in self.chunks:
             p.unlink(missing_ok=True)
 
@@ -130,11 +166,13 @@ class SidecarBuilder:
     holds for one single-process writer on an empty index.
     """
 
-    def __init__(self, fields: Iterable[str], work_dir: Path) -> None:
+    def __init__(self, fields: Iterable[str], work_dir: Path,
+                 positional: Iterable[str] = ()) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix=".spool-", dir=work_dir)
         spool = Path(self._tmp.name)
         self.fields = list(fields)
-        self.spools = {f: _FieldSpool(spool, f) for f in self.fields}
+        with_pos = set(positional)
+        self.spools = {f: _FieldSpool(spool, f, f in with_pos) for f in self.fields}
         self.lengths = {f: array("I") for f in self.fields}
         self.count = 0
 
@@ -144,7 +182,7 @@ class SidecarBuilder:
             toks = tokens.get(field) or []
             self.lengths[field].append(len(toks))
             if toks:
-                self.spools[field].add(doc, Counter(toks))
+                self.spools[field].add(doc, toks)
         self.count += 1
 
     def finish(self, directory: Path, segment_id: str) -> None:
@@ -162,39 +200,51 @@ class SidecarBuilder:
         self._tmp.cleanup()
 
 
-def _matcher_postings(matcher: Any) -> tuple[list[int], list[float]]:
+def _matcher_postings(matcher: Any, positions: bool) -> tuple[list[int], list[float], list[int]]:
     ids: list[int] = []
     weights: list[float] = []
+    pos: list[int] = []
     while matcher.is_active():
         ids.append(matcher.id())
-        weights.append(matcher.weight())
+        if positions:
+            p = matcher.value_as("positions")
+            weights.append(float(len(p)))
+            pos.extend(p)
+        else:
+            weights.append(matcher.weight())
         matcher.next()
-    return ids, weights
+    return ids, weights, pos
 
 
-def build_from_segment(directory: Path, segreader: Any, fields: Iterable[str]) -> None:
+def build_from_segment(directory: Path, segreader: Any, fields: Iterable[str],
+                       positional: Iterable[str] = ()) -> None:
     """Write the sidecar of one segment through Whoosh's public reader API.
 
     Deleted documents keep their postings (Whoosh does too until a merge); the evaluator
     masks them out.
     """
     segment_id = segreader.segment().segment_id()
+    with_pos = set(positional)
     done = []
     for field in fields:
         terms: list[str] = []
         offsets = [0]
         docs: list[int] = []
         tfs: list[float] = []
+        pos: list[int] = []
+        has_pos = field in with_pos
         if field in segreader.indexed_field_names():
             for term in segreader.lexicon(field):
                 text = term.decode("utf-8") if isinstance(term, bytes) else term
-                ids, weights = _matcher_postings(segreader.postings(field, term))
+                ids, weights, positions = _matcher_postings(segreader.postings(field, term), has_pos)
                 terms.append(text)
                 docs.extend(ids)
                 tfs.extend(weights)
+                pos.extend(positions)
                 offsets.append(len(docs))
         _write_field(directory, segment_id, field, terms, np.array(offsets),
-                     np.array(docs, dtype=np.int32), np.array(tfs, dtype=np.float32))
+                     np.array(docs, dtype=np.int32), np.array(tfs, dtype=np.float32),
+                     np.array(pos, dtype=np.int32) if has_pos else None)
         done.append(field)
     n = segreader.doc_count_all()
     lengths = np.array([[segreader.doc_field_length(d, f) or 0 for d in range(n)] for f in done],
@@ -208,7 +258,8 @@ def segment_id_of(segreader: Any) -> str | None:
     return None if segment is None else segment.segment_id()
 
 
-def sync_sidecars(directory: Path, reader: Any, fields: Iterable[str]) -> list[str]:
+def sync_sidecars(directory: Path, reader: Any, fields: Iterable[str],
+                  positional: Iterable[str] = ()) -> list[str]:
     """Give every segment of ``reader`` a sidecar and delete the sidecars of gone segments.
 
     Returns the ids of the segments whose sidecar was built here.
@@ -222,7 +273,7 @@ def sync_sidecars(directory: Path, reader: Any, fields: Iterable[str]) -> list[s
             continue
         live.add(segment_id)
         if not has_sidecar(directory, segment_id):
-            build_from_segment(directory, segreader, fields)
+            build_from_segment(directory, segreader, fields, positional)
             built.append(segment_id)
     for path in directory.glob(f"{PREFIX}*"):
         if _segment_of(path.name) not in live:
@@ -250,6 +301,7 @@ class SegmentPostings:
         lengths = np.load(f"{_stem(directory, segment_id)}.lengths.npy")
         self.lengths = {f: lengths[i] for i, f in enumerate(meta["fields"])}
         self.fields: dict[str, tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.positions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for field in meta["fields"]:
             stem = _stem(directory, segment_id, field)
             text = Path(f"{stem}.terms").read_text("utf-8")
@@ -260,6 +312,9 @@ class SegmentPostings:
                 np.load(f"{stem}.docs.npy", mmap_mode="r"),
                 np.load(f"{stem}.tf.npy", mmap_mode="r"),
             )
+            if Path(f"{stem}.pos.npy").is_file():
+                self.positions[field] = (np.load(f"{stem}.posstart.npy"),
+                                         np.load(f"{stem}.pos.npy", mmap_mode="r"))
 
     def get(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(docs, tfs) of ``term`` in ``field``; None if the field is not in the sidecar."""
@@ -272,3 +327,26 @@ class SegmentPostings:
             return np.zeros(0, np.int32), np.zeros(0, np.float32)
         start, stop = offsets[i], offsets[i + 1]
         return docs[start:stop], tfs[start:stop]
+
+    def occurrences(self, field: str, term: str, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(doc, position) pairs of ``term`` in the documents where ``wanted[doc]`` is True;
+        None if the sidecar has no positions for ``field``."""
+        if field not in self.positions or field not in self.fields:
+            return None
+        index, offsets, docs, tfs = self.fields[field]
+        i = index.get(term)
+        if i is None:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        posstart, pos = self.positions[field]
+        start, stop = offsets[i], offsets[i + 1]
+        tdocs = np.asarray(docs[start:stop])
+        lens = np.asarray(tfs[start:stop]).astype(np.int64)
+        run_start = np.cumsum(lens) - lens  # within this term's run of positions
+        keep = wanted[tdocs]
+        lens_k, starts_k = lens[keep], run_start[keep]
+        total = int(lens_k.sum())
+        if not total:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        idx = np.repeat(starts_k - (np.cumsum(lens_k) - lens_k), lens_k) + np.arange(total)
+        run = np.asarray(pos[posstart[i] : posstart[i] + int(lens.sum())])
+        return np.repeat(tdocs[keep].astype(np.int64), lens_k), run[idx].astype(np.int64)

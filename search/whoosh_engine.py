@@ -41,8 +41,10 @@ from .engine import (
 )
 
 WRITER_LIMIT_MB = 256
-# Fields whose postings go into the numpy sidecar: every token field.
+# Fields whose postings go into the numpy sidecar: every token field; positions for the
+# fields phrases are searched in.
 POSTING_FIELDS = tuple(TEXT_FIELDS)
+PHRASE_FIELDS = ("title", "title_f", "body", "body_f", "notes", "notes_f", "meta", "meta_f")
 
 
 def make_schema() -> Schema:
@@ -104,7 +106,7 @@ class WhooshEngine(Engine):
 
     def create(self, directory: Path, docs: Iterable[IndexDoc]) -> int:
         ix = windex.create_in(str(directory), make_schema())
-        builder = SidecarBuilder(POSTING_FIELDS, directory)
+        builder = SidecarBuilder(POSTING_FIELDS, directory, PHRASE_FIELDS)
         try:
             count = self._write(ix, docs, replace=False, builder=builder)
             self._finish_sidecar(directory, builder)
@@ -123,7 +125,7 @@ class WhooshEngine(Engine):
                 builder.finish(directory, seg_id)
             else:
                 builder.discard()
-            sync_sidecars(directory, reader, POSTING_FIELDS)
+            sync_sidecars(directory, reader, POSTING_FIELDS, PHRASE_FIELDS)
         ix.close()
 
     def add(self, directory: Path, docs: Iterable[IndexDoc]) -> int:
@@ -150,7 +152,7 @@ class WhooshEngine(Engine):
         """Sidecars for new (merged or added) segments; none left for gone ones."""
         ix = windex.open_dir(str(directory))
         with ix.reader() as reader:
-            sync_sidecars(directory, reader, POSTING_FIELDS)
+            sync_sidecars(directory, reader, POSTING_FIELDS, PHRASE_FIELDS)
         ix.close()
 
     def _write(self, ix: windex.Index, docs: Iterable[IndexDoc], *, replace: bool,

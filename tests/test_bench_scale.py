@@ -1,0 +1,19 @@
+"""Smoke run of bench/scale: the benchmark keeps working (figures are not asserted)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from .conftest import ROOT
+
+
+def test_scale_benchmark_quick_run():
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "scale"), "--quick"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    for expected in ("## 150 documents", "build:", "vnsearch (library)", "SQLite FTS5",
+                     "naive Whoosh", "vnsearch (HTTP)", "HTTP 16 clients", "add one document"):
+        assert expected in out, (expected, out[-3000:])
+    assert " 0 errors" in out
