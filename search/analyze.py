@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Iterator
 
 from .normalize import fold, nfc, normalize
+from .segment import segment
 
 __all__ = [
     "Token",
@@ -126,13 +127,11 @@ def compounds(text: str) -> list[str]:
     pyvi runs per sentence-ish chunk: a whole document as one sequence is slow and its
     CRF features do not cross sentence ends anyway.
     """
-    from pyvi import ViTokenizer  # imported lazily: ~1 s of sklearn start-up
-
     out: list[str] = []
     for chunk in _PYVI_CHUNK.findall(nfc(text)):
         if " " not in chunk.strip():
             continue
-        for word in ViTokenizer.tokenize(chunk).split():
+        for word in segment(chunk):
             if "_" in word and _WORD.search(word):
                 out.append(_norm_word(word))
     return out

@@ -65,6 +65,28 @@ def test_analysis_streams_are_aligned():
     assert "khó_khăn" in a.compounds and "kho_khan" in a.compounds_folded
 
 
+def _chunks():
+    import re
+
+    from .conftest import SEEDS
+
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = unicodedata.normalize("NFC", path.read_text("utf-8"))
+        yield from (c for c in re.findall(r"[^\n.;!?]+", text) if c.strip())
+
+
+def test_segment_matches_pyvi_exactly():
+    """Our faster feature function must give pyvi's own segmentation, chunk for chunk."""
+    from pyvi import ViTokenizer
+
+    from search.segment import segment
+
+    chunks = list(_chunks())
+    assert len(chunks) > 500
+    for chunk in chunks:
+        assert segment(chunk) == ViTokenizer.tokenize(chunk).split(), chunk
+
+
 def test_compounds_keep_case_for_pyvi_then_normalise():
     assert "tỉnh_ủy" in compounds("Tỉnh uỷ Kon Tum")
 
