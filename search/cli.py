@@ -83,6 +83,10 @@ def cli() -> None:
     Exit status: 0 ok, 1 error (nothing changed), 2 bad usage, 3 partly done (some
     files failed, or `check` found problems).
     """
+    from .parse import LIMIT_ERRORS
+
+    if LIMIT_ERRORS:  # a limit set in the environment is unusable: say so, do nothing
+        raise click.UsageError("; ".join(LIMIT_ERRORS))
 
 
 # -- build / add / remove -----------------------------------------------------------------
@@ -252,7 +256,8 @@ def _print_result(result: SearchResult, explain_query: bool) -> None:
         if m.get("title"):
             click.echo(f"   {m['title']}")
         for passage in hit.highlights:
-            click.echo(f"   … {_plain(passage)}")
+            text = _plain(passage)
+            click.echo(f"   {text}" if text.startswith("…") else f"   … {text}")
     if result.suggestion:
         click.echo(f"\ndid you mean: {result.suggestion}")
 
