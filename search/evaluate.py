@@ -82,7 +82,12 @@ class Evaluator:
         return all(s.postings is not None for s in self.segments)
 
     def evaluate(self, q: Query) -> Result:
-        mask, score = self._eval(q)
+        self._memo: dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]] = {}
+        self._within: np.ndarray | None = None
+        try:
+            mask, score = self._eval(q)
+        finally:
+            self._memo = {}
         return mask & self.live, score
 
     # -- nodes --------------------------------------------------------------------------
@@ -102,7 +107,13 @@ class Evaluator:
             return mask, np.where(mask, pos_score, 0.0)
         if isinstance(q, AndMaybe):
             req_mask, req_score = self._eval(q.required)
-            _opt_mask, opt_score = self._eval(q.optional)
+            # The optional part only scores where the required part matched: phrases in it
+            # are checked on those documents alone (same result, far fewer positions).
+            outer, self._within = self._within, req_mask
+            try:
+                _opt_mask, opt_score = self._eval(q.optional)
+            finally:
+                self._within = outer
             return req_mask, np.where(req_mask, req_score + opt_score, 0.0)
         if isinstance(q, MatchAll):
             return self.live.copy(), np.zeros(self.n)
@@ -116,8 +127,25 @@ class Evaluator:
             self._avgfl[field] = self.searcher.avg_field_length(field) or 1
         return self._avgfl[field]
 
-    def _term(self, q: Term) -> Result:
-        mask, score = self._empty()
+    def _term_sparse(self, q: Term) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(global docs, scores) per segment where the term occurs: no dense arrays, since
+        a sentence query has hundreds of terms. Unboosted results are memoised for the
+        query (phrases and boosters ask for the same words again)."""
+        key = (q.field, q.text)
+        memo = getattr(self, "_memo", None)
+        if memo is None or key not in memo:
+            found = self._score_term(q.field, q.text)
+            if memo is not None:
+                memo[key] = found
+        else:
+            found = memo[key]
+        if q.boost == 1.0:
+            return found
+        return [(docs, s * q.boost) for docs, s in found]
+
+    def _score_term(self, field: str, text: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        q = Term(field, text)
+        out = []
         idf = None
         for seg in self.segments:
             docs, tfs = seg.term(q.field, q.text)
@@ -128,19 +156,39 @@ class Evaluator:
             tf = np.asarray(tfs, dtype=np.float64)
             fl = seg.lengths(q.field)[docs].astype(np.float64)
             s = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / self._avg(q.field))))
-            glob = np.asarray(docs, dtype=np.int64) + seg.offset
-            mask[glob] = True
-            score[glob] = s * q.boost if q.boost != 1.0 else s
+            out.append((np.asarray(docs, dtype=np.int64) + seg.offset, s))
+        return out
+
+    def _term(self, q: Term) -> Result:
+        mask, score = self._empty()
+        for docs, s in self._term_sparse(q):
+            mask[docs] = True
+            score[docs] = s
         return mask, score
+
+    def _accumulate(self, children: tuple[Query, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """(how many children match, summed score) per document."""
+        count = np.zeros(self.n, dtype=np.int32)
+        score = np.zeros(self.n)
+        for child in children:
+            if isinstance(child, Term):
+                for docs, s in self._term_sparse(child):
+                    count[docs] += 1
+                    score[docs] += s
+            else:
+                m, s = self._eval(child)
+                count += m
+                score += s  # zero wherever the child does not match
+        return count, score
 
     def _and(self, q: And) -> Result:
         if not q.children:
             return self._empty()
         if len(q.children) == 1:  # Whoosh ignores a one-child compound's own boost
             return self._eval(q.children[0])
-        results = [self._eval(c) for c in q.children]
-        mask = np.logical_and.reduce([m for m, _ in results])
-        score = np.where(mask, np.sum([s for _, s in results], axis=0), 0.0)
+        count, total = self._accumulate(q.children)
+        mask = count == len(q.children)
+        score = np.where(mask, total, 0.0)
         return mask, score * q.boost if q.boost != 1.0 else score
 
     def _or(self, q: Or) -> Result:
@@ -148,10 +196,9 @@ class Evaluator:
             return self._empty()
         if len(q.children) == 1:
             return self._eval(q.children[0])
-        results = [self._eval(c) for c in q.children]
-        counts = np.sum([m for m, _ in results], axis=0)
-        mask = counts >= max(1, q.min_match)
-        score = np.where(mask, np.sum([s for _, s in results], axis=0), 0.0)
+        count, total = self._accumulate(q.children)
+        mask = count >= max(1, q.min_match)
+        score = np.where(mask, total, 0.0)
         return mask, score * q.boost if q.boost != 1.0 else score
 
     def _phrase(self, q: Phrase) -> Result:
@@ -159,8 +206,11 @@ class Evaluator:
         sum of its words' scores (its SpanNear2 over an intersection), times the boost."""
         if len(q.words) == 1:
             return self._term(Term(q.field, q.words[0], q.boost))
-        terms = [self._term(Term(q.field, w)) for w in q.words]
-        cand = np.logical_and.reduce([m for m, _ in terms])
+        count, total = self._accumulate(tuple(Term(q.field, w) for w in q.words))
+        cand = count == len(q.words)
+        within = getattr(self, "_within", None)
+        if within is not None:
+            cand &= within
         mask = np.zeros(self.n, dtype=bool)
         for seg in self.segments:
             local = cand[seg.offset : seg.offset + seg.n]
@@ -168,24 +218,36 @@ class Evaluator:
                 continue
             found = self._phrase_in_segment(seg, q, local)
             mask[found + seg.offset] = True
-        score = np.where(mask, np.sum([s for _, s in terms], axis=0), 0.0)
+        score = np.where(mask, total, 0.0)
         return mask, score * q.boost if q.boost != 1.0 else score
 
     def _phrase_in_segment(self, seg: _Segment, q: Phrase, wanted: np.ndarray) -> np.ndarray:
         """Local doc numbers of ``seg`` where the phrase occurs (positions from the sidecar,
-        else Whoosh's own span matcher)."""
-        keys: np.ndarray | None = None
+        else Whoosh's own span matcher).
+
+        Each word gives keys ``doc << 32 | (position - offset in phrase)``, already sorted
+        and unique (postings ascend by document, positions within one); the phrase occurs
+        where a key is in every word's set. Starting from the rarest word keeps it cheap.
+        """
+        if seg.postings is None:
+            return self._phrase_by_whoosh(seg, q, wanted)
+        per_word = []
         for j, word in enumerate(q.words):
-            occ = seg.postings.occurrences(q.field, word, wanted) if seg.postings else None
+            occ = seg.postings.occurrences(q.field, word, wanted)
             if occ is None:
                 return self._phrase_by_whoosh(seg, q, wanted)
             docs, pos = occ
-            k = (docs << 32) | (pos - j)
-            k = k[pos >= j]
-            keys = np.unique(k) if keys is None else np.intersect1d(keys, k)
+            keep = pos >= j
+            per_word.append((docs[keep] << 32) | (pos[keep] - j))
+        per_word.sort(key=len)
+        keys = per_word[0]
+        for other in per_word[1:]:
             if not len(keys):
                 break
-        return np.unique(keys >> 32) if keys is not None else np.zeros(0, np.int64)
+            idx = np.searchsorted(other, keys)
+            idx[idx == len(other)] = 0
+            keys = keys[other[idx] == keys] if len(other) else keys[:0]
+        return np.unique(keys >> 32)
 
     def _phrase_by_whoosh(self, seg: _Segment, q: Phrase, wanted: np.ndarray) -> np.ndarray:
         from .whoosh_engine import to_whoosh

@@ -13,8 +13,8 @@ from __future__ import annotations
 import bisect
 import html
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from .normalize import fold, nfc
 
@@ -52,14 +52,16 @@ class Terms:
     exact: frozenset[str]
     folded: frozenset[str]
     phrases: tuple[tuple[str, ...], ...] = ()
-    _pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
     def __bool__(self) -> bool:
         return bool(self.exact or self.folded)
 
+    @cached_property
+    def _words(self) -> tuple[str, ...]:
+        return tuple(sorted(self.folded | {fold(t) for t in self.exact}, key=lambda t: (-len(t), t)))
+
     def pattern(self) -> re.Pattern[str]:
-        return _pattern_for(tuple(sorted(self.folded | {fold(t) for t in self.exact},
-                                         key=lambda t: (-len(t), t))))
+        return _pattern_for(self._words)
 
 
 @lru_cache(maxsize=256)

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .analyze import fold_token, is_number_token, normalize_number, tokenize
-from .engine import And, AndMaybe, Not, Or, Phrase, Query, Term
+from .engine import And, AndMaybe, MatchAll, Not, Or, Phrase, Query, Term
 from .errors import BadQuery
 from .normalize import fold, nfc, normalize, strip_controls
 
@@ -125,12 +125,42 @@ _SPACED_NUMBER = re.compile(
 )
 
 
+# "*" anywhere, or "?" alone or inside a word ("gi?m"): someone expects wildcards.
+_WILDCARD = re.compile(r"\*|(?<!\S)\?(?!\S)|(?<=\w)\?(?=\w)")
+WILDCARD_MESSAGE = ("* and ? are not wildcards here: words are matched whole, "
+                    "with or without tone marks")
+UNCLOSED_QUOTE_MESSAGE = "unclosed quote: the phrase runs to the end of the query"
+PARENTHESES_MESSAGE = "( and ) do not group words here: use OR between alternatives"
+
+
+def _cut(text: str) -> tuple[str, bool]:
+    """``text`` within MAX_QUERY_CHARS, cut at a space when there is one near the end."""
+    if len(text) <= MAX_QUERY_CHARS:
+        return text, False
+    head = text[:MAX_QUERY_CHARS]
+    if not text[MAX_QUERY_CHARS].isspace() and " " in head[-100:]:
+        head = head.rsplit(" ", 1)[0]
+    return head, True
+
+
 def parse_query(text: str) -> ParsedQuery:
-    """Parse the user's query text (never raises on odd input; BadQuery only on filters)."""
-    text = strip_controls(nfc(text or ""))[:MAX_QUERY_CHARS]
+    """Parse the user's query text (never raises on odd input; BadQuery only on filters).
+
+    At most MAX_QUERY_CHARS characters and MAX_TERMS terms are used; a message says so.
+    """
+    # A generous first cut keeps normalising a huge input cheap; the real cut follows.
+    text, cut = _cut(strip_controls(nfc((text or "")[: 4 * MAX_QUERY_CHARS])))
     text = _SPACED_NUMBER.sub(lambda m: re.sub(r"\s+", "", m.group(0)), text)
-    text = text.replace("(", " ").replace(")", " ")
     pq = ParsedQuery()
+    if cut:
+        pq.messages.append(f"query cut to its first {MAX_QUERY_CHARS:,} characters")
+    if _WILDCARD.search(text):
+        pq.messages.append(WILDCARD_MESSAGE)
+    if sum(text.count(q) for q in '"“”') % 2:  # any of them opens and closes a phrase
+        pq.messages.append(UNCLOSED_QUOTE_MESSAGE)
+    if "(" in text or ")" in text:
+        pq.messages.append(PARENTHESES_MESSAGE)
+    text = text.replace("(", " ").replace(")", " ")
     pending_or = False
     for m in _LEX.finditer(text):
         if m.group("filter") and m.group("fname").lower() in FILTER_ALIASES:
@@ -194,19 +224,40 @@ def _add_year(pq: ParsedQuery, value: str) -> None:
         raise BadQuery(f"nam:{value} is not a year or a range of years (nam:2021, nam:2016-2021)")
     pq.year_from = int(m.group(1)) if m.group(1) else None
     pq.year_to = int(m.group(2)) if m.group(2) else None
+    if pq.year_from is not None and pq.year_to is not None and pq.year_from > pq.year_to:
+        raise BadQuery(f"nam:{value}: the first year is after the last "
+                       f"(write nam:{pq.year_to}-{pq.year_from})")
+
+
+def _take(items: list[Item], budget: int) -> tuple[list[Item], bool]:
+    """The first items holding at most ``budget`` tokens (a long phrase keeps its start)."""
+    kept: list[Item] = []
+    for it in items:
+        if len(it.tokens) > budget:
+            if it.kind == "phrase" and budget >= 2:
+                kept.append(replace(it, tokens=it.tokens[:budget]))
+            return kept, True
+        kept.append(it)
+        budget -= len(it.tokens)
+    return kept, False
 
 
 def _cap_terms(pq: ParsedQuery) -> None:
-    count = 0
+    """At most MAX_TERMS tokens to search for, and as many to exclude: the first ones."""
+    budget = MAX_TERMS
     kept: list[list[Item]] = []
+    cut = False
     for group in pq.groups:
-        count += sum(len(it.tokens) for it in group)
-        if count > MAX_TERMS:
-            pq.messages.append(f"query cut to its first {MAX_TERMS} terms")
+        items, cut = _take(group, budget)
+        if items:
+            kept.append(items)
+            budget -= sum(len(it.tokens) for it in items)
+        if cut:
             break
-        kept.append(group)
     pq.groups = kept
-    pq.excluded = pq.excluded[:MAX_TERMS]
+    pq.excluded, cut_excluded = _take(pq.excluded, MAX_TERMS)
+    if cut or cut_excluded:
+        pq.messages.append(f"query cut to its first {MAX_TERMS} terms")
 
 
 # -- building the engine query ----------------------------------------------------------
@@ -261,7 +312,7 @@ def _boosters(pq: ParsedQuery) -> list[Query]:
                            Term("words_f", fold(pair), WEIGHTS["words"] * FOLDED_PENALTY))))
         else:
             out.append(Term("words_f", fold(pair), WEIGHTS["words"]))
-    if len(words) >= 2:
+    if 2 <= len(words) <= KEYWORD_MAX_WORDS:
         out.append(_phrase_clause(tuple(w.tokens[0] for w in words), any(w.toned for w in words)))
     if len(words) > KEYWORD_MAX_WORDS:
         # Sentences: adjacent word pairs as phrases reward documents that say the same thing
@@ -274,8 +325,11 @@ def _boosters(pq: ParsedQuery) -> list[Query]:
 
 def build_query(pq: ParsedQuery, *, relax: int = 0) -> Query | None:
     """The engine query for ``pq``; ``relax`` 0 = as designed, 1 = any word may be missing
-    (at least one must match). None when the query has no positive terms."""
+    (at least one must match). None when the query has no terms at all; only exclusions
+    (``-miền``) give every document but those."""
     if pq.is_empty():
+        if pq.excluded:
+            return Not(MatchAll(), Or(tuple(item_clause(it) for it in pq.excluded)))
         return None
     groups = [_group_clause(g) for g in pq.groups]
     if relax:
