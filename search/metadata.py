@@ -83,6 +83,14 @@ STATE_TYPE_CODES = {
 }
 # Canonical case of codes that an ALL CAPS header upper-cases.
 _CODE_CASE = {code.upper(): code for code in (*PARTY_TYPE_CODES, *STATE_TYPE_CODES)}
+# Issuers of state numbers (NĐ 30/2020 and ministries' own numbers), in their canonical
+# case: a caps title writes "QĐ-TTG" for "QĐ-TTg". Codes not listed are kept as written.
+_STATE_ISSUER_CODES = (
+    "TTg", "CP", "QH", "UBTVQH", "VPCP", "HĐND", "UBND", "BNV", "BTC", "BCA", "BQP", "BYT",
+    "BTP", "BCT", "BXD", "BGTVT", "BGDĐT", "BNNPTNT", "BLĐTBXH", "BKHĐT", "BTNMT", "BTTTT",
+    "BVHTTDL", "NHNN",
+)
+_STATE_ISSUER_CASE = {code.upper(): code for code in _STATE_ISSUER_CODES}
 # Every type name a field may hold (399-QĐ/TW adds the last six).
 DOC_TYPES = tuple(sorted(
     {*PARTY_TYPE_CODES.values(), *STATE_TYPE_CODES.values(), "Cương lĩnh", "Điều lệ",
@@ -108,7 +116,9 @@ _STATE_NUMBER = re.compile(
 )
 # "<Place>, ngày DD tháng MM năm YYYY" as a whole cell (a body sentence never ends there).
 # The place may follow other words of a flattened line ("Số 237-KL/TU Kon Tum, ngày …").
-_PLACE = r"(?:^|(?<=\s))(?P<place>[^\W\d_][^\d,;:()/\n]{0,39}?)\s*,\s*"
+# A place has no digit, except an urban district named by its number ("Quận 8").
+_PLACE = (r"(?:^|(?<=\s))(?P<place>[^\W\d_][^\d,;:()/\n]{0,39}?|(?i:quận|phường)\s+\d{1,2})"
+          r"\s*,\s*")
 _DATE_LINE = re.compile(
     _PLACE + r"(?i:ngày)\s+(?P<d>\d{1,2})\s*(?:(?i:tháng)\s+|[/.-])(?P<m>\d{1,2})\s*"
     r"(?:(?i:năm)\s+|[/.-])(?P<y>\d{4})\s*[.)]?\s*$"
@@ -118,8 +128,27 @@ _YEAR_ONLY_LINE = re.compile(
 )
 # "ĐẾN Ngày 27.6.2022", "CÔNG VĂN ĐẾN", "ĐẾN Số: 575": the receiving office's stamp.
 _STAMP_WORD = re.compile(r"\bĐẾN\b\s*(?:$|[:.]|Số|SỐ|số|Ngày|NGÀY|ngày|\d)")
+# A line of such a stamp, as typed out: "Số... 575.....", "ĐẾN Ngày 27.6.2022", "CÔNG VĂN ĐẾN".
+# ("ĐẾN NĂM 2030", "ĐẾN 2030, …" carry a caps title on.)
+_STAMP_LINE = re.compile(
+    r"^(?:CÔNG VĂN ĐẾN|ĐẾN\s*(?:$|[:.]|Số|SỐ|số|Ngày|NGÀY|ngày|\d{1,2}[./])|(?:Số|SỐ)\s*[.…]{2,})"
+)
 _RULE = re.compile(r"^\s*[-_=–—*]{3,}\s*$")
-_NUMBERED = re.compile(r"^\d+\s*[.)\-–]\s")
+# A numbered paragraph or section: "1. Kết quả", "2.1- Phương hướng", "II. MỤC TIÊU",
+# "A. KẾT QUẢ"; not "2014 - 2019", a year range that carries a title on, nor "11-NQ/TU, …".
+_NUMBERED = re.compile(
+    r"^(?:(?:\d+(?:\.\d+)*|[IVXLC]+)\s*(?:[.)]\s*|[-–]\s+)|[A-Za-z][.)]\s*)(?=[^\W\d_])"
+)
+_SENTENCE_END = (".", ":", ";", "!", "?", "…")
+# How a body opens: its first sentence, or a part of a quy chế / quy định ("Chương I",
+# "Điều 1. Phạm vi"). A title line never starts so with a capital.
+_BODY_OPENER = re.compile(
+    r"^(?:(?:Ngày|Năm)\s+\d|(?:Căn cứ|Thực hiện|Xét|Kính gửi|Hội nghị lần thứ|Sau|Qua|Trong"
+    r"|Để|Nhằm|Thời gian|Những năm)\b|Điều\s+\d|(?:Chương|Phần|Mục)\s+(?:[IVXLC\d]+|thứ)\b)"
+)
+_HEADER_STARTS = ("đảng cộng sản việt nam", "kính gửi")
+# "NGHỊ QUYẾT SỐ 11-NQ/TU": a title citing another document by its number.
+_CITED_NUMBER = re.compile(r"\b(?:số|Số|SỐ)\s*\d")
 _QUOTES = "(“\"'‘«["
 _ROMAN = re.compile(r"^(?=[IVXLC])(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
 _TERM = re.compile(r"\bkhóa\s+([ivxlc]+)\b")
@@ -157,6 +186,8 @@ _DEPARTMENT_CODES = {
 # centrally-run city; domain.md A1).
 _CODE_UNITS = {"TU": ("tỉnh", "thành"), "HU": ("huyện",), "QU": ("quận",), "ĐU": ("đảng",)}
 _UNIT_ALT = "tỉnh|thành|huyện|quận|thị|đảng"
+# The district kind a committee's unit names; a thành ủy may lead a provincial city.
+_DISTRICT_KINDS = {"huyện": "Huyện", "quận": "Quận", "thị": "Thị xã", "thành": "Thành phố"}
 _BTV = re.compile(rf"^ban thường vụ ({_UNIT_ALT}) ủy\b")
 _COMMITTEE = re.compile(rf"^({_UNIT_ALT}) ủy\b\s*(.*)$")
 _BCH_LOCAL = re.compile(r"ban chấp hành đảng bộ (tỉnh|thành phố|huyện|quận|thị xã)\b")
@@ -188,10 +219,18 @@ _SIGNED_MARK = re.compile(
     r"|ký tên, đóng dấu|chữ ký|signed)\s*\)?\.?$",
     re.IGNORECASE,
 )
+# A signature title standing alone, without T/M, K/T or T/L: a department head signs in
+# his own name ("TRƯỞNG BAN", "CHÁNH VĂN PHÒNG"); normalised.
+_ROLE_TITLES = ("bí thư", "trưởng ban", "chánh văn phòng", "chủ nhiệm", "chủ tịch")
+_BARE_ROLE = re.compile(r"^(?:phó )?(?:" + "|".join(_ROLE_TITLES) + r")$")
+_BARE_ROLE_LEN = len("phó ") + max(map(len, _ROLE_TITLES)) + 2  # a longer cell is no such title
 _NAME_WORD = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*$")  # "H'Lam", "Y-Ngông"
+_NAME_JOINS = re.compile(r"['’-]")
 # Words of a role, never of a name (whole words: "Thủy" contains "ủy", "Lưu" and "Chánh"
-# are names).
-_NOT_NAME = re.compile(r"\b(?:bí thư|ủy viên|trưởng ban|văn phòng|ủy|thường vụ|nơi nhận|đã ký)\b")
+# are names, so the office is "chánh văn phòng", not "chánh").
+_NOT_NAME = re.compile(
+    r"\b(?:" + "|".join(_ROLE_TITLES) + r"|ủy viên|văn phòng|ủy|thường vụ|nơi nhận|đã ký)\b"
+)
 
 # --- citations -----------------------------------------------------------------------
 
@@ -290,6 +329,11 @@ def _code(code: str) -> str:
     return _CODE_CASE.get(code.upper(), code)
 
 
+def _state_issuers(issuers: str) -> str:
+    """"TTLT-BTC-BNV", "TTG" → "TTg": each known issuer in its canonical case."""
+    return "-".join(_STATE_ISSUER_CASE.get(part.upper(), part) for part in issuers.split("-"))
+
+
 def _match_number(cell: str) -> _Number | None:
     m = _PARTY_NUMBER.match(cell)
     if m:
@@ -297,7 +341,8 @@ def _match_number(cell: str) -> _Number | None:
         return _Number(f"{n}-{t}/{issuer}", t, issuer, state=False)
     m = _STATE_NUMBER.match(cell)
     if m:
-        n, year, t, issuer = m.group(1), m.group(2), _code(m.group(3)), m.group(4)
+        n, year, t = m.group(1), m.group(2), _code(m.group(3))
+        issuer = _state_issuers(m.group(4))
         value = f"{n}/{year}/{t}-{issuer}" if year else f"{n}/{t}-{issuer}"
         return _Number(value, t, issuer, state=True)
     return None
@@ -359,12 +404,74 @@ def _starts_title(line: str) -> bool:
     return n.startswith("về ") or line[0].islower() or line[0] in _QUOTES
 
 
-def _continues_title(line: str, caps_title: bool) -> bool:
-    if caps_title:
-        return _is_caps(line) and len(line) <= 250
-    if _is_caps(line) or len(line) > 250 or _NUMBERED.match(line):
+def _starts_caps_title(line: str) -> bool:
+    """A caps trích yếu that does not open with "VỀ": "KẾT QUẢ THỰC HIỆN …" under
+    "BÁO CÁO", "KẾT LUẬN" under "THÔNG BÁO"."""
+    return _is_caps(line) and not _NUMBERED.match(line) and not _is_header_element(line)
+
+
+def _continues_title(line: str, caps_title: bool, previous: str) -> bool:
+    """Whether ``line`` carries on a title whose last line so far is ``previous``."""
+    if len(line) > 250 or _NUMBERED.match(line):
         return False
-    return line[0].islower() or line[0] in _QUOTES or line[0].isdigit()
+    first = line[0]
+    if caps_title:  # "… GIAI ĐOẠN 2009 / - 2014" has no letter to be in capitals
+        no_letters = (first.isdigit() or first in "-–") and not any(c.isalpha() for c in line)
+        return (_is_caps(line) or no_letters) and not _is_header_element(line)
+    if _is_caps(line):
+        return False
+    if first.islower() or first in _QUOTES or first.isdigit():
+        return True
+    if first in "-–":  # "kinh tế / - xã hội", "giai đoạn 2021 / - 2025"; a bullet has a capital
+        after = line[1:].lstrip()[:1]
+        return after.islower() or after.isdigit()
+    # A capital: a name broken over two lines ("… của / Ban Chấp hành …", "Hồ / Chí Minh").
+    # The body's first paragraph ends with a full stop or a colon, or opens like a sentence.
+    return (first.isupper() and not line.endswith(_SENTENCE_END)
+            and not previous.endswith(_SENTENCE_END) and not _BODY_OPENER.match(line)
+            and not _is_header_element(line))
+
+
+def _is_header_element(line: str) -> bool:
+    """A line of the header or of a receipt stamp ("ĐẢNG CỘNG SẢN VIỆT NAM", "Số 12-NQ/TU",
+    "Kon Tum, ngày …", "TỈNH ỦY KON TUM", "CÔNG VĂN ĐẾN"), which a title does not run into
+    when no rule closes it."""
+    n = _strip_edges(normalize(line))
+    if n.startswith(_HEADER_STARTS) or _STAMP_LINE.match(line) or _is_number_line(line):
+        return True
+    if "ngày" in n and _parse_date_cell(line):
+        return True
+    return bool(_DEPARTMENT.match(n)) or _is_issuing_body_line(n)
+
+
+def _is_number_line(line: str) -> bool:
+    """"Số 12-NQ/TU", alone or with the date line flattened onto it; a title line may
+    start with "SỐ 06-NQ/TU, NGÀY …" and go on."""
+    m = _PARTY_NUMBER.match(line) or _STATE_NUMBER.match(line)
+    if m is None:
+        return False
+    rest = line[m.end():].strip()
+    return not rest or _parse_date_cell(rest) is not None
+
+
+def _is_issuing_body_line(n: str) -> bool:
+    """A whole normalised line naming a committee and its place ("tỉnh ủy kon tum",
+    "huyện ủy ba tơ", "đảng bộ tỉnh quảng ngãi"); "tỉnh ủy về công tác …" starts a title
+    line."""
+    m = _COMMITTEE.match(n)
+    if m:
+        place = m.group(2)
+        return bool(place) and bool(canonical_province(place) or district_provinces(place))
+    m = _SUPERIOR.match(n) or _STATE_ISSUER.match(n)
+    return m is not None and canonical_province(m.groups()[-1]) is not None
+
+
+def _names_issuer(line: str, title: list[str]) -> bool:
+    """A caps trích yếu line "CỦA BAN THƯỜNG VỤ TỈNH ỦY VỀ …" under "THÔNG BÁO / KẾT LUẬN"
+    names the issuer, unless a cited number comes before it: "… NGHỊ QUYẾT SỐ 11-NQ/TU,
+    NGÀY 16-4-2014 / CỦA BAN THƯỜNG VỤ TỈNH ỦY" names the cited document's author."""
+    return (_is_caps(line) and normalize(line).startswith("của ")
+            and not any(_CITED_NUMBER.search(t) for t in title))
 
 
 def _find_title_block(doc: _Text) -> _TitleBlock | None:
@@ -388,24 +495,64 @@ def _read_title_block(doc: _Text, at: int, doc_type: str, rest: str) -> _TitleBl
     elif rest and _starts_title(rest):
         title.append(rest)
     following = [i for i in range(at + 1, min(len(doc.lines), at + 40)) if doc.lines[i]][:12]
-    rule = next((i for i in following if _RULE.match(doc.lines[i])), None)
-    for i in following:
+    closed = any(_RULE.match(doc.lines[i]) for i in following)  # a rule closes the title
+    # (title lines, block end) before the first line a capital carried the title on to.
+    capital: tuple[int, int] | None = None
+    for k, i in enumerate(following):
         line = doc.lines[i]
+        caps_title = bool(title) and _is_caps(title[0])
         if _RULE.match(line):
             block.end = i
             break
         if not title and _is_caps_heading(line):
             block.caps_lines.append(line)
-        elif not title and _starts_title(line):
+        elif not title and _opens_title(doc, following[k:]):
             title.append(line)
-        elif title and (rule is not None and not _is_caps(line) and len(line) <= 250
-                        or _continues_title(line, _is_caps(title[0]))):
+        elif caps_title and line[0].islower() and not _starts_title(title[0]):
+            title = [line]  # "CHƯƠNG TRÌNH / HÀNH ĐỘNG / thực hiện …": the caps line was no title
+        elif title and _carries_title(doc, following[k:], title, closed):
+            if caps_title and _names_issuer(line, title):
+                block.caps_lines.append(line)
+            if capital is None and not closed and not caps_title and line[0].isupper():
+                capital = (len(title), block.end)
             title.append(line)
         elif title or not _is_caps(line):
             break  # the body starts (header lines in caps may still sit above a title)
         block.end = i
+    if capital and any(t.endswith(_SENTENCE_END) for t in title[capital[0]:]):
+        # A sentence ends after it: the capital opened the body (a wrapped first paragraph,
+        # "Ban Thường vụ Tỉnh ủy đã họp … / … như sau:"), not a line of the title.
+        del title[capital[0]:]
+        block.end = capital[1]
     block.title = _join_title(title)
     return block
+
+
+def _opens_title(doc: _Text, lines: list[int]) -> bool:
+    """Whether the first of ``lines`` opens the trích yếu. A caps line with a receipt
+    stamp within two lines below it is the receiving office's name ("TRƯỜNG CHÍNH TRỊ
+    TỈNH / Số... 575....."), or doubtful: no title then."""
+    line = doc.lines[lines[0]]
+    if _starts_title(line):
+        return True
+    return _starts_caps_title(line) and not _in_stamp(doc, lines[:3])
+
+
+def _carries_title(doc: _Text, lines: list[int], title: list[str], closed: bool) -> bool:
+    """Whether the first of ``lines`` carries ``title`` on; up to a closing rule, any line
+    not in caps does."""
+    line = doc.lines[lines[0]]
+    caps_title = _is_caps(title[0])
+    if caps_title and _in_stamp(doc, lines[:2]):
+        return False  # "SỞ NỘI VỤ / CÔNG VĂN ĐẾN": the stamp under a caps title
+    if closed and not _is_caps(line) and len(line) <= 250:
+        return True
+    return _continues_title(line, caps_title, title[-1])
+
+
+def _in_stamp(doc: _Text, lines: list[int]) -> bool:
+    """Whether one of ``lines`` is a line of a receipt stamp typed out in the text."""
+    return any(_STAMP_LINE.match(doc.lines[i]) for i in lines)
 
 
 def _join_title(lines: list[str]) -> str | None:
@@ -462,7 +609,27 @@ class _Signature:
 
 
 def _is_role_cell(cell: str) -> bool:
-    return _is_caps(cell) and len(cell) <= 60 and not cell.startswith(("-", "+", "Nơi nhận"))
+    return _is_caps(cell) and len(cell) <= 60 and not _is_recipient(cell)
+
+
+def _is_recipient(cell: str) -> bool:
+    return cell.startswith(("-", "+", "Nơi nhận"))
+
+
+def _opens_role(cell: str) -> bool:
+    """A line of a signature block's roles: "T/M BAN THƯỜNG VỤ", "K/T BÍ THƯ", or a bare
+    title ("PHÓ BÍ THƯ", "TRƯỞNG BAN")."""
+    if len(cell) > 60 or not _is_caps(cell):
+        return False
+    if _SIGN_START.match(cell):
+        return True
+    return len(cell) <= _BARE_ROLE_LEN and bool(_BARE_ROLE.match(_strip_edges(normalize(cell))))
+
+
+def _is_name_word(word: str) -> bool:
+    """"Tuấn", "H'Yim", "Kđoh", "Y-Ngông": each part after an apostrophe or hyphen is
+    capitalised or lower case (Ê Đê, Gia Rai and Ba Na names)."""
+    return all(len(p) <= 1 or p[1:].islower() for p in _NAME_JOINS.split(word))
 
 
 def _as_name(cell: str) -> str | None:
@@ -476,22 +643,35 @@ def _as_name(cell: str) -> str | None:
         return None
     if _is_caps(cell):
         return cell.title()
-    return cell if all(w[1:].islower() or len(w) == 1 for w in words) else None
+    return cell if all(_is_name_word(w) for w in words) else None
 
 
 def _find_signature(doc: _Text) -> _Signature:
     cells = doc.tail
-    starts = [k for k, c in enumerate(cells) if _SIGN_START.match(c.text) and _is_caps(c.text)]
-    if starts:
-        return _signature_from(cells, _first_of_run(cells, starts[-1]))
+    roles = [k for k, c in enumerate(cells) if _opens_role(c.text)]
+    if roles:
+        start = _first_of_block(cells, roles)
+        sig = _signature_from(cells, start)
+        # A bare title ("TRƯỞNG BAN") is a signature only with the name under it; a
+        # "T/M …" block says who signs even when the copy drops the name.
+        if sig.name or _SIGN_START.match(cells[start].text):
+            return sig
     return _signature_without_role(cells)
 
 
-def _first_of_run(cells: list[_Cell], k: int) -> int:
-    # "T/M BAN THƯỜNG VỤ / K/T BÍ THƯ / PHÓ BÍ THƯ": the block starts at the first of them.
-    while k > 0 and _SIGN_START.match(cells[k - 1].text) and _is_caps(cells[k - 1].text):
-        k -= 1
-    return k
+def _first_of_block(cells: list[_Cell], roles: list[int]) -> int:
+    """The first role line of the block that ends at the last of the ``roles`` cells:
+    "T/M BAN THƯỜNG VỤ / K/T BÍ THƯ / PHÓ BÍ THƯ". Side by side with the recipients, a
+    flattened row puts a recipient cell between two role cells, so recipients are stepped
+    over."""
+    is_role = set(roles)
+    first = roles[-1]
+    for j in range(first - 1, -1, -1):
+        if j in is_role:
+            first = j
+        elif not _is_recipient(cells[j].text):
+            break
+    return first
 
 
 def _signature_from(cells: list[_Cell], start: int) -> _Signature:
@@ -567,7 +747,7 @@ def _issuing_lines(doc: _Text) -> Iterator[str]:
         n = _strip_edges(normalize(cell.text))
         # A mixed-case line counts only when it names a place ("Tỉnh uỷ Kon Tum"); a
         # paragraph may start with "Tỉnh ủy yêu cầu …".
-        if _is_caps(cell.text) or _province_of_header_cell(n):
+        if _is_caps(cell.text) or _header_cell_provinces(n):
             yield n
 
 
@@ -641,50 +821,61 @@ class _Place:
 
 
 def _header_provinces(doc: _Text) -> set[str]:
-    """Provinces named by the issuing body and superior body lines of the header."""
+    """Provinces named by the issuing body and superior body lines of the header. A
+    district name several provinces share ("HUYỆN ỦY VĨNH THẠNH": Bình Định, Cần Thơ)
+    adds none: the superior line ("ĐẢNG BỘ THÀNH PHỐ CẦN THƠ") settles it."""
     found: set[str] = set()
     for cell in doc.header:
         if len(cell.text) > 80:
             continue
-        n = _strip_edges(normalize(cell.text))
-        province = _province_of_header_cell(n)
-        if province:
-            found.add(province)
+        candidates = _header_cell_provinces(_strip_edges(normalize(cell.text)))
+        if len(candidates) == 1:
+            found.add(candidates[0])
     return found
 
 
-def _province_of_header_cell(n: str) -> str | None:
-    """The province an issuing-body line names: "tỉnh ủy kon tum", "huyện ủy ba tơ",
-    "đảng bộ tỉnh quảng ngãi", "ủy ban nhân dân tỉnh kon tum" (normalised)."""
+def _header_cell_provinces(n: str) -> list[str]:
+    """The provinces an issuing-body line can name: "tỉnh ủy kon tum", "huyện ủy ba tơ",
+    "đảng bộ tỉnh quảng ngãi", "ủy ban nhân dân tỉnh kon tum" (normalised); more than
+    one for a district name that several provinces have."""
     m = _COMMITTEE.match(n)
     if m and m.group(2):
         unit, name = m.group(1), m.group(2)
-        if unit in ("tỉnh", "thành"):
-            return _leading_name(name, canonical_province) or (
-                _leading_name(name, lambda x: _unique(district_provinces(x, "Thành phố")))
-                if unit == "thành" else None
-            )
-        if unit in ("huyện", "quận", "thị"):
-            kind = {"huyện": "Huyện", "quận": "Quận", "thị": "Thị xã"}[unit]
-            return _leading_name(name, lambda x: _unique(district_provinces(x, kind)))
-        return None
+        province = _leading_province(name) if unit in ("tỉnh", "thành") else None
+        if province:
+            return [province]
+        kind = _DISTRICT_KINDS.get(unit)
+        return _leading_district(name, kind) if kind else []
     m = _SUPERIOR.match(n) or _STATE_ISSUER.match(n)
-    return _leading_name(m.groups()[-1], canonical_province) if m else None
+    province = _leading_province(m.groups()[-1]) if m else None
+    return [province] if province else []
 
 
-def _leading_name(text: str, resolve: Callable[[str], str | None]) -> str | None:
-    """``resolve`` of the longest run of leading words it accepts: a single-space
-    flattened header may run on ("kon tum đảng cộng sản việt nam")."""
+def _leading_runs(text: str) -> Iterator[tuple[str, bool]]:
+    """The runs of 5 to 1 leading words, longest first, each with whether it is the whole
+    text: a single-space flattened header may run on ("kon tum đảng cộng sản việt nam")."""
     words = text.split()
     for k in range(min(len(words), 5), 0, -1):
-        found = resolve(" ".join(words[:k]))
-        if found:
-            return found
+        yield " ".join(words[:k]), k == len(words)
+
+
+def _leading_province(text: str) -> str | None:
+    for run, _ in _leading_runs(text):
+        province = canonical_province(run)
+        if province:
+            return province
     return None
 
 
-def _unique(items: list[str]) -> str | None:
-    return items[0] if len(items) == 1 else None
+def _leading_district(text: str, kind: str) -> list[str]:
+    """The provinces of the longest leading run that names a district of this kind. A
+    run cut short of the line must carry the district's own tones: "vĩnh" (of "Vĩnh
+    Thạnh") is not "Vinh"."""
+    for run, whole in _leading_runs(text):
+        found = district_provinces(run, kind, exact=not whole)
+        if found:
+            return found
+    return []
 
 
 def _bch_provinces(lines: list[str]) -> set[str]:
@@ -913,7 +1104,7 @@ def _about_title(doc: _Text) -> str | None:
         if cell.text[:3].lower() == "v/v":
             lines = [cell.text]
             for line in doc.lines[cell.line + 1:cell.line + 4]:
-                if not line or not _continues_title(line, caps_title=False):
+                if not line or not _continues_title(line, _is_caps(cell.text), lines[-1]):
                     break
                 lines.append(line)
             return _join_title(lines)
@@ -961,8 +1152,8 @@ def _cite_of(m: re.Match[str]) -> str:
     if m.group("qh"):
         return f"{n}/{m.group('y')}/{m.group('qh')}"
     if m.group("st"):
-        return f"{n}/{m.group('y')}/{m.group('st')}-{m.group('si')}"
-    return f"{n}/{m.group('at')}-{m.group('ai')}"
+        return f"{n}/{m.group('y')}/{_code(m.group('st'))}-{_state_issuers(m.group('si'))}"
+    return f"{n}/{_code(m.group('at'))}-{_state_issuers(m.group('ai'))}"
 
 
 def find_cites(text: str) -> list[str]:

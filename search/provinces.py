@@ -192,9 +192,12 @@ def is_centrally_run(province: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def _district_entries(name: str, kind: str | None = None) -> tuple[District, ...]:
+def _district_entries(
+    name: str, kind: str | None = None, exact: bool = False
+) -> tuple[District, ...]:
     """The districts a name can denote, narrowed by type and exact spelling when that
-    leaves something (types changed over time: thị xã Gia Nghĩa became a thành phố)."""
+    leaves something (types changed over time: thị xã Gia Nghĩa became a thành phố).
+    ``exact`` keeps only names written with these tones, even if that leaves nothing."""
     folded = fold(name).strip()
     prefix = _DISTRICT_PREFIX.match(folded)
     if prefix:
@@ -204,26 +207,30 @@ def _district_entries(name: str, kind: str | None = None) -> tuple[District, ...
     if kind and len(entries) > 1:
         same = tuple(d for d in entries if d.kind in (kind, None))
         entries = same if any(d.kind for d in same) else entries
-    if len(entries) > 1 and all(d.name for d in entries):
+    if exact or (len(entries) > 1 and all(d.name for d in entries)):
         # "Phù Ninh" (Phú Thọ) and "Phú Ninh" (Quảng Nam) fold alike; the tones decide.
-        written = normalize(name.split(maxsplit=1)[-1] if prefix else name).strip()
-        exact = tuple(d for d in entries if normalize(d.name or "") == written)
-        entries = exact or entries
+        written = normalize(name).strip()[prefix.end() if prefix else 0:].strip()
+        spelt = tuple(d for d in entries if d.name and normalize(d.name) == written)
+        entries = spelt if exact else spelt or entries
     return entries
 
 
-def district_provinces(district: str, kind: str | None = None) -> list[str]:
+def district_provinces(
+    district: str, kind: str | None = None, *, exact: bool = False
+) -> list[str]:
     """Provinces that had a district of this name before 1 July 2025.
 
     :param district: a name, optionally with its type ("huyện Ba Tơ", "Ba Tơ").
     :param kind: "Huyện", "Quận", "Thị xã" or "Thành phố", to prefer that type.
+    :param exact: only districts spelt with these tones (case and tone placement aside):
+        for a name that may be cut short, "Vĩnh" must not find "Vinh".
 
     >>> district_provinces("Ba Tơ"), district_provinces("Sơn Tây")
     (['Quảng Ngãi'], ['Hà Nội', 'Quảng Ngãi'])
     """
     if not isinstance(district, str):
         return []
-    entries = _district_entries(district, kind)
+    entries = _district_entries(district, kind, exact)
     return sorted({d.province for d in entries}, key=_sort_key)
 
 
@@ -289,11 +296,18 @@ _T = TypeVar("_T")
 
 
 def _longest_name(
-    text: str, pos: int, resolve: Callable[[str], _T | None]
+    text: str,
+    pos: int,
+    resolve: Callable[[str], _T | None],
+    resolve_cut: Callable[[str], _T | None] | None = None,
 ) -> tuple[int, _T] | None:
-    """(end, value) for the longest capitalised name at ``pos`` that ``resolve`` accepts."""
-    for end in reversed(name_ends(text, pos)):
-        value = resolve(text[pos:end])
+    """(end, value) for the longest capitalised name at ``pos`` that ``resolve`` accepts;
+    ``resolve_cut``, if given, judges the runs cut short of the capitalised words instead
+    (a cut name must not fold onto another: "Vĩnh" of "Vĩnh Thạnh" is not "Vinh")."""
+    ends = name_ends(text, pos)
+    for end in reversed(ends):
+        judge = resolve if resolve_cut is None or end == ends[-1] else resolve_cut
+        value = judge(text[pos:end])
         if value:
             return end, value
     return None
@@ -343,7 +357,8 @@ def _district_mentions(text: str) -> Iterator[Mention]:
 
 def _district_list(text: str, pos: int, kind: str) -> Iterator[Mention]:
     while True:
-        found = _longest_name(text, pos, lambda name: _district_entries(name, kind))
+        found = _longest_name(text, pos, lambda name: _district_entries(name, kind),
+                              lambda name: _district_entries(name, kind, exact=True))
         if not found:
             return
         end, entries = found

@@ -785,6 +785,283 @@ def test_empty_and_odd_inputs() -> None:
     assert extract_metadata("\n\n\t \n").get("number") is None
 
 
+# --- layouts bench/extraction found misread (one case per bug) ---------------------------
+
+RECIPIENTS = ["Nơi nhận:", "- Ban Bí thư Trung ương Đảng (báo cáo),",
+              "- Văn phòng Trung ương Đảng,", "- Lưu Văn phòng Tỉnh ủy."]
+BTV_BODY = ["Ban Thường vụ Tỉnh ủy yêu cầu các cấp ủy, tổ chức đảng nghiêm túc triển khai "
+            "thực hiện các nội dung trên."]
+
+
+def side_by_side(roles: list[str], name: str) -> list[str]:
+    """The signature column flattened row by row next to the recipients."""
+    rows = [f"{to}\t\t\t{role}" for to, role in zip(RECIPIENTS, roles)]
+    return [*rows, *RECIPIENTS[len(roles):], f"\t\t\t{name}"]
+
+
+@pytest.mark.parametrize(
+    ("header", "issuer", "source"),
+    [
+        (["TỈNH ỦY KON TUM", "Số 12-BC/TU"], "Tỉnh ủy", "header"),
+        ([], "Ban Thường vụ Tỉnh ủy", "signature"),  # headerless: the T/M line says who
+    ],
+    ids=["header", "headerless"],
+)
+def test_three_role_lines_side_by_side_with_recipients(header: list[str], issuer: str,
+                                                       source: str) -> None:
+    signature = side_by_side(["T/M BAN THƯỜNG VỤ", "K/T BÍ THƯ", "PHÓ BÍ THƯ"],
+                             "Lương Minh Tuấn")
+    meta = extract_metadata(document(header=header, title=["BÁO CÁO", "kết quả thực hiện X"],
+                                     body=BTV_BODY, signature=signature))
+    assert meta.get("signer_role") == "T/M BAN THƯỜNG VỤ / K/T BÍ THƯ / PHÓ BÍ THƯ"
+    assert meta.get("signer") == "Lương Minh Tuấn"
+    assert (meta.get("issuer"), meta.provenance()["issuer"]) == (issuer, source)
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        ["- Lưu Ban Tuyên giáo.", "", "TRƯỞNG BAN", "", "", "Bùi Thị Thu Vân"],
+        ["- Lưu Ban Tuyên giáo.", "TRƯỞNG BAN", "(Đã ký)", "Bùi Thị Thu Vân"],
+        ["Nơi nhận:\t\t\tTRƯỞNG BAN", "- Như trên,", "- Lưu Ban Tuyên giáo.",
+         "\t\t\tBùi Thị Thu Vân"],
+        ["TRƯỞNG BAN", "", "Bùi Thị Thu Vân", "", "Nơi nhận:", "- Lưu Ban Tuyên giáo."],
+    ],
+    ids=["stacked", "signed", "side_by_side", "roles_first"],
+)
+def test_role_without_a_prefix(signature: list[str]) -> None:
+    got = values(document(signature=signature))
+    assert (got["signer"], got["signer_role"]) == ("Bùi Thị Thu Vân", "TRƯỞNG BAN")
+
+
+@pytest.mark.parametrize(
+    ("roles", "role"),
+    [
+        (["CHÁNH VĂN PHÒNG"], "CHÁNH VĂN PHÒNG"),
+        (["K/T CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG"],
+         "K/T CHÁNH VĂN PHÒNG / PHÓ CHÁNH VĂN PHÒNG"),
+        (["T/M ỦY BAN KIỂM TRA", "CHỦ NHIỆM"], "T/M ỦY BAN KIỂM TRA / CHỦ NHIỆM"),
+        (["K/T CHỦ NHIỆM", "PHÓ CHỦ NHIỆM"], "K/T CHỦ NHIỆM / PHÓ CHỦ NHIỆM"),
+        (["K/T TRƯỞNG BAN", "PHÓ TRƯỞNG BAN"], "K/T TRƯỞNG BAN / PHÓ TRƯỞNG BAN"),
+        (["T/L BAN THƯỜNG VỤ", "CHÁNH VĂN PHÒNG"], "T/L BAN THƯỜNG VỤ / CHÁNH VĂN PHÒNG"),
+    ],
+)
+def test_role_words_are_not_the_signer(roles: list[str], role: str) -> None:
+    signature = ["Nơi nhận:", "- Lưu VP.", "", *roles, "", "", "Võ Hữu Chánh"]
+    got = values(document(signature=signature))
+    assert (got["signer"], got["signer_role"]) == ("Võ Hữu Chánh", role)
+
+
+@pytest.mark.parametrize("role", ["CHỦ NHIỆM", "PHÓ CHỦ NHIỆM", "TRƯỞNG BAN", "PHÓ BÍ THƯ",
+                                  "CHÁNH VĂN PHÒNG", "ỦY VIÊN THƯỜNG VỤ", "Chủ Nhiệm"])
+def test_a_role_alone_gives_no_signer(role: str) -> None:
+    signature = ["Nơi nhận:", "- Lưu VP.", "T/M ỦY BAN KIỂM TRA", role]
+    assert values(document(signature=signature))["signer"] is None
+
+
+@pytest.mark.parametrize("name", ["H'Yim Kđoh", "H’Yim Kđoh", "Y Thanh Hà Niê Kđăm",
+                                  "Ksor Phước Hà", "Rơ Mah Tuấn", "Y-Ngông Niê", "H'YIM KĐOH"])
+def test_ethnic_minority_signer_names(name: str) -> None:
+    signature = ["Nơi nhận:", "- Lưu VP.", "T/M BAN THƯỜNG VỤ", "BÍ THƯ", "", name]
+    expected = "H'Yim Kđoh" if name.isupper() else name
+    assert values(document(signature=signature))["signer"] == expected
+
+
+@pytest.mark.parametrize("name", ["H'yIM Kđoh", "NguyỄn Văn An", "Kon Tum đã"])
+def test_oddly_cased_lines_are_not_names(name: str) -> None:
+    signature = ["Nơi nhận:", "- Lưu VP.", "T/M BAN THƯỜNG VỤ", "BÍ THƯ", "", name]
+    assert values(document(signature=signature))["signer"] is None
+
+
+CAPS_HEADER = ["TỈNH ỦY HẢI DƯƠNG", "*", "SỐ 276-BC/TU", "ĐẢNG CỘNG SẢN VIỆT NAM",
+               "HẢI DƯƠNG, NGÀY 14 THÁNG 7 NĂM 2023"]
+
+
+@pytest.mark.parametrize(
+    ("title", "expected", "issuer", "source"),
+    [
+        (["BÁO CÁO", "KẾT QUẢ THỰC HIỆN PHÁT TRIỂN KINH TẾ TẬP THỂ, HỢP TÁC XÃ NĂM 2019"],
+         "KẾT QUẢ THỰC HIỆN PHÁT TRIỂN KINH TẾ TẬP THỂ, HỢP TÁC XÃ NĂM 2019", "Tỉnh ủy",
+         "header"),
+        (["BÁO CÁO",
+          "TỔNG KẾT THỰC HIỆN NGHỊ QUYẾT SỐ 03-NQ/HU, NGÀY 7-11-2003 CỦA BAN THƯỜNG VỤ HUYỆN ỦY",
+          "VỀ CÔNG TÁC PHÒNG, CHỐNG THAM NHŨNG, TIÊU CỰC"],
+         "TỔNG KẾT THỰC HIỆN NGHỊ QUYẾT SỐ 03-NQ/HU, NGÀY 7-11-2003 CỦA BAN THƯỜNG VỤ HUYỆN ỦY "
+         "VỀ CÔNG TÁC PHÒNG, CHỐNG THAM NHŨNG, TIÊU CỰC", "Tỉnh ủy", "header"),
+        # The standing committee is the cited resolution's author, not the issuer.
+        (["BÁO CÁO", "TỔNG KẾT THỰC HIỆN NGHỊ QUYẾT SỐ 11-NQ/TU, NGÀY 16-4-2014",
+          "CỦA BAN THƯỜNG VỤ TỈNH ỦY VỀ PHÁT TRIỂN GIÁO DỤC VÀ ĐÀO TẠO", "-----"],
+         "TỔNG KẾT THỰC HIỆN NGHỊ QUYẾT SỐ 11-NQ/TU, NGÀY 16-4-2014 CỦA BAN THƯỜNG VỤ TỈNH ỦY "
+         "VỀ PHÁT TRIỂN GIÁO DỤC VÀ ĐÀO TẠO", "Tỉnh ủy", "header"),
+        # A "kết luận" announced: the standing committee that concluded issues it.
+        (["THÔNG BÁO", "KẾT LUẬN", "CỦA BAN THƯỜNG VỤ TỈNH ỦY VỀ CÔNG TÁC DÂN TỘC"],
+         "KẾT LUẬN CỦA BAN THƯỜNG VỤ TỈNH ỦY VỀ CÔNG TÁC DÂN TỘC", "Ban Thường vụ Tỉnh ủy",
+         "title_line"),
+        (["KẾ HOẠCH", "CỦA BAN THƯỜNG VỤ TỈNH ỦY", "TRIỂN KHAI CHUYỂN ĐỔI SỐ NĂM 2023",
+          "I. MỤC ĐÍCH, YÊU CẦU"],
+         "TRIỂN KHAI CHUYỂN ĐỔI SỐ NĂM 2023", "Ban Thường vụ Tỉnh ủy", "title_line"),
+        # A caps line between the type line and a lower-case trích yếu is not the title.
+        (["CHƯƠNG TRÌNH", "HÀNH ĐỘNG", "thực hiện Nghị quyết số 04-NQ/TU của Tỉnh ủy", "-----"],
+         "thực hiện Nghị quyết số 04-NQ/TU của Tỉnh ủy", "Tỉnh ủy", "header"),
+    ],
+    ids=["no_ve", "ve_later", "cited_author", "thong_bao_ket_luan", "section_after",
+         "caps_subheading"],
+)
+def test_caps_title_not_opening_with_ve(title: list[str], expected: str, issuer: str,
+                                        source: str) -> None:
+    meta = extract_metadata(document(header=CAPS_HEADER, title=title))
+    assert meta.get("title") == expected
+    assert (meta.get("issuer"), meta.provenance()["issuer"]) == (issuer, source)
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        (["NGHỊ QUYẾT", "VỀ GIẢM NGHÈO BỀN VỮNG", "TRƯỜNG CHÍNH TRỊ TỈNH", "Số... 575.....",
+          "ĐẾN Ngày 27.6.2022"], "VỀ GIẢM NGHÈO BỀN VỮNG"),
+        (["BÁO CÁO", "KẾT QUẢ GIẢM NGHÈO", "ĐẾN NĂM 2025, ĐỊNH HƯỚNG ĐẾN 2030", "SỞ NỘI VỤ",
+          "CÔNG VĂN ĐẾN", "Số: 1635"], "KẾT QUẢ GIẢM NGHÈO ĐẾN NĂM 2025, ĐỊNH HƯỚNG ĐẾN 2030"),
+        (["NGHỊ QUYẾT", "SỞ NỘI VỤ", "CÔNG VĂN ĐẾN", "Số: 1635"], None),
+    ],
+)
+def test_caps_title_stops_at_a_receipt_stamp(title: list[str], expected: str | None) -> None:
+    assert values(document(header=CAPS_HEADER, title=title))["title"] == expected
+
+
+OPENING = ("Hội nghị lần thứ 16 Ban Chấp hành Đảng bộ tỉnh khóa XIX (họp ngày 12, 13-10-2012) "
+           "đã thảo luận và thống nhất kết luận như sau:")
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        ["về tiếp tục thực hiện Nghị quyết số 04-NQ/TU, ngày 23-10-2006 của",
+         "Ban Chấp hành Đảng bộ tỉnh về quản lý, sử dụng đất đai"],
+        ["về tiếp tục thực hiện Nghị quyết số 04-NQ/TU, ngày 23-10-2006 của Ban Chấp hành",
+         "Đảng bộ tỉnh về quản lý, sử dụng đất đai"],
+        ["về học tập và làm theo tư tưởng, đạo đức, phong cách Hồ", "Chí Minh"],
+        ["ý kiến chỉ đạo về phát triển kinh tế", "- xã hội vùng đồng bào dân tộc thiểu số"],
+        ["về phòng, chống thiên tai giai đoạn 2021", "- 2026"],
+    ],
+    ids=["ban_chap_hanh", "dang_bo", "ho_chi_minh", "dash_word", "dash_year"],
+)
+def test_title_continues_on_a_line_starting_with_a_capital_or_dash(title: list[str]) -> None:
+    got = values(document(title=["KẾT LUẬN", *title], body=[OPENING, *BODY[1:]]))
+    assert got["title"] == " ".join(title)
+    assert got["term"] == "XIX"  # the opening sentence is not taken for a title line
+
+
+@pytest.mark.parametrize(
+    "first_body_line",
+    [
+        "Ngày 24/5/2016, Ban Thường vụ Tỉnh ủy đã họp, đánh giá kết quả 5 năm triển khai",
+        "Căn cứ Điều lệ Đảng Cộng sản Việt Nam",
+        "Kính gửi: Các cơ quan, đơn vị trực thuộc",
+        "Kon Tum, ngày 08 tháng 11 năm 2021",
+        "Số 12-KL/TU",
+        "Ban Thường vụ Tỉnh ủy kết luận như sau:",
+        "Ban Thường vụ Tỉnh ủy đã họp và thống nhất\nkết luận như sau:",  # a wrapped paragraph
+        "- Các cấp ủy đảng tăng cường lãnh đạo.",
+        "Chương I\nNHỮNG QUY ĐỊNH CHUNG",
+        "Điều 1. Phạm vi điều chỉnh",
+    ],
+)
+def test_title_without_a_rule_stops_at_the_body(first_body_line: str) -> None:
+    title = ["KẾT LUẬN", "về tiếp tục thực hiện Nghị quyết số 04-NQ/TU của"]
+    got = values(document(header=[], title=title, body=[first_body_line, *BODY[1:]]))
+    assert got["title"] == "về tiếp tục thực hiện Nghị quyết số 04-NQ/TU của"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        (["về cải cách hành chính giai đoạn", "2014 - 2019"],
+         "về cải cách hành chính giai đoạn 2014 - 2019"),
+        (["về cải cách hành chính giai đoạn", "2014-2019, định hướng đến năm 2025"],
+         "về cải cách hành chính giai đoạn 2014-2019, định hướng đến năm 2025"),
+        (["VỀ CẢI CÁCH HÀNH CHÍNH GIAI ĐOẠN", "2014 - 2019"],
+         "VỀ CẢI CÁCH HÀNH CHÍNH GIAI ĐOẠN 2014 - 2019"),
+        (["về cải cách hành chính", "1. Kết quả đạt được"], "về cải cách hành chính"),
+        (["về cải cách hành chính", "2.1- Phương hướng"], "về cải cách hành chính"),
+        (["VỀ CẢI CÁCH HÀNH CHÍNH", "II. NHIỆM VỤ, GIẢI PHÁP"], "VỀ CẢI CÁCH HÀNH CHÍNH"),
+    ],
+)
+def test_year_range_continues_a_title_and_numbered_lines_do_not(title: list[str],
+                                                                 expected: str) -> None:
+    assert values(document(title=["NGHỊ QUYẾT", *title], body=BODY[1:]))["title"] == expected
+
+
+@pytest.mark.parametrize(
+    ("about", "expected"),
+    [
+        (["V/V BÁO CÁO KẾT QUẢ PHÁT TRIỂN KINH TẾ - XÃ HỘI VÙNG ĐỒNG BÀO DÂN TỘC",
+          "THIỂU SỐ VÀ MIỀN NÚI TỈNH HÀ TĨNH"],
+         "V/V BÁO CÁO KẾT QUẢ PHÁT TRIỂN KINH TẾ - XÃ HỘI VÙNG ĐỒNG BÀO DÂN TỘC "
+         "THIỂU SỐ VÀ MIỀN NÚI TỈNH HÀ TĨNH"),
+        (["V/v triển khai học tập và làm theo tư tưởng, đạo đức, phong cách Hồ", "Chí Minh"],
+         "V/v triển khai học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh"),
+    ],
+)
+def test_cong_van_about_line_continues(about: list[str], expected: str) -> None:
+    for after in (["ĐẢNG CỘNG SẢN VIỆT NAM"], ["Hà Tĩnh, ngày 30 tháng 12 năm 2020"],
+                  ["TỈNH ỦY HÀ TĨNH"], ["Số 445-CV/TU"]):
+        header = ["TỈNH ỦY HÀ TĨNH", "Số 445-CV/TU", *about, *after]
+        meta = extract_metadata(document(header=header, title=[]))
+        assert meta.get("title") == expected
+
+
+@pytest.mark.parametrize(
+    ("committee", "date_line", "date"),
+    [
+        ("QUẬN ỦY QUẬN 8", "Quận 8, ngày 06 tháng 5 năm 2016", "2016-05-06"),
+        ("QUẬN ỦY QUẬN 10", "Quận 10, ngày 16 tháng 5 năm 2018", "2018-05-16"),
+        ("QUẬN ỦY QUẬN 5", "Số 102-TB/QU\tQuận 5, ngày 17 tháng 12 năm 2012", "2012-12-17"),
+    ],
+)
+def test_place_named_by_a_number(committee: str, date_line: str, date: str) -> None:
+    header = ["ĐẢNG BỘ THÀNH PHỐ HỒ CHÍ MINH", committee, "Số 28-TB/QU", date_line]
+    got = values(document(header=header))
+    assert (got["date"], got["year"], got["province"]) == (date, int(date[:4]), "Hồ Chí Minh")
+
+
+@pytest.mark.parametrize(
+    ("header", "province"),
+    [
+        (["ĐẢNG BỘ THÀNH PHỐ CẦN THƠ", "HUYỆN ỦY VĨNH THẠNH"], "Cần Thơ"),
+        (["ĐẢNG BỘ TỈNH BÌNH ĐỊNH", "HUYỆN ỦY VĨNH THẠNH"], "Bình Định"),
+        (["HUYỆN ỦY VĨNH THẠNH"], None),  # two provinces have one: not guessed
+        # A run-on line is cut to a shorter name only with its tones: Vĩnh is not Vinh.
+        (["HUYỆN ỦY VĨNH ĐẢNG CỘNG SẢN VIỆT NAM"], None),
+        (["HUYỆN ỦY BA TƠ ĐẢNG CỘNG SẢN VIỆT NAM"], "Quảng Ngãi"),
+    ],
+)
+def test_district_name_shared_by_provinces(header: list[str], province: str | None) -> None:
+    header = [*header, "Số 64-BC/HU", "Vĩnh Thạnh, ngày 20 tháng 7 năm 2018"]
+    meta = extract_metadata(document(header=header, body=BODY[1:]))
+    assert meta.get("province") == province
+    assert not any(w.startswith("conflicting provinces") for w in meta.warnings)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("THỰC HIỆN QUYẾT ĐỊNH SỐ 135/1998/QĐ-TTG", ["135/1998/QĐ-TTg"]),
+        ("QUYẾT ĐỊNH SỐ 861/QĐ-TTG, NGÀY 04/6/2021", ["861/QĐ-TTg"]),
+        ("NGHỊ QUYẾT SỐ 30A/2008/NQ-CP VÀ 87/2016/NQ-HĐND", ["87/2016/NQ-HĐND"]),
+        ("THÔNG TƯ LIÊN TỊCH SỐ 02/2011/TTLT-VPCP-BNV", ["02/2011/TTLT-VPCP-BNV"]),
+        ("CHƯƠNG TRÌNH SỐ 06-CTR/TU VÀ QUY ĐỊNH SỐ 08-QĐI/TW", ["06-CTr/TU", "08-QĐi/TW"]),
+        ("Văn bản số 12/UBND-XYZ", ["12/UBND-XYZ"]),  # an unknown code is kept as written
+    ],
+)
+def test_cites_in_caps_keep_canonical_codes(text: str, expected: list[str]) -> None:
+    assert find_cites(text) == expected
+
+
+def test_state_number_in_caps_header() -> None:
+    header = ["ỦY BAN NHÂN DÂN TỈNH KON TUM", "SỐ: 12/QĐ-TTG"]
+    assert values(document(header=header, title=[]))["number"] == "12/QĐ-TTg"
+
+
 # --- properties ------------------------------------------------------------------------
 
 FRAGMENTS = [*HEADER, *TITLE, *BODY, *SIGNATURE, "Số: 12 - NQ/TU", "KẾT LUẬN", "CHỈ THỊ**về",
