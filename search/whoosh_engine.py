@@ -8,6 +8,9 @@ reader, so counts are exact over all matches whatever the page size.
 
 from __future__ import annotations
 
+import itertools
+import threading
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -41,6 +44,7 @@ from .engine import (
 )
 
 WRITER_LIMIT_MB = 256
+MAX_TERM_STATS = 50_000  # terms listed per term_stats() call at most
 # Fields whose postings go into the numpy sidecar: every token field; positions for the
 # fields phrases are searched in.
 POSTING_FIELDS = tuple(TEXT_FIELDS)
@@ -246,18 +250,39 @@ def _text(value: Any) -> str:
 
 
 class WhooshReader(EngineReader):
+    """One open generation. The sidecar and the facet columns load on first use, so that
+    looking a document up (``show``, ``add``) stays cheap on a large index."""
+
     def __init__(self, ix: windex.Index, directory: Path, mode: str = "numpy") -> None:
         self.ix = ix
         self.mode = mode
+        self.directory = Path(directory)
         self.searcher = ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
-        self.evaluator = Evaluator(self.searcher, Path(directory)) if mode == "numpy" else None
         self.n = self.searcher.doc_count_all()
-        self.columns = _FacetColumns(self.searcher.reader(), (*FACET_FIELDS, "date"), self.n)
-        self.live = np.zeros(self.n, dtype=bool)
-        self.live[list(self.searcher.reader().all_doc_ids())] = True
-        self._years = np.array(
-            [int(y) if y.isdigit() else -1 for y in self.columns.labels["year"]], dtype=np.int64
-        )
+        # One search at a time per reader: Whoosh's file handles and the evaluator's
+        # per-query state are not thread-safe (waitress serves with several threads).
+        self._lock = threading.RLock()
+
+    @cached_property
+    def evaluator(self) -> Evaluator | None:
+        with self._lock:
+            return Evaluator(self.searcher, self.directory) if self.mode == "numpy" else None
+
+    @cached_property
+    def columns(self) -> _FacetColumns:
+        with self._lock:
+            return _FacetColumns(self.searcher.reader(), (*FACET_FIELDS, "date"), self.n)
+
+    @cached_property
+    def live(self) -> np.ndarray:
+        live = np.zeros(self.n, dtype=bool)
+        live[list(self.searcher.reader().all_doc_ids())] = True
+        return live
+
+    @cached_property
+    def _years(self) -> np.ndarray:
+        labels = self.columns.labels["year"]
+        return np.array([int(y) if y.isdigit() else -1 for y in labels], dtype=np.int64)
 
     # -- matching ---------------------------------------------------------------------
     def _match_mask(self, q: Query) -> np.ndarray:
@@ -310,6 +335,11 @@ class WhooshReader(EngineReader):
         offset: int = 0,
         sort: str = "relevance",
     ) -> EngineResult:
+        with self._lock:
+            return self._search(query, filters, facets, limit, offset, sort)
+
+    def _search(self, query: Query, filters: Filters, facets: Sequence[str], limit: int,
+                offset: int, sort: str) -> EngineResult:
         if self.evaluator is not None:
             matched, scores = self.evaluator.evaluate(query)
         else:
@@ -350,7 +380,8 @@ class WhooshReader(EngineReader):
 
     # -- lookup -----------------------------------------------------------------------
     def get(self, doc_id: str) -> dict[str, Any] | None:
-        fields = self.searcher.document(id=doc_id)
+        with self._lock:
+            fields = self.searcher.document(id=doc_id)
         return None if fields is None else fields["data"]
 
     def iter_stored(self) -> Iterator[dict[str, Any]]:
@@ -361,7 +392,8 @@ class WhooshReader(EngineReader):
         return self.searcher.doc_count()
 
     def doc_frequency(self, field: str, token: str) -> int:
-        return int(self.searcher.doc_frequency(field, token))
+        with self._lock:
+            return int(self.searcher.doc_frequency(field, token))
 
     def facet_values(self, facet: str) -> list[str]:
         return [label for label in self.columns.labels.get(facet, []) if label]
@@ -369,9 +401,11 @@ class WhooshReader(EngineReader):
     def term_stats(self, field: str, prefix: str = "") -> Iterator[tuple[str, int]]:
         reader = self.searcher.reader()
         if field not in reader.indexed_field_names():
-            return
-        for term, info in reader.iter_prefix(field, prefix):
-            yield _text(term), info.doc_frequency()
+            return iter(())
+        with self._lock:  # read under the lock, in one go (capped: callers scan a prefix)
+            terms = [(_text(t), info.doc_frequency())
+                     for t, info in itertools.islice(reader.iter_prefix(field, prefix), MAX_TERM_STATS)]
+        return iter(terms)
 
     def close(self) -> None:
         self.searcher.close()
