@@ -121,6 +121,20 @@ def folded(tokens: list[str]) -> list[str]:
 _PYVI_CHUNK = re.compile(r"[^\n.;!?]+")
 
 
+PYVI_MAX_WORDS = 100  # a line without sentence ends is cut: pyvi's memory grows with its input
+
+
+def _pyvi_chunks(text: str) -> Iterator[str]:
+    """Sentence-ish chunks of at most PYVI_MAX_WORDS words (a compound split at a cut is lost,
+    one in a hundred words at worst, only in such lines)."""
+    for chunk in _PYVI_CHUNK.findall(text):
+        words = chunk.split()
+        if len(words) < 2:
+            continue
+        for i in range(0, len(words), PYVI_MAX_WORDS):
+            yield " ".join(words[i : i + PYVI_MAX_WORDS])
+
+
 def compounds(text: str) -> list[str]:
     """pyvi's multi-syllable words in ``text``, normalised (``xã_hội``).
 
@@ -128,9 +142,7 @@ def compounds(text: str) -> list[str]:
     CRF features do not cross sentence ends anyway.
     """
     out: list[str] = []
-    for chunk in _PYVI_CHUNK.findall(nfc(text)):
-        if " " not in chunk.strip():
-            continue
+    for chunk in _pyvi_chunks(nfc(text)):
         for word in segment(chunk):
             if "_" in word and _WORD.search(word):
                 out.append(_norm_word(word))

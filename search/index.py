@@ -6,6 +6,7 @@ or an ``add`` swaps in a new one, so a long-running server never needs a restart
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -33,13 +34,18 @@ class Index:
         self.engine = engine or WhooshEngine()
         self._lock = threading.Lock()
         self._reader: EngineReader | None = None
+        self._retired: EngineReader | None = None  # the previous generation's reader
         self.generation: str | None = None
         self.manifest: dict[str, Any] = {}
         self.refresh()
 
     # -- generations --------------------------------------------------------------------
     def refresh(self) -> bool:
-        """Reopen if a new generation was swapped in; True when it changed."""
+        """Reopen if a new generation was swapped in; True when it changed.
+
+        The reader of the previous generation is closed only at the swap after next, so a
+        search that started on it a moment before the swap finishes on it unharmed.
+        """
         gen = self.location.generation_id()
         if gen is not None and gen == self.generation and self._reader is not None:
             return False
@@ -48,21 +54,33 @@ class Index:
             if gen == self.generation and self._reader is not None:
                 return False
             directory = self.location.current()  # IndexMissing with a hint
+            reader = self._open_reader(directory)
             try:
-                reader = self.engine.open(directory)
-            except VnSearchError:
+                manifest = self.location.manifest()  # IndexCorrupt with a hint
+            except BaseException:
+                reader.close()
                 raise
-            except Exception as err:
-                raise IndexCorrupt(
-                    f"index at {self.location.root} cannot be opened ({type(err).__name__}: {err}); "
-                    f"rebuild it with `vnsearch build`"
-                ) from err
-            old, self._reader = self._reader, reader
+            retired, self._retired = self._retired, self._reader
+            self._reader = reader
             self.generation = gen
-            self.manifest = self.location.manifest()
-        if old is not None:
-            old.close()
+            self.manifest = manifest
+        if retired is not None:
+            retired.close()
         return True
+
+    def _open_reader(self, directory: Any) -> EngineReader:
+        try:
+            if isinstance(self.engine, WhooshEngine):
+                _check_whoosh_files(directory)
+            return self.engine.open(directory)
+        except VnSearchError:
+            raise
+        except Exception as err:
+            raise IndexCorrupt(
+                f"index at {self.location.root} is damaged and cannot be opened "
+                f"({type(err).__name__}: {_short(err)}): rebuild it with "
+                f"`vnsearch build PATHS --index {self.location.root}`"
+            ) from None
 
     @property
     def reader(self) -> EngineReader:
@@ -71,9 +89,10 @@ class Index:
         return self._reader
 
     def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        for reader in (self._reader, self._retired):
+            if reader is not None:
+                reader.close()
+        self._reader = self._retired = None
 
     def __enter__(self) -> "Index":
         return self
@@ -139,6 +158,37 @@ def open_index(path: str | os.PathLike[str] | None = None, engine: Engine | None
     return Index(resolve_index_path(path), engine)
 
 
+def _short(err: BaseException) -> str:
+    return " ".join(str(err).split())[:160]
+
+
+def _check_whoosh_files(directory: Any) -> None:
+    """Open the Whoosh index in ``directory`` once, through a storage that remembers every
+    file it opens, and close them all, whatever happens.
+
+    Whoosh leaves the TOC or segment file open when it fails on a damaged one (and retries
+    a failing segment ten times), so a corrupt index would leak open files on every
+    attempt; this way a damaged index fails here, with nothing left open.
+    """
+    from whoosh.filedb.filestore import FileStorage
+
+    opened: list[Any] = []
+
+    class _Storage(FileStorage):  # type: ignore[misc]
+        def open_file(self, name: str, **kwargs: Any) -> Any:
+            handle = super().open_file(name, **kwargs)
+            opened.append(handle)
+            return handle
+
+    try:
+        _Storage(str(directory), readonly=True).open_index().reader().close()
+    finally:
+        for handle in opened:
+            if not getattr(handle, "is_closed", False):
+                with contextlib.suppress(Exception):
+                    handle.close()
+
+
 _CENTRAL = ("/TW", "/VPTW")
 
 
@@ -164,6 +214,8 @@ def _validate(req: SearchRequest) -> None:
         raise BadQuery(f"page must be between 1 and {MAX_PAGE}")
     if not 1 <= req.per_page <= MAX_PER_PAGE:
         raise BadQuery(f"per_page must be between 1 and {MAX_PER_PAGE}")
+    if req.year_from is not None and req.year_to is not None and req.year_from > req.year_to:
+        raise BadQuery(f"year_from ({req.year_from}) is after year_to ({req.year_to})")
     unknown = set(req.filters) - set(FACET_FIELDS)
     if unknown:
         raise BadQuery(f"unknown filter {sorted(unknown)[0]!r}: use {', '.join(FACET_FIELDS)}")
@@ -187,7 +239,10 @@ def _canonical_filter_value(facet: str, value: str, labels: list[str]) -> str:
     return next((c for c in candidates if c and c in labels), value)
 
 
-def _filters(req: SearchRequest, pq: ParsedQuery, reader: EngineReader) -> Filters:
+def _filters(req: SearchRequest, pq: ParsedQuery, reader: EngineReader,
+             messages: list[str] | None = None) -> Filters:
+    """The filters of the request and of the query text, as the index's own labels; a value
+    no document has is kept (it matches nothing) and named in ``messages``."""
     merged: dict[str, list[str]] = {}
     for source in (req.filters, pq.filters):
         for facet, values in source.items():
@@ -198,9 +253,34 @@ def _filters(req: SearchRequest, pq: ParsedQuery, reader: EngineReader) -> Filte
     for facet, values in merged.items():
         labels = reader.facet_values(facet)
         out[facet] = sorted({_canonical_filter_value(facet, v, labels) for v in values})
+        unknown = [v for v in out[facet] if v not in labels]
+        if unknown and messages is not None:
+            shown = ", ".join(repr(v[:60]) for v in unknown[:3])
+            shown += f" (and {len(unknown) - 3} more)" if len(unknown) > 3 else ""
+            messages.append(f"no document has {FILTER_NAMES.get(facet, facet)} {shown}")
     year_from = req.year_from if req.year_from is not None else pq.year_from
     year_to = req.year_to if req.year_to is not None else pq.year_to
     return Filters(out, year_from, year_to)
+
+
+FILTER_NAMES = {"province": "province", "province_2025": "province (2025)", "year": "year",
+                "doc_type": "document type", "issuer": "issuer"}
+
+
+def _browse_message(request: SearchRequest, pq: ParsedQuery, filters: Filters,
+                    sort: str) -> str:
+    """What a query without words to search for shows instead."""
+    what = "every document"
+    if pq.excluded:
+        what += " without the excluded words"
+    if any(filters.values.values()) or filters.year_from is not None or filters.year_to is not None:
+        what += " that matches the filters"
+    order = "oldest first" if sort == "oldest" else "newest first"
+    text = request.q.strip()
+    if text and not (pq.excluded or pq.filters or pq.year_from or pq.year_to):
+        return (f"nothing to search for in {text[:60]!r}: "
+                f"showing {what}, {order}")
+    return f"no search words: showing {what}, {order}"
 
 
 def search(index: Index, request: SearchRequest) -> SearchResult:
@@ -209,14 +289,16 @@ def search(index: Index, request: SearchRequest) -> SearchResult:
     _validate(request)
     pq = parse_query(request.q)
     reader = index.reader
-    filters = _filters(request, pq, reader)
+    messages = list(pq.messages)
+    filters = _filters(request, pq, reader, messages)
     query = build_query(pq)
     engine_query = query if query is not None else MatchAll()
-    sort = request.sort if query is not None or request.sort != "relevance" else "newest"
+    sort = request.sort if not pq.is_empty() or request.sort != "relevance" else "newest"
+    if pq.is_empty():
+        messages.append(_browse_message(request, pq, filters, sort))
     offset = (request.page - 1) * request.per_page
     res = reader.search(engine_query, filters, limit=request.per_page, offset=offset, sort=sort)
     relaxed = False
-    messages = list(pq.messages)
     if res.total == 0 and query is not None and len(pq.groups) > 1:
         relaxed_query = build_query(pq, relax=1)
         assert relaxed_query is not None
@@ -224,7 +306,7 @@ def search(index: Index, request: SearchRequest) -> SearchResult:
         if res.total:
             relaxed, query = True, relaxed_query
             messages.append("no document has all the words; showing documents with some of them")
-    suggestion = suggest(pq, reader) if query is not None else None  # only unknown words change
+    suggestion = suggest(pq, reader) if not pq.is_empty() else None  # only unknown words change
     exact, folded, phrases = pq.highlight_terms()
     terms = Terms(frozenset(exact), frozenset(folded), tuple(phrases))
     hits = [_hit(h.id, h.score, h.stored, terms if request.highlight else None) for h in res.hits]

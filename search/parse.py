@@ -46,11 +46,33 @@ __all__ = [
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".docx", ".pdf", ".html", ".htm"})
 JSONL_SUFFIXES: tuple[str, ...] = (".jsonl", ".jsonl.gz", ".jsonl.xz")
-DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
-DEFAULT_MAX_TEXT_CHARS = 5_000_000
+# Limits per file (README: Limits). Each can be changed with an environment variable,
+# read once at start-up: VNSEARCH_MAX_FILE_BYTES, VNSEARCH_MAX_TEXT_CHARS,
+# VNSEARCH_MAX_DOCX_EXPANDED_BYTES (whole numbers; "_" allowed: 100_000_000).
+LIMIT_ERRORS: list[str] = []  # bad values of those variables (the CLI refuses to run)
+
+
+def _env_limit(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        LIMIT_ERRORS.append(f"{name}={raw[:40]!r} is not a positive whole number "
+                            f"(the default is {default:_})")
+        return default
+    return value
+
+
+DEFAULT_MAX_FILE_BYTES = _env_limit("VNSEARCH_MAX_FILE_BYTES", 50 * 1024 * 1024)
+DEFAULT_MAX_TEXT_CHARS = _env_limit("VNSEARCH_MAX_TEXT_CHARS", 5_000_000)
 # A .docx may inflate to at most this much, and to at most DOCX_EXPANSION_FACTOR times
 # the file-size limit: a real 5 MB .docx inflates to ~20–60 MB of XML.
-DEFAULT_MAX_DOCX_EXPANDED_BYTES = 200 * 1024 * 1024
+DEFAULT_MAX_DOCX_EXPANDED_BYTES = _env_limit("VNSEARCH_MAX_DOCX_EXPANDED_BYTES",
+                                             200 * 1024 * 1024)
 DOCX_EXPANSION_FACTOR = 20
 # One zip entry inflating more than this many times over, once large, is a bomb: Word
 # XML compresses 5–30×, while deflate reaches ~1000× only on repetitive filler.

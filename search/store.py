@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import IndexLocked, IndexMissing
+from .errors import IndexCorrupt, IndexLocked, IndexMissing
 
 ENV_VAR = "VNSEARCH_INDEX"
 DEFAULT_DIR = "index"
@@ -48,6 +48,23 @@ def _now_tag() -> str:
 
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# Lock descriptors held by this process. A forked child (the build's worker pool) closes
+# its copies at once: an flock belongs to the open file, so a worker orphaned by a killed
+# writer would otherwise keep the index locked until it noticed and exited.
+_HELD_LOCK_FDS: set[int] = set()
+
+
+def _close_inherited_locks() -> None:
+    for fd in list(_HELD_LOCK_FDS):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD_LOCK_FDS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_inherited_locks)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -77,8 +94,9 @@ class IndexLocation:
         target = link.resolve()
         if not (target / MANIFEST).is_file():
             raise IndexMissing(
-                f"index at {self.root} is incomplete (missing {target.name}/{MANIFEST}): "
-                f"rebuild it with `vnsearch build`"
+                f"index at {self.root} is damaged (its current generation {target.name} is "
+                f"missing or incomplete): rebuild it with `vnsearch build PATHS --index "
+                f"{self.root}`"
             )
         return target
 
@@ -90,7 +108,19 @@ class IndexLocation:
             return None
 
     def manifest(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads((self.current() / MANIFEST).read_text("utf-8"))
+        path = self.current() / MANIFEST
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as err:
+            raise IndexCorrupt(
+                f"index at {self.root} is damaged ({path.parent.name}/{MANIFEST}: "
+                f"{type(err).__name__}): rebuild it with `vnsearch build PATHS --index {self.root}`"
+            ) from None
+        if not isinstance(data, dict):
+            raise IndexCorrupt(
+                f"index at {self.root} is damaged ({path.parent.name}/{MANIFEST} is not an "
+                f"object): rebuild it with `vnsearch build PATHS --index {self.root}`"
+            )
         return data
 
     # -- writing ------------------------------------------------------------------------
@@ -100,7 +130,8 @@ class IndexLocation:
         so a lock left by a killed writer never blocks the next one."""
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / ".lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        _HELD_LOCK_FDS.add(fd)
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -113,6 +144,7 @@ class IndexLocation:
             self._remove_stale_builds()
             yield
         finally:
+            _HELD_LOCK_FDS.discard(fd)
             os.close(fd)  # closing releases the flock
 
     def new_build_dir(self) -> Path:

@@ -213,8 +213,7 @@ class _FacetColumns:
         self.labels: dict[str, list[str]] = {}
         self.codes: dict[str, np.ndarray] = {}
         for facet in facets:
-            column = reader.column_reader(facet) if reader.has_column(facet) else None
-            values = list(column) if column is not None else [b""] * doc_count_all
+            values = _column_values(reader, facet)
             labels, codes = np.unique(np.array([_text(v) for v in values], dtype=object),
                                       return_inverse=True)
             self.labels[facet] = [str(x) for x in labels]
@@ -243,6 +242,19 @@ def top_k(scores: np.ndarray, allowed: np.ndarray, k: int) -> list[int]:
         docs, s = docs[keep], s[keep]
     order = np.lexsort((docs, -s))[:k]
     return docs[order].tolist()
+
+
+def _column_values(reader: Any, facet: str) -> list[Any]:
+    """A facet column for every document, segment by segment: a segment whose documents
+    all lack the facet has no column at all, and must count as empty, not be skipped."""
+    values: list[Any] = []
+    for segreader, _offset in reader.leaf_readers():
+        n = segreader.doc_count_all()
+        if segreader.has_column(facet):
+            values.extend(segreader.column_reader(facet))
+        else:
+            values.extend([b""] * n)
+    return values
 
 
 def _text(value: Any) -> str:

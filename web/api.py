@@ -9,13 +9,15 @@ disagree. Every JSON error has one shape, made by :func:`json_error`:
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import io
 import json
 import re
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
@@ -24,7 +26,7 @@ from search.errors import BadQuery, DocumentNotFound, IndexCorrupt, IndexMissing
 from search.index import Index, open_index
 from search.results import MAX_PER_PAGE, SearchRequest
 
-from .urls import search_request, state_pairs
+from .urls import search_request, state_pairs, unknown_params_message
 
 bp = Blueprint("api", __name__)
 
@@ -102,12 +104,41 @@ def document_data(doc_id: str) -> dict[str, Any]:
 def downloadable_path(stored: dict[str, Any]) -> Path | None:
     """The original file of an indexed document, if it is a real file that still exists."""
     raw = stored.get("path") or ""
-    if not raw or _RECORD_PATH.search(raw):
+    if not raw or _RECORD_PATH.search(raw) or not stored.get("sha256"):
         return None
     path = Path(raw)
     if not path.is_absolute() or not path.is_file():
         return None
     return path
+
+
+def open_indexed_file(stored: dict[str, Any]) -> tuple[Path, BinaryIO] | None:
+    """The original file, opened, if its bytes are still exactly the bytes indexed.
+
+    Only indexed content can be downloaded: the file is hashed through the same open
+    descriptor that is then sent, and must match the SHA-256 recorded at indexing time,
+    so a changed file, a path swapped for a symlink or a tampered stored path (to
+    ``/etc/passwd``, say) gives nothing.
+    """
+    path = downloadable_path(stored)
+    if path is None:
+        return None
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - handed to send_file, which closes it
+    except OSError:
+        return None
+    digest = hashlib.sha256()
+    try:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    except OSError:
+        fh.close()
+        return None
+    if not hmac.compare_digest(digest.hexdigest(), str(stored.get("sha256"))):
+        fh.close()
+        return None
+    fh.seek(0)
+    return path, fh
 
 
 def export_records(args: Any) -> tuple[list[dict[str, Any]], int]:
@@ -167,9 +198,18 @@ def _ok(data: dict[str, Any]) -> Response:
 
 
 # -- routes ------------------------------------------------------------------------------
+def with_unknown_params(result: dict[str, Any], known: tuple[str, ...] | None = None
+                        ) -> dict[str, Any]:
+    """``result`` with a message naming the parameters of the request that were ignored."""
+    note = unknown_params_message(request.args, *(() if known is None else (known,)))
+    if note:
+        result["messages"] = [*result["messages"], note]
+    return result
+
+
 @bp.get("/api/search")
 def api_search() -> Response:
-    return _ok(search_data(search_request(request.args)))
+    return _ok(with_unknown_params(search_data(search_request(request.args))))
 
 
 @bp.get("/api/facets")
@@ -178,7 +218,7 @@ def api_facets() -> Response:
     result = search_data(search_request(request.args, page=1, per_page=1, highlight=False))
     keys = ("total", "facets", "query", "filters", "year_from", "year_to", "took_ms",
             "messages")
-    return _ok({k: result[k] for k in keys})
+    return _ok(with_unknown_params({k: result[k] for k in keys}))
 
 
 @bp.get("/api/documents/<doc_id>")

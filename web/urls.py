@@ -22,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 
 from search.engine import FACET_FIELDS
 from search.errors import BadQuery
+from search.normalize import strip_controls
 from search.results import SearchRequest
 
 # Parameters of the search page, the JSON API and the exports (repeatable ones first).
@@ -49,8 +50,10 @@ def state_pairs(args: Args) -> list[tuple[str, str]]:
                  for v in (vs if isinstance(vs, (list, tuple)) else [vs])]
     else:
         items = args
-    return [(k, str(v)) for k, v in items
-            if k in SEARCH_PARAMS and v is not None and str(v).strip() != ""]
+    # Control characters (%00, %1b) are dropped: they mean nothing in a search and must
+    # not be echoed into links, hidden inputs or the page.
+    pairs = [(k, strip_controls(str(v))) for k, v in items if k in SEARCH_PARAMS and v is not None]
+    return [(k, v) for k, v in pairs if v.strip() != ""]
 
 
 def encode(pairs: Iterable[tuple[str, str]]) -> str:
@@ -113,6 +116,21 @@ def is_selected(args: Args, key: str, value: str) -> bool:
 
 
 # -- reading the state -------------------------------------------------------------------
+def unknown_params_message(args: Args, known: tuple[str, ...] = SEARCH_PARAMS) -> str | None:
+    """A note naming query-string parameters that are not used (a typo: ``provnce=``)."""
+    if isinstance(args, MultiDict):
+        keys: Iterable[str] = args.keys()
+    elif isinstance(args, Mapping):
+        keys = args.keys()
+    else:
+        keys = (k for k, _v in args)
+    unknown = sorted({strip_controls(k)[:40] for k in keys if k not in known})
+    if not unknown:
+        return None
+    names = ", ".join(repr(k) for k in unknown[:5]) + (" …" if len(unknown) > 5 else "")
+    return f"unknown parameter {names} ignored (known: {', '.join(known)})"
+
+
 def _first(args: Args, name: str) -> str:
     for k, v in state_pairs(args):
         if k == name:

@@ -21,7 +21,8 @@ from search.normalize import fold
 from search.query import parse_query
 from search.results import MAX_PAGE
 
-from .api import current_index, document_data, downloadable_path, search_data
+from .api import (current_index, document_data, downloadable_path, open_indexed_file,
+                  search_data, with_unknown_params)
 from .urls import (clear_filters, encode, hidden_pairs, is_selected, search_request,
                    state_pairs, with_param, with_value, without_params, without_value)
 
@@ -185,8 +186,41 @@ def sort_links(result: dict[str, Any], args: Any) -> list[PageLink]:
             for key, label in SORT_LABELS.items()]
 
 
+# Messages with a variable part: (English pattern, Vietnamese template).
+PATTERNS_VI = [
+    (re.compile(r"query cut to its first ([\d,]+) characters"),
+     lambda m: f"Truy vấn quá dài: chỉ dùng {m.group(1).replace(',', '.')} ký tự đầu."),
+    (re.compile(r"query cut to its first (\d+) terms"),
+     lambda m: f"Truy vấn quá dài: chỉ dùng {m.group(1)} từ đầu."),
+    (re.compile(r"\* and \? are not wildcards here.*"),
+     lambda m: "Dấu * và ? không phải ký tự đại diện: mỗi từ được so khớp trọn vẹn, "
+               "có dấu hoặc không dấu."),
+    (re.compile(r"(?:no search words|nothing to search for in .*): showing every document"
+                r"(?P<excl> without the excluded words)?(?P<filt> that matches the filters)?"
+                r", (?P<order>newest|oldest) first"),
+     lambda m: "Không có từ khóa để tìm: đang hiển thị mọi văn bản"
+               + (" không chứa các từ bị loại trừ" if m.group("excl") else "")
+               + (" khớp bộ lọc" if m.group("filt") else "")
+               + (", mới nhất trước." if m.group("order") == "newest" else ", cũ nhất trước.")),
+    (re.compile(r"unclosed quote: .*"),
+     lambda m: "Thiếu dấu ngoặc kép đóng: cụm từ được tính đến hết truy vấn."),
+    (re.compile(r"\( and \) do not group words here: .*"),
+     lambda m: "Dấu ngoặc đơn không nhóm các từ: dùng OR giữa các lựa chọn."),
+    (re.compile(r"no document has (.+)", re.DOTALL),
+     lambda m: f"Không văn bản nào có giá trị lọc này: {m.group(1)}."),
+    (re.compile(r"unknown parameter (.+) ignored \(known: .*\)", re.DOTALL),
+     lambda m: f"Bỏ qua tham số không hợp lệ: {m.group(1)}."),
+]
+
+
 def translate_message(message: str) -> str:
-    return MESSAGES_VI.get(message, message)
+    if message in MESSAGES_VI:
+        return MESSAGES_VI[message]
+    for pattern, template in PATTERNS_VI:
+        m = pattern.fullmatch(message)
+        if m:
+            return template(m)
+    return message
 
 
 def highlight_terms(q: str) -> Terms:
@@ -294,7 +328,7 @@ def milliseconds(value: Any) -> str:
 @bp.get("/")
 def search_page() -> str:
     args = request.args
-    result = search_data(search_request(args))
+    result = with_unknown_params(search_data(search_request(args)))
     hits = result["hits"]
     first = (result["page"] - 1) * result["per_page"] + 1
     return render_template(
@@ -349,8 +383,11 @@ def document(doc_id: str) -> str:
 def download(doc_id: str) -> Response:
     # The id is looked up in the index; the path comes from the index, never from the URL.
     stored = current_index().get(doc_id)
-    path = downloadable_path(stored)
-    if path is None:
+    opened = open_indexed_file(stored)
+    if opened is None:
         abort(404, description="Văn bản này không có tệp gốc để tải (bản ghi JSON Lines, "
-                               "hoặc tệp đã bị xóa hay di chuyển).")
-    return send_file(path, as_attachment=True, download_name=path.name)
+                               "hoặc tệp đã bị xóa, di chuyển hay sửa đổi sau khi lập chỉ "
+                               "mục: chạy `vnsearch add` để cập nhật).")
+    path, fh = opened
+    return send_file(fh, as_attachment=True, download_name=path.name,
+                     last_modified=stored.get("mtime"))
