@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from .whoosh_engine import WhooshEngine
 INDEX_FORMAT = 1
 # Below this many files a pool costs more than it saves (pyvi loads in ~1 s per worker).
 MIN_FILES_FOR_WORKERS = 64
+IN_FLIGHT = 64  # documents read but not yet written, at most (bounds a build's memory)
 
 
 @dataclass(frozen=True)
@@ -212,8 +214,28 @@ def _prepared(tasks: Iterable[Task], workers: int) -> Iterator[IndexDoc | Proble
         yield from map(_run_task_default, tasks)
         return
     ctx = multiprocessing.get_context("fork")
+    # Pool.imap reads its input and buffers finished results without limit; when the one
+    # writer is slower than the workers, memory would grow with the corpus. A semaphore
+    # keeps at most IN_FLIGHT documents between reading and writing.
+    slots = threading.BoundedSemaphore(IN_FLIGHT)
+    stop = threading.Event()  # set when the writer side ends (done, failed or interrupted)
+
+    def throttled() -> Iterator[Task]:
+        for task in tasks:
+            while not slots.acquire(timeout=0.2):
+                if stop.is_set():
+                    return
+            if stop.is_set():
+                return
+            yield task
+
     with ctx.Pool(workers) as pool:
-        yield from pool.imap(_run_task_default, tasks, chunksize=8)
+        try:
+            for result in pool.imap(_run_task_default, throttled(), chunksize=4):
+                slots.release()
+                yield result
+        finally:
+            stop.set()  # lets the pool's feeder thread finish, so the pool can shut down
 
 
 def _docs_only(
