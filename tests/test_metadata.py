@@ -150,8 +150,7 @@ def test_seed_field_and_provenance(seed: str, field: str) -> None:
 def test_seed_004_cites_the_footnote_number_only_through_notes() -> None:
     path = next(SEEDS.glob("004_*.txt"))
     body, notes = clean_text(path.read_text(encoding="utf-8"))
-    if "87/2016/NQ-HĐND" in body:  # pragma: no cover - an older reader kept notes inline
-        pytest.skip("footnotes are inline in this reader's body")
+    assert "87/2016/NQ-HĐND" not in body  # the reader moves footnotes to notes
     assert "87/2016/NQ-HĐND" not in extract_metadata(body).get("cites")
     assert "87/2016/NQ-HĐND" in extract_metadata(body, notes=notes).get("cites")
 
