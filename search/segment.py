@@ -5,23 +5,93 @@ n-gram look-ups three times (as the word, and as each neighbour's context). Here
 computed once per syllable and the same feature dictionaries are handed to pyvi's CRF
 tagger, so the output is identical (``tests/test_analyze.py`` compares it with
 ``ViTokenizer.tokenize``) at about 15 % less CPU, the largest single cost of indexing.
+
+pyvi's model is a pickled ``sklearn_crfsuite.CRF``: unpickling it imports scikit-learn and
+SciPy (about 1 s and 40 MB in every process that segments: each build worker, ``add``, the
+server's first query). Only the crfsuite model bytes inside it are needed, so
+:func:`_model` unpickles it into plain records, allowing nothing else, and opens the model
+with ``pycrfsuite`` directly; ``importing pyvi.ViTokenizer`` would load the pickle at import.
 """
 
 from __future__ import annotations
 
+import pickle
+import re
 import string
+import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from typing import Any
+
+# pyvi's syllable pattern (ViTokenizer.sylabelize), verbatim.
+_SYLLABLE = re.compile(
+    "(" + "|".join([
+        r"[A-ZĐ]+\.", r"Tp\.", r"Mr\.", r"Mrs\.", r"Ms\.", r"Dr\.", r"ThS\.",
+        "==>", "->", r"\.\.\.", ">>", "\n",
+        r"\w+://[^\s]+", r"([a-zA-Z0-9_.+-]+@([a-zA-Z0-9-]+\.)+[a-zA-Z0-9-]+)",
+        r"\d+([\.,_]\d+)+", r"[^\w\s]", r"\w+",
+    ]) + ")",
+    re.UNICODE,
+)
+
+
+class _Record:
+    """Stands in for the classes in pyvi's pickle: keeps their state, runs no code."""
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+
+class _ModelUnpickler(pickle.Unpickler):
+    _RECORDS = {("sklearn_crfsuite.estimator", "CRF"), ("sklearn_crfsuite._fileresource", "FileResource"),
+                ("pycrfsuite._logparser", "TrainLogParser")}
+    _ALLOWED = {("numpy.core.multiarray", "scalar"), ("numpy", "dtype"), ("_codecs", "encode")}
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in self._RECORDS:
+            return _Record
+        if (module, name) in self._ALLOWED:
+            if module == "numpy.core.multiarray":  # numpy 2 moved it (the old path warns)
+                try:
+                    from numpy._core.multiarray import scalar
+                except ImportError:  # numpy 1
+                    from numpy.core.multiarray import scalar
+                return scalar
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"unexpected {module}.{name} in pyvi's model")
+
+
+@dataclass(frozen=True)
+class _Model:
+    tagger: Any
+    model_bytes: bytes  # the tagger reads this buffer in place: it must outlive the tagger
+    bi_grams: frozenset[str]
+    tri_grams: frozenset[str]
 
 
 @lru_cache(maxsize=1)
-def _pyvi() -> Any:
-    from pyvi import ViTokenizer  # ~1 s of scikit-learn start-up: only when needed
+def _model() -> _Model:
+    import pycrfsuite
 
-    return ViTokenizer.ViTokenizer
+    pkg = resources.files("pyvi") / "models"
+    with (pkg / "pyvi3.pkl").open("rb") as fin:
+        crf = _ModelUnpickler(fin).load()
+    data = crf.modelfile.__FILE_RESOURCE_DATA__
+    tagger = pycrfsuite.Tagger()
+    tagger.open_inmemory(data)
+    grams = [line.split(" ") for line in (pkg / "words.txt").read_text("utf-8").split("\n")]
+    return _Model(tagger, data,
+                  frozenset(" ".join(g) for g in grams if len(g) == 2),
+                  frozenset(" ".join(g) for g in grams if len(g) == 3))
 
 
-def _features(sent: list[str], bigrams: set[str], trigrams: set[str]) -> list[dict[str, Any]]:
+def syllables(text: str) -> list[str]:
+    """pyvi's syllables of ``text`` (``ViTokenizer.sylabelize``)."""
+    return [m.group(0) for m in _SYLLABLE.finditer(unicodedata.normalize("NFC", text))]
+
+
+def _features(sent: list[str], bigrams: frozenset[str], trigrams: frozenset[str]) -> list[dict[str, Any]]:
     n = len(sent)
     low = [w.lower() for w in sent]
     title = [w.istitle() for w in sent]
@@ -61,15 +131,15 @@ def _joins(prev: str, cur: str, label: str) -> bool:
 
 def segment(text: str) -> list[str]:
     """Words of ``text`` as pyvi segments them (``Tỉnh_uỷ``, ``Kon_Tum``, ``,``)."""
-    vt = _pyvi()
-    _text, syllables = vt.sylabelize(text)
-    if not syllables:
+    sylls = syllables(text)
+    if not sylls:
         return text.split()
-    labels = vt.model.tagger_.tag(_features(syllables, vt.bi_grams, vt.tri_grams))
-    words = [syllables[0]]
+    model = _model()
+    labels = model.tagger.tag(_features(sylls, model.bi_grams, model.tri_grams))
+    words = [sylls[0]]
     for i in range(1, len(labels)):
-        if _joins(syllables[i - 1], syllables[i], labels[i]):
-            words[-1] += "_" + syllables[i]
+        if _joins(sylls[i - 1], sylls[i], labels[i]):
+            words[-1] += "_" + sylls[i]
         else:
-            words.append(syllables[i])
+            words.append(sylls[i])
     return words
