@@ -31,6 +31,7 @@ INDEX_FORMAT = 1
 # Below this many files a pool costs more than it saves (pyvi loads in ~1 s per worker).
 MIN_FILES_FOR_WORKERS = 64
 IN_FLIGHT = 64  # documents read but not yet written, at most (bounds a build's memory)
+MAX_WRITERS = 4  # one segment per writer process: more would slow every query a little
 
 
 @dataclass(frozen=True)
@@ -277,7 +278,6 @@ def build_index(
     Raises VnSearchError (and leaves the serving index untouched) when nothing could be
     indexed; otherwise per-file failures are listed in the report.
     """
-    engine = engine or WhooshEngine()
     location = IndexLocation(index)
     report = BuildReport(index=str(location.root))
     start = time.perf_counter()
@@ -286,6 +286,8 @@ def build_index(
         try:
             found = list(discover(list(paths)))  # cheap: JSONL records are streamed later
             n_workers = _choose_workers(workers, found)
+            # As many writer processes as workers: the writers' commit runs in parallel too.
+            engine = engine or WhooshEngine(writers=min(n_workers, MAX_WRITERS))
             tasks = _Planner(report).tasks(found)
             bar = _progress_bar(progress, "indexing")
             try:

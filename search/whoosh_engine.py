@@ -21,8 +21,10 @@ from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 
+from .errors import VnSearchError
 from .evaluate import Evaluator
 from .postings import SidecarBuilder, segment_id_of, sync_sidecars
+from .whoosh_writers import SidecarMpWriter
 
 from .engine import (
     FACET_FIELDS,
@@ -44,6 +46,7 @@ from .engine import (
 )
 
 WRITER_LIMIT_MB = 256
+WRITER_BATCH = 100
 MAX_TERM_STATS = 50_000  # terms listed per term_stats() call at most
 # Fields whose postings go into the numpy sidecar: every token field; positions for the
 # fields phrases are searched in.
@@ -104,9 +107,12 @@ class WhooshEngine(Engine):
 
     name = "whoosh"
 
-    def __init__(self, limitmb: int = WRITER_LIMIT_MB, mode: str = "numpy") -> None:
+    def __init__(self, limitmb: int = WRITER_LIMIT_MB, mode: str = "numpy", writers: int = 1,
+                 batch: int = WRITER_BATCH) -> None:
         self.limitmb = limitmb
         self.mode = mode
+        self.writers = writers  # > 1: a fresh index is written by that many processes
+        self.batch = batch  # documents handed to a writer process at a time
 
     def _writer(self, ix: windex.Index) -> Any:
         # compound=False: Whoosh reads a compound segment by copying each of its files into
@@ -116,6 +122,8 @@ class WhooshEngine(Engine):
 
     def create(self, directory: Path, docs: Iterable[IndexDoc]) -> int:
         ix = windex.create_in(str(directory), make_schema())
+        if self.writers > 1:
+            return self._create_parallel(ix, directory, docs)
         builder = SidecarBuilder(POSTING_FIELDS, directory, PHRASE_FIELDS)
         try:
             count = self._write(ix, docs, replace=False, builder=builder)
@@ -123,6 +131,30 @@ class WhooshEngine(Engine):
         except BaseException:
             builder.discard()
             raise
+        return count
+
+    def _create_parallel(self, ix: windex.Index, directory: Path, docs: Iterable[IndexDoc]) -> int:
+        """One segment per writer process, each committed in parallel with its sidecar."""
+        writer = SidecarMpWriter(ix, directory, POSTING_FIELDS, PHRASE_FIELDS, procs=self.writers,
+                                 batchsize=self.batch, limitmb=max(32, self.limitmb // self.writers), compound=False)
+        count = 0
+        try:
+            for doc in docs:
+                writer.add_document(**_fields_of(doc))
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        ix.close()
+        # MpWriter drops the segment of a writer process that died; never publish that.
+        ix = windex.open_dir(str(directory))
+        written = ix.doc_count_all()
+        ix.close()
+        if written != count:
+            raise VnSearchError(f"a writer process failed: {written} of {count} documents were "
+                                "written; nothing was published")
+        self.sync(directory)  # a sidecar for any segment that has none
         return count
 
     def _finish_sidecar(self, directory: Path, builder: SidecarBuilder) -> None:

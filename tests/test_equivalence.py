@@ -110,3 +110,16 @@ def test_segment_without_sidecar_falls_back(corpus, tmp_path):
     finally:
         reader.close()
     assert compare(directory) > 0
+
+
+def test_segments_written_by_parallel_writers(corpus, tmp_path):
+    """Several writer processes, each writing a segment and its sidecar from the tokens."""
+    build_index([corpus], tmp_path / "ix", workers=2, engine=WhooshEngine(writers=2, batch=4))
+    directory = IndexLocation(tmp_path / "ix").current()
+    reader = WhooshEngine().open(directory)
+    try:
+        assert reader.doc_count() == len(list(corpus.rglob("*.*")))
+        assert len(reader.evaluator.segments) == 2 and reader.evaluator.complete
+    finally:
+        reader.close()
+    assert compare(directory) == len(QUERIES) * 2 * len(FILTERS)

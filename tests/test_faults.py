@@ -31,12 +31,12 @@ from click.testing import CliRunner
 from flask import Flask
 
 from search.cli import cli
-from search.errors import IndexCorrupt, IndexMissing
+from search.errors import IndexCorrupt, IndexMissing, VnSearchError
 from search.index import open_index
 from search.indexer import add_documents, build_index
 from search.results import SearchRequest
 from search.store import IndexLocation
-from tests.conftest import SEED_IDS, SEEDS
+from tests.conftest import ROOT, SEED_IDS, SEEDS
 from tests.test_http import fetch, running_server, wait_until
 from web import create_app
 from web.api import EXTENSION
@@ -417,3 +417,41 @@ def test_add_of_a_document_without_metadata_keeps_search_working(seed_index: Pat
     result = CliRunner().invoke(cli, ["add", str(bare), "--index", str(index)])
     assert result.exit_code == 0, result.output
     assert "bare" in _ids(index, "chuyen doi so cap xa")[:2]  # searching works, and finds it
+
+
+# -- a writer process that dies ---------------------------------------------------------------------
+def test_a_writer_process_that_dies_fails_the_build_and_publishes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from search.whoosh_engine import WhooshEngine
+    from search.whoosh_writers import _SidecarSubWriter
+
+    index = tmp_path / "index"
+    build_index([SEEDS], index, workers=1)
+    serving = IndexLocation(index).generation_id()
+    expected = _ids(index)
+
+    def dies(self, filename, doc_count):  # runs in the forked writer process
+        os._exit(9)
+
+    def too_slow(signum, frame):
+        raise TimeoutError("the build waited forever on dead writer processes")
+
+    monkeypatch.setattr(_SidecarSubWriter, "_process_file", dies)
+    old = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(120)
+    try:
+        # Few jobs (they fit the job queue): the parent sees the loss when it counts.
+        with pytest.raises(VnSearchError, match=r"writer process failed: 0 of 5 documents"):
+            build_index([SEEDS], index, workers=2, engine=WhooshEngine(writers=2, batch=2))
+        # More jobs than the queue holds: the parent must not wait forever to hand them out.
+        many = tmp_path / "many"
+        shutil.copytree(SEEDS, many / "seeds")
+        shutil.copytree(ROOT / "bench" / "relevance" / "docs", many / "rel")
+        with pytest.raises(VnSearchError, match=r"writer process failed \(exit code 9\)"):
+            build_index([many], index, workers=2, engine=WhooshEngine(writers=2, batch=1))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert IndexLocation(index).generation_id() == serving
+    assert _ids(index) == expected
+    assert _leftovers(index) == []

@@ -1,0 +1,151 @@
+"""Writing one Whoosh index with several writer processes, each with its own sidecar.
+
+One Whoosh writer is a single core's work: adding a document costs about as much as
+analysing it, and at commit the writer sorts and writes every posting alone while the
+analysis workers have nothing left to do (about 40 % of the build at 50,000 documents).
+Whoosh's :class:`~whoosh.multiproc.MpWriter` with ``multisegment=True`` runs several
+sub-writers, each writing its own segment and committing it in parallel. Each sub-writer
+here also feeds a :class:`~search.postings.SidecarBuilder` with the tokens of the documents
+it adds, in the order it numbers them, and writes its segment's sidecar when it finishes,
+so no segment needs its sidecar rebuilt from Whoosh's postings afterwards.
+
+Sub-writers are forked: they inherit nothing that holds the index lock (see
+:mod:`search.store`), and they exit when the parent dies, whatever kills it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import pickle
+import queue
+import signal
+from pathlib import Path
+from typing import Any, Iterable
+
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.writing import SegmentWriter
+
+from .errors import VnSearchError
+from .postings import SidecarBuilder
+
+PARENT_POLL_S = 1.0  # how often a waiting sub-writer checks that its parent is alive
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when its parent dies (no-op elsewhere)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+class _SidecarSubWriter(SubWriterTask):  # type: ignore[misc]
+    """Whoosh's sub-writer process, plus the sidecar of the segment it writes."""
+
+    def __init__(self, *args: Any, directory: Path, fields: tuple[str, ...],
+                 positional: tuple[str, ...]) -> None:
+        super().__init__(*args)
+        self.directory = directory
+        self.fields = fields
+        self.positional = positional
+        self.parent = os.getpid()
+        self.builder: SidecarBuilder | None = None
+
+    def run(self) -> None:
+        # SubWriterTask.run with multisegment=True, plus the sidecar and the parent watch.
+        _die_with_parent(self.parent)
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
+        self.builder = SidecarBuilder(self.fields, self.directory, self.positional)
+        try:
+            while True:
+                try:
+                    jobinfo = self.jobqueue.get(timeout=PARENT_POLL_S)
+                except queue.Empty:
+                    if os.getppid() != self.parent:
+                        raise SystemExit(1)
+                    continue
+                if jobinfo is None:
+                    break
+                self._process_file(*jobinfo)
+            fieldnames = writer.pool.fieldnames
+            segment = writer._finalize_segment()
+            if segment.doc_count_all() == self.builder.count:
+                self.builder.finish(self.directory, segment.segment_id())
+            else:  # cannot happen with one writer numbering in order; rebuilt from Whoosh then
+                self.builder.discard()
+        except BaseException:
+            self.builder.discard()
+            writer.cancel()
+            raise
+        self.resultqueue.put((None, fieldnames, segment), timeout=30)
+
+    def _process_file(self, filename: str, doc_count: int) -> None:
+        writer = self.writer
+        tempstorage = writer.temp_storage()
+        fields_of_sidecar = self.fields
+        assert self.builder is not None
+        with tempstorage.open_file(filename).raw_file() as f:
+            for _ in range(doc_count):
+                code, args = pickle.load(f)
+                assert code == 0
+                writer.add_document(**args)
+                # The same tokens Whoosh's whitespace tokenizer sees, in the same doc order.
+                self.builder.add({name: args[name].split(" ") for name in fields_of_sidecar
+                                  if name in args})
+        tempstorage.delete_file(filename)
+
+
+class _WatchedQueue:
+    """The parent's side of the job queue: a put that gives up when a writer has died.
+
+    The queue is bounded (Whoosh's backpressure); with its readers dead, a plain put would
+    wait forever.
+    """
+
+    def __init__(self, jobs: Any, tasks: list[Any]) -> None:
+        self.jobs = jobs
+        self.tasks = tasks
+
+    def put(self, item: Any) -> None:
+        while True:
+            try:
+                self.jobs.put(item, timeout=PARENT_POLL_S)
+                return
+            except queue.Full:
+                for task in self.tasks:
+                    if task.exitcode is not None:
+                        raise VnSearchError(f"a writer process failed (exit code {task.exitcode}); "
+                                            "nothing was published")
+
+
+class SidecarMpWriter(MpWriter):  # type: ignore[misc]
+    """Whoosh's multiprocessing writer (one segment per sub-writer) with sidecars."""
+
+    def __init__(self, ix: Any, directory: Path, fields: Iterable[str], positional: Iterable[str],
+                 procs: int, **kwargs: Any) -> None:
+        super().__init__(ix, procs=procs, multisegment=True, **kwargs)
+        self._sidecar = (Path(directory), tuple(fields), tuple(positional))
+        self._jobs = self.jobqueue  # what the writer processes read
+        self.jobqueue = _WatchedQueue(self._jobs, self.tasks)  # what MpWriter puts into
+
+    def cancel(self) -> None:
+        # MpWriter.cancel only flags its own copies of the task objects; stop the processes.
+        for task in self.tasks:
+            task.terminate()
+            task.join()
+        SegmentWriter.cancel(self)
+
+    def _new_task(self) -> SubWriterTask:
+        directory, fields, positional = self._sidecar
+        task = _SidecarSubWriter(self.storage, self.indexname, self._jobs, self.resultqueue,
+                                 self.subargs, self.multisegment, directory=directory,
+                                 fields=fields, positional=positional)
+        task.daemon = True  # never outlive a parent that exits without committing
+        self.tasks.append(task)
+        task.start()
+        return task
