@@ -110,8 +110,24 @@ def tokenize(text: str) -> Iterator[Token]:
             yield Token(_norm_word(raw), pos, m.start(), m.end())
 
 
+def _token_texts(text: str) -> tuple[list[str], list[str]]:
+    """The texts of ``tokenize(text)`` and those of its number tokens, without building a
+    Token per word (indexing needs no offsets; this is most of the analysis time)."""
+    out: list[str] = []
+    numbers: list[str] = []
+    norm_word = _norm_word
+    for raw in _TOKEN.findall(nfc(text)):  # the pattern has no groups: whole matches
+        if raw[0].isdigit() and "/" in raw:
+            token = normalize_number(raw)
+            numbers.append(token)
+        else:
+            token = norm_word(raw)
+        out.append(token)
+    return out, numbers
+
+
 def syllables(text: str) -> list[str]:
-    return [t.text for t in tokenize(text)]
+    return _token_texts(text)[0]
 
 
 def folded(tokens: list[str]) -> list[str]:
@@ -162,13 +178,12 @@ class Analysis:
 
 def analyze_text(text: str, *, with_compounds: bool = True) -> Analysis:
     """All streams of ``text``; used for document fields and for query text alike."""
-    toks = list(tokenize(text))
-    syl = [t.text for t in toks]
+    syl, numbers = _token_texts(text)
     comp = compounds(text) if with_compounds else []
     return Analysis(
         syllables=syl,
         folded=folded(syl),
         compounds=comp,
         compounds_folded=folded(comp),
-        numbers=[t.text for t in toks if t.is_number],
+        numbers=numbers,
     )

@@ -54,12 +54,9 @@ class Index:
             if gen == self.generation and self._reader is not None:
                 return False
             directory = self.location.current()  # IndexMissing with a hint
+            manifest = self.location.manifest()  # IndexCorrupt with a hint
+            self.location.verify_files(directory, manifest)  # IndexCorrupt too
             reader = self._open_reader(directory)
-            try:
-                manifest = self.location.manifest()  # IndexCorrupt with a hint
-            except BaseException:
-                reader.close()
-                raise
             retired, self._retired = self._retired, self._reader
             self._reader = reader
             self.generation = gen

@@ -123,6 +123,25 @@ class IndexLocation:
             )
         return data
 
+    def verify_files(self, directory: Path, manifest: dict[str, Any]) -> None:
+        """IndexCorrupt if a file the manifest lists is missing or has another size."""
+        files = manifest.get("files")
+        if not isinstance(files, dict):  # written before files were listed
+            return
+        for name, size in files.items():
+            try:
+                actual = (directory / name).stat().st_size
+            except OSError:
+                problem = f"{name} is missing"
+            else:
+                if actual == size:
+                    continue
+                problem = f"{name} has {actual} bytes, {size} expected"
+            raise IndexCorrupt(
+                f"index at {self.root} is damaged ({directory.name}/{problem}): rebuild it with "
+                f"`vnsearch build PATHS --index {self.root}`"
+            )
+
     # -- writing ------------------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self, command: str = "vnsearch") -> Iterator[None]:
@@ -168,9 +187,16 @@ class IndexLocation:
         return target
 
     def publish(self, build_dir: Path, manifest: dict[str, Any]) -> Path:
-        """Write the manifest, rename the build to a generation, swap ``current``."""
+        """Write the manifest, rename the build to a generation, swap ``current``.
+
+        The manifest lists every file of the generation with its size, so that a truncated
+        or deleted file is found when the index opens (:meth:`verify_files`), not by the
+        query that happens to read it.
+        """
+        files = {p.name: p.stat().st_size for p in sorted(build_dir.iterdir())
+                 if p.is_file() and p.name != MANIFEST}
         (build_dir / MANIFEST).write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8"
+            json.dumps({**manifest, "files": files}, ensure_ascii=False, indent=2), "utf-8"
         )
         _fsync_dir(build_dir)
         gen = self.root / f"gen-{_now_tag()}"

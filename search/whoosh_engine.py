@@ -24,7 +24,7 @@ from whoosh.scoring import BM25F
 from .errors import VnSearchError
 from .evaluate import Evaluator
 from .postings import SidecarBuilder, segment_id_of, sync_sidecars
-from .whoosh_writers import SidecarMpWriter
+from .whoosh_writers import SidecarMpWriter, use_bulk_pool
 
 from .engine import (
     FACET_FIELDS,
@@ -118,7 +118,7 @@ class WhooshEngine(Engine):
         # compound=False: Whoosh reads a compound segment by copying each of its files into
         # a BytesIO at open (the whole postings file, ~450 MB at 50k documents, resident in
         # anonymous memory); separate files are read on demand instead.
-        return ix.writer(limitmb=self.limitmb, compound=False)
+        return use_bulk_pool(ix.writer(limitmb=self.limitmb, compound=False), self.limitmb)
 
     def create(self, directory: Path, docs: Iterable[IndexDoc]) -> int:
         ix = windex.create_in(str(directory), make_schema())

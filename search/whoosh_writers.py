@@ -16,6 +16,7 @@ Sub-writers are forked: they inherit nothing that holds the index lock (see
 from __future__ import annotations
 
 import ctypes
+import itertools
 import os
 import pickle
 import queue
@@ -24,13 +25,50 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 from .errors import VnSearchError
 from .postings import SidecarBuilder
 
 PARENT_POLL_S = 1.0  # how often a waiting sub-writer checks that its parent is alive
 PR_SET_PDEATHSIG = 1
+
+
+class _BulkPool(PostingPool):  # type: ignore[misc]
+    """Whoosh's posting pool, spilling its sorted runs a chunk of postings per pickle call.
+
+    Whoosh pickles (and at commit unpickles) every posting with its own call: about a sixth
+    of a build's CPU at 50,000 documents. The runs are temporary files of this pool alone,
+    so their layout is free; the postings, their order and the segment are unchanged.
+    """
+
+    CHUNK = 20_000
+
+    def _write_run(self, f: Any, items: Iterable[Any]) -> None:
+        it = iter(items)
+        while chunk := list(itertools.islice(it, self.CHUNK)):
+            pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
+        f.close()
+
+    def _read_run(self, path: str) -> Any:
+        f = self._open_run(path)
+        try:
+            while True:
+                try:
+                    chunk = pickle.load(f)
+                except EOFError:
+                    return
+                yield from chunk
+        finally:
+            f.close()
+            self._remove_run(path)
+
+
+def use_bulk_pool(writer: SegmentWriter, limitmb: int) -> SegmentWriter:
+    """Give a fresh Whoosh writer the bulk-spilling pool (before any document is added)."""
+    assert not writer.pool.current and not writer.pool.runs
+    writer.pool = _BulkPool(writer.temp_storage(), writer.newsegment, limitmb=limitmb)
+    return writer
 
 
 def _die_with_parent(parent: int) -> None:
@@ -59,7 +97,8 @@ class _SidecarSubWriter(SubWriterTask):  # type: ignore[misc]
         # SubWriterTask.run with multisegment=True, plus the sidecar and the parent watch.
         _die_with_parent(self.parent)
         ix = self.storage.open_index(self.indexname)
-        writer = self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
+        writer = self.writer = use_bulk_pool(SegmentWriter(ix, _lk=False, **self.kwargs),
+                                             self.kwargs["limitmb"])
         self.builder = SidecarBuilder(self.fields, self.directory, self.positional)
         try:
             while True:

@@ -100,6 +100,21 @@ def test_tokenize_never_raises_and_offsets_are_valid(text):
         assert tok.text == tok.text.lower()
 
 
+_VI_TEXT = st.lists(st.sampled_from(list("aăâeêioôơuưyđAĐ0123456789 /-.,\n_\t\u0301\u0323")
+                                    + ["ủy", "uỷ", "hoà", "04-NQ/TU", "50/2016/QĐ-TTg", "Tỉnh"]),
+                    max_size=80).map("".join)
+
+
+@given(st.one_of(st.text(max_size=300), _VI_TEXT))
+def test_analysis_streams_are_tokenize_texts(text):
+    """The indexing fast path gives exactly tokenize()'s texts, which the highlighter uses."""
+    toks = list(tokenize(text))
+    a = analyze_text(text, with_compounds=False)
+    assert a.syllables == [t.text for t in toks]
+    assert a.numbers == [t.text for t in toks if t.is_number]
+    assert syllables(text) == a.syllables
+
+
 def test_segmenting_does_not_import_scikit_learn():
     """pyvi's model loads without scikit-learn: ~1 s and ~40 MB less in each worker, in
     ``add`` and in the server's first query."""
