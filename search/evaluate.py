@@ -22,6 +22,7 @@ from .postings import SegmentPostings, has_sidecar, segment_id_of
 
 K1 = 1.2
 B = 0.75
+_POS_MASK = (1 << 32) - 1
 
 Result = tuple[np.ndarray, np.ndarray]  # (mask bool[n], score float64[n])
 
@@ -83,11 +84,13 @@ class Evaluator:
 
     def evaluate(self, q: Query) -> Result:
         self._memo: dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]] = {}
+        self._occ: dict[tuple[int, str, str, int], tuple[Any, np.ndarray | None]] = {}
         self._within: np.ndarray | None = None
         try:
             mask, score = self._eval(q)
         finally:
             self._memo = {}
+            self._occ = {}
         return mask & self.live, score
 
     # -- nodes --------------------------------------------------------------------------
@@ -225,29 +228,51 @@ class Evaluator:
         """Local doc numbers of ``seg`` where the phrase occurs (positions from the sidecar,
         else Whoosh's own span matcher).
 
-        Each word gives keys ``doc << 32 | (position - offset in phrase)``, already sorted
-        and unique (postings ascend by document, positions within one); the phrase occurs
-        where a key is in every word's set. Starting from the rarest word keeps it cheap.
+        Each word gives keys ``doc << 32 | position`` (sorted and unique: postings ascend by
+        document, positions within one); shifted back by the word's place in the phrase,
+        the phrase occurs where a key is in every word's set. Starting from the rarest word
+        keeps it cheap, and each word's keys are made once per query (a sentence's
+        adjacent pairs share their words).
         """
         if seg.postings is None:
             return self._phrase_by_whoosh(seg, q, wanted)
         per_word = []
         for j, word in enumerate(q.words):
-            occ = seg.postings.occurrences(q.field, word, wanted)
-            if occ is None:
+            keys = self._word_keys(seg, q.field, word)
+            if keys is None:
                 return self._phrase_by_whoosh(seg, q, wanted)
-            docs, pos = occ
-            keep = pos >= j
-            per_word.append((docs[keep] << 32) | (pos[keep] - j))
+            if j:
+                keys = keys[(keys & _POS_MASK) >= j] - j
+            per_word.append(keys)
         per_word.sort(key=len)
         keys = per_word[0]
         for other in per_word[1:]:
-            if not len(keys):
-                break
+            if not len(keys) or not len(other):
+                return np.zeros(0, np.int64)
             idx = np.searchsorted(other, keys)
             idx[idx == len(other)] = 0
-            keys = keys[other[idx] == keys] if len(other) else keys[:0]
-        return np.unique(keys >> 32)
+            keys = keys[other[idx] == keys]
+        docs = keys >> 32  # sorted
+        if len(docs):
+            docs = docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
+        return docs[wanted[docs]]
+
+    def _word_keys(self, seg: _Segment, field: str, word: str) -> np.ndarray | None:
+        """``doc << 32 | position`` of every occurrence of ``word`` in the documents the
+        phrase may match (all, or the required part's, see AndMaybe); None without positions."""
+        within = getattr(self, "_within", None)
+        key = (seg.offset, field, word, id(within))
+        occ_memo = getattr(self, "_occ", None)
+        if occ_memo is not None and key in occ_memo and occ_memo[key][0] is within:
+            return occ_memo[key][1]
+        local = (within[seg.offset : seg.offset + seg.n] if within is not None
+                 else np.ones(seg.n, dtype=bool))
+        assert seg.postings is not None
+        occ = seg.postings.occurrences(field, word, local)
+        keys = None if occ is None else (occ[0] << 32) | occ[1]
+        if occ_memo is not None:
+            occ_memo[key] = (within, keys)  # the mask is kept: its id names it only while alive
+        return keys
 
     def _phrase_by_whoosh(self, seg: _Segment, q: Phrase, wanted: np.ndarray) -> np.ndarray:
         from .whoosh_engine import to_whoosh

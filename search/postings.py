@@ -341,12 +341,16 @@ class SegmentPostings:
         start, stop = offsets[i], offsets[i + 1]
         tdocs = np.asarray(docs[start:stop])
         lens = np.asarray(tfs[start:stop]).astype(np.int64)
-        run_start = np.cumsum(lens) - lens  # within this term's run of positions
+        first = int(posstart[i])
         keep = wanted[tdocs]
+        if keep.all():  # every document of the term: its run of positions as it is
+            run = np.asarray(pos[first : first + int(lens.sum())]).astype(np.int64)
+            return np.repeat(tdocs.astype(np.int64), lens), run
+        run_start = np.cumsum(lens) - lens  # within this term's run of positions
         lens_k, starts_k = lens[keep], run_start[keep]
         total = int(lens_k.sum())
         if not total:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         idx = np.repeat(starts_k - (np.cumsum(lens_k) - lens_k), lens_k) + np.arange(total)
-        run = np.asarray(pos[posstart[i] : posstart[i] + int(lens.sum())])
-        return np.repeat(tdocs[keep].astype(np.int64), lens_k), run[idx].astype(np.int64)
+        # Read only the kept documents' positions from the memory-mapped run.
+        return np.repeat(tdocs[keep].astype(np.int64), lens_k), pos[first + idx].astype(np.int64)
