@@ -38,6 +38,7 @@ import numpy as np
 FORMAT = 1
 PREFIX = "_vn_"
 CHUNK_POSTINGS = 1_000_000  # postings buffered per field before spilling (~16 MB)
+RANGE_POSTINGS = 1_000_000  # postings sorted in memory at once when a field's spool finishes
 
 
 def _stem(directory: Path, segment_id: str, field: str | None = None) -> Path:
@@ -89,8 +90,9 @@ def _write_meta(directory: Path, segment_id: str, doc_count: int, fields: Iterab
 
 
 class _FieldSpool:
-    """(term id, doc, tf[, positions]) of one field, spilled to disk in chunks so memory
-    stays bounded by the chunk size and the vocabulary, not by the corpus."""
+    """(term id, doc, tf[, positions]) of one field, spilled to disk in chunks, and sorted
+    into the sidecar's term order a range of terms at a time: memory stays bounded by
+    the chunk and range sizes and the vocabulary, not by the corpus."""
 
     def __init__(self, spool_dir: Path, field: str, positions: bool) -> None:
         self.dir = spool_dir
@@ -129,34 +131,108 @@ class _FieldSpool:
     def _spill(self) -> None:
         if not self._tids:
             return
-        path = self.dir / f"{self.field}.{len(self.chunks)}.npz"
-        np.savez(path, t=np.frombuffer(self._tids, np.int64), d=np.frombuffer(self._docs, np.int32),
-                 f=np.frombuffer(self._tfs, np.float32), p=np.frombuffer(self._pos, np.int32))
-        self.chunks.append(path)
+        stem = self.dir / f"{self.field}.{len(self.chunks)}"
+        for key, buf, dtype in (("t", self._tids, np.int64), ("d", self._docs, np.int32),
+                                ("f", self._tfs, np.float32), ("p", self._pos, np.int32)):
+            np.save(f"{stem}.{key}.npy", np.frombuffer(buf, dtype))
+        self.chunks.append(stem)
         self._reset()
+
+    def _chunk(self, stem: Path) -> dict[str, np.ndarray]:
+        return {k: np.load(f"{stem}.{k}.npy", mmap_mode="r") for k in "tdfp"}
 
     def finish(self, directory: Path, segment_id: str) -> None:
         self._spill()
-        parts = [np.load(p) for p in self.chunks]
-
-        def joined(key: str, dtype: Any) -> np.ndarray:
-            return np.concatenate([p[key] for p in parts]) if parts else np.zeros(0, dtype)
-
-        tids, docs, tfs, pos = joined("t", np.int64), joined("d", np.int32), joined("f", np.float32), \
-            joined("p", np.int32)
-        # Order postings by term (alphabetically, as in the .terms file), then by document.
+        # Postings ordered by term (alphabetically, as in the .terms file), then by document.
         terms = sorted(self.vocab)
         rank = np.empty(len(terms), dtype=np.int64)
         rank[[self.vocab[t] for t in terms]] = np.arange(len(terms))
-        term_rank = rank[tids]
-        order = np.lexsort((docs, term_rank))
-        offsets = np.concatenate([[0], np.cumsum(np.bincount(term_rank, minlength=len(terms)))])
-        positions = (_reorder_runs(pos, tfs.astype(np.int64), order)
-                     if self.with_positions else None)
-        _write_field(directory, segment_id, self.field, terms, offsets, docs[order], tfs[order],
-                     positions)
-        for p in self.chunks:
-            p.unlink(missing_ok=True)
+        counts = np.zeros(len(terms), dtype=np.int64)
+        poscounts = np.zeros(len(terms), dtype=np.int64)
+        for stem in self.chunks:
+            c = self._chunk(stem)
+            r = rank[c["t"]]
+            counts += np.bincount(r, minlength=len(terms))
+            poscounts += np.bincount(r, weights=c["f"], minlength=len(terms)).astype(np.int64)
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        posstart = np.concatenate([[0], np.cumsum(poscounts)])
+        stem = _stem(directory, segment_id, self.field)
+        Path(f"{stem}.terms").write_text("\n".join(terms), "utf-8")
+        np.save(f"{stem}.offsets.npy", offsets)
+        out_docs = _open_out(f"{stem}.docs.npy", np.int32, int(offsets[-1]))
+        out_tf = _open_out(f"{stem}.tf.npy", np.float32, int(offsets[-1]))
+        out_pos = (_open_out(f"{stem}.pos.npy", np.int32, int(posstart[-1]))
+                   if self.with_positions else None)
+        for lo, hi in _rank_ranges(offsets, RANGE_POSTINGS):
+            self._write_range(lo, hi, rank, offsets, posstart, out_docs, out_tf, out_pos)
+        for out in (out_docs, out_tf, out_pos):
+            if isinstance(out, np.memmap):
+                out.flush()
+        del out_docs, out_tf, out_pos
+        if self.with_positions:
+            np.save(f"{stem}.posstart.npy", posstart)  # [terms + 1], as _write_field writes it
+        for chunk in self.chunks:
+            for key in "tdfp":
+                Path(f"{chunk}.{key}.npy").unlink(missing_ok=True)
+
+    def _write_range(self, lo: int, hi: int, rank: np.ndarray, offsets: np.ndarray,
+                     posstart: np.ndarray, out_docs: np.ndarray, out_tf: np.ndarray,
+                     out_pos: np.ndarray | None) -> None:
+        """Sort the postings of term ranks [lo, hi) from every chunk into place."""
+        ranks, docs, tfs, pos = [], [], [], []
+        for stem in self.chunks:
+            c = self._chunk(stem)
+            r = rank[c["t"]]
+            keep = (r >= lo) & (r < hi)
+            if not keep.any():
+                continue
+            f = np.asarray(c["f"])
+            if keep.all():  # the whole chunk is in this range (small segments)
+                ranks.append(r)
+                docs.append(np.asarray(c["d"]))
+                tfs.append(f)
+                if out_pos is not None:
+                    pos.append(np.asarray(c["p"]))
+                continue
+            ranks.append(r[keep])
+            docs.append(np.asarray(c["d"])[keep])
+            tfs.append(f[keep])
+            if out_pos is not None:
+                pos.append(_reorder_runs(np.asarray(c["p"]), f.astype(np.int64), np.flatnonzero(keep)))
+        if not ranks:
+            return
+        r = np.concatenate(ranks)
+        # Chunks hold documents in ascending order, so a stable sort by term keeps each
+        # term's postings in document order.
+        order = np.argsort(r, kind="stable")
+        a, b = int(offsets[lo]), int(offsets[hi])
+        out_docs[a:b] = np.concatenate(docs)[order]
+        t = np.concatenate(tfs)
+        out_tf[a:b] = t[order]
+        if out_pos is not None:
+            out_pos[int(posstart[lo]):int(posstart[hi])] = _reorder_runs(
+                np.concatenate(pos), t.astype(np.int64), order)
+
+
+def _open_out(path: str, dtype: Any, n: int) -> np.ndarray:
+    """A new .npy file of ``n`` values, written in place (an empty one cannot be mapped)."""
+    if n == 0:
+        np.save(path, np.zeros(0, dtype))
+        return np.zeros(0, dtype)
+    return np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=(n,))
+
+
+def _rank_ranges(offsets: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """Consecutive term-rank ranges of about ``size`` postings each (at least one term)."""
+    n = len(offsets) - 1
+    out = []
+    lo = 0
+    while lo < n:
+        hi = int(np.searchsorted(offsets, offsets[lo] + size, side="right")) - 1
+        hi = min(n, max(hi, lo + 1))
+        out.append((lo, hi))
+        lo = hi
+    return out
 
 
 class SidecarBuilder:

@@ -15,6 +15,7 @@ Sub-writers are forked: they inherit nothing that holds the index lock (see
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import itertools
 import os
@@ -99,7 +100,7 @@ class _SidecarSubWriter(SubWriterTask):  # type: ignore[misc]
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = use_bulk_pool(SegmentWriter(ix, _lk=False, **self.kwargs),
                                              self.kwargs["limitmb"])
-        self.builder = SidecarBuilder(self.fields, self.directory, self.positional)
+        builder = self.builder = SidecarBuilder(self.fields, self.directory, self.positional)
         try:
             while True:
                 try:
@@ -113,14 +114,16 @@ class _SidecarSubWriter(SubWriterTask):  # type: ignore[misc]
                 self._process_file(*jobinfo)
             fieldnames = writer.pool.fieldnames
             segment = writer._finalize_segment()
-            if segment.doc_count_all() == self.builder.count:
-                self.builder.finish(self.directory, segment.segment_id())
-            else:  # cannot happen with one writer numbering in order; rebuilt from Whoosh then
-                self.builder.discard()
         except BaseException:
-            self.builder.discard()
-            writer.cancel()
+            builder.discard()
+            with contextlib.suppress(Exception):
+                writer.cancel()
             raise
+        # No result unless the sidecar is written too: the parent then fails the build.
+        if segment.doc_count_all() == builder.count:
+            builder.finish(self.directory, segment.segment_id())
+        else:  # cannot happen with one writer numbering in order; rebuilt from Whoosh then
+            builder.discard()
         self.resultqueue.put((None, fieldnames, segment), timeout=30)
 
     def _process_file(self, filename: str, doc_count: int) -> None:

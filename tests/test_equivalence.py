@@ -123,3 +123,36 @@ def test_segments_written_by_parallel_writers(corpus, tmp_path):
     finally:
         reader.close()
     assert compare(directory) == len(QUERIES) * 2 * len(FILTERS)
+
+
+@pytest.mark.parametrize("chunk, span", [(1_000_000, 2_000_000), (500, 700), (1, 1)])
+def test_sidecar_from_tokens_equals_sidecar_from_whoosh(corpus, tmp_path, monkeypatch, chunk, span):
+    """The arrays written from the analysed tokens (spilled in chunks, sorted a range of
+    terms at a time) are the ones Whoosh's own postings give, file for file."""
+    import numpy as np
+    from whoosh import index as windex
+
+    from search import postings
+    from search.whoosh_engine import PHRASE_FIELDS, POSTING_FIELDS
+
+    monkeypatch.setattr(postings, "CHUNK_POSTINGS", chunk)
+    monkeypatch.setattr(postings, "RANGE_POSTINGS", span)
+    build_index([corpus / "seeds"] if chunk == 1 else [corpus], tmp_path / "ix", workers=1)
+    built = IndexLocation(tmp_path / "ix").current()
+    ref = tmp_path / "ref"
+    shutil.copytree(built, ref)
+    for path in ref.glob(f"{PREFIX}*"):
+        path.unlink()
+    ix = windex.open_dir(str(ref))
+    with ix.reader() as reader:
+        postings.sync_sidecars(ref, reader, POSTING_FIELDS, PHRASE_FIELDS)
+    ix.close()
+    names = sorted(p.name for p in built.glob(f"{PREFIX}*"))
+    assert names == sorted(p.name for p in ref.glob(f"{PREFIX}*")) and len(names) > 20
+    for name in names:
+        a, b = built / name, ref / name
+        if name.endswith(".npy"):
+            x, y = np.load(a), np.load(b)
+            assert x.shape == y.shape and np.array_equal(x.astype(np.float64), y.astype(np.float64)), name
+        else:
+            assert a.read_bytes() == b.read_bytes(), name
