@@ -54,7 +54,7 @@ class Index:
             if gen == self.generation and self._reader is not None:
                 return False
             directory = self.location.current()  # IndexMissing with a hint
-            manifest = self.location.manifest()  # IndexCorrupt with a hint
+            manifest = self.location.manifest(directory)  # IndexCorrupt with a hint
             self.location.verify_files(directory, manifest)  # IndexCorrupt too
             reader = self._open_reader(directory)
             retired, self._retired = self._retired, self._reader

@@ -107,8 +107,10 @@ class IndexLocation:
         except OSError:
             return None
 
-    def manifest(self) -> dict[str, Any]:
-        path = self.current() / MANIFEST
+    def manifest(self, directory: Path | None = None) -> dict[str, Any]:
+        """The manifest of ``directory`` (a generation), by default the serving one's. Pass
+        the directory just opened: ``current`` may have moved on since."""
+        path = (directory or self.current()) / MANIFEST
         try:
             data = json.loads(path.read_text("utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as err:

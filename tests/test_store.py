@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from search.errors import IndexLocked, IndexMissing
+from search.errors import IndexCorrupt, IndexLocked, IndexMissing
 from search.store import ENV_VAR, IndexLocation, resolve_index_path
 
 
@@ -106,3 +106,23 @@ def test_resolve_index_path(monkeypatch, arg, env, expected):
     else:
         monkeypatch.delenv(ENV_VAR, raising=False)
     assert resolve_index_path(arg) == Path(expected)
+
+
+def test_a_generation_is_checked_against_its_own_manifest(tmp_path, seed_copy):
+    """A reader opening generation A while B is swapped in must not check A's files
+    against B's manifest (that would report a sound index as damaged)."""
+    from search.indexer import add_documents, build_index
+
+    index = tmp_path / "ix"
+    build_index([seed_copy], index, workers=1)
+    location = IndexLocation(index)
+    first = location.current()
+    extra = tmp_path / "extra.txt"
+    extra.write_text("TỈNH ỦY KON TUM\nSố 998-KL/TU\nKẾT LUẬN\nvề một văn bản thêm vào\n", "utf-8")
+    add_documents([extra], index)
+    assert location.current() != first
+    own = location.manifest(first)
+    location.verify_files(first, own)  # no error
+    assert own["files"] != location.manifest()["files"]
+    with pytest.raises(IndexCorrupt):
+        location.verify_files(first, location.manifest())
