@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import threading
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -45,6 +44,7 @@ from .engine import (
     Term,
 )
 
+_MISSING = object()
 WRITER_LIMIT_MB = 256
 WRITER_BATCH = 100
 MAX_TERM_STATS = 50_000  # terms listed per term_stats() call at most
@@ -312,27 +312,47 @@ class WhooshReader(EngineReader):
         # One search at a time per reader: Whoosh's file handles and the evaluator's
         # per-query state are not thread-safe (waitress serves with several threads).
         self._lock = threading.RLock()
+        self._cache: dict[str, Any] = {}
 
-    @cached_property
+    # Lazy parts, built once under the reader's lock. Not functools.cached_property: on
+    # Python 3.11 it holds one lock per attribute shared by every instance, so a search
+    # holding this reader's lock and another thread building the same attribute for a
+    # reader (taking that lock, then this reader's) could deadlock after a swap.
+    def _lazy(self, name: str, make: Any) -> Any:
+        value = self._cache.get(name, _MISSING)
+        if value is _MISSING:
+            with self._lock:
+                value = self._cache.get(name, _MISSING)
+                if value is _MISSING:
+                    value = self._cache[name] = make()
+        return value
+
+    @property
     def evaluator(self) -> Evaluator | None:
-        with self._lock:
-            return Evaluator(self.searcher, self.directory) if self.mode == "numpy" else None
+        return self._lazy("evaluator", lambda: Evaluator(self.searcher, self.directory)
+                          if self.mode == "numpy" else None)
 
-    @cached_property
+    @property
     def columns(self) -> _FacetColumns:
-        with self._lock:
-            return _FacetColumns(self.searcher.reader(), (*FACET_FIELDS, "date"), self.n)
+        return self._lazy("columns", lambda: _FacetColumns(self.searcher.reader(),
+                                                           (*FACET_FIELDS, "date"), self.n))
 
-    @cached_property
+    @property
     def live(self) -> np.ndarray:
-        live = np.zeros(self.n, dtype=bool)
-        live[list(self.searcher.reader().all_doc_ids())] = True
-        return live
+        def make() -> np.ndarray:
+            live = np.zeros(self.n, dtype=bool)
+            live[list(self.searcher.reader().all_doc_ids())] = True
+            return live
 
-    @cached_property
+        return self._lazy("live", make)
+
+    @property
     def _years(self) -> np.ndarray:
-        labels = self.columns.labels["year"]
-        return np.array([int(y) if y.isdigit() else -1 for y in labels], dtype=np.int64)
+        def make() -> np.ndarray:
+            labels = self.columns.labels["year"]
+            return np.array([int(y) if y.isdigit() else -1 for y in labels], dtype=np.int64)
+
+        return self._lazy("years", make)
 
     # -- matching ---------------------------------------------------------------------
     def _match_mask(self, q: Query) -> np.ndarray:

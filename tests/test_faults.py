@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -459,3 +460,40 @@ def test_a_writer_process_that_dies_fails_the_build_and_publishes_nothing(
     assert IndexLocation(index).generation_id() == serving
     assert _ids(index) == expected
     assert _leftovers(index) == []
+
+
+# -- lazy reader parts under concurrent first use ---------------------------------------------------
+@pytest.mark.parametrize("part", ["columns", "evaluator", "live", "_years"])
+def test_first_use_of_a_reader_part_from_two_threads_does_not_deadlock(seed_index: Path,
+                                                                       part: str) -> None:
+    """A search holds the reader's lock and builds a part on first use while another
+    thread (a facet list, say) builds the same part: with functools.cached_property's
+    shared per-attribute lock (Python 3.11) that was a lock-order deadlock."""
+    from search.whoosh_engine import WhooshEngine
+
+    reader = WhooshEngine().open(IndexLocation(seed_index).current())
+    entered = threading.Event()
+    results: list[object] = []
+
+    def other() -> None:
+        entered.set()
+        results.append(getattr(reader, part))
+
+    def searching() -> None:
+        with reader._lock:  # as WhooshReader.search does
+            helper = threading.Thread(target=other, daemon=True)
+            helper.start()
+            entered.wait(10)
+            time.sleep(0.2)  # the helper is now waiting for this reader's lock
+            results.append(getattr(reader, part))
+        helper.join(10)
+
+    main = threading.Thread(target=searching, daemon=True)
+    main.start()
+    main.join(30)
+    try:
+        assert not main.is_alive(), "deadlock"
+        assert len(results) == 2 and results[0] is results[1]
+    finally:
+        if not main.is_alive():
+            reader.close()
