@@ -136,17 +136,9 @@ class WhooshEngine(Engine):
     def _create_parallel(self, ix: windex.Index, directory: Path, docs: Iterable[IndexDoc]) -> int:
         """One segment per writer process, each committed in parallel with its sidecar."""
         writer = SidecarMpWriter(ix, directory, POSTING_FIELDS, PHRASE_FIELDS, procs=self.writers,
-                                 batchsize=self.batch, limitmb=max(32, self.limitmb // self.writers), compound=False)
-        count = 0
-        try:
-            for doc in docs:
-                writer.add_document(**_fields_of(doc))
-                count += 1
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
-        ix.close()
+                                 batchsize=self.batch, compound=False,
+                                 limitmb=max(32, self.limitmb // self.writers))
+        count = self._write(ix, docs, replace=False, writer=writer)
         # MpWriter drops the segment of a writer process that died; never publish that.
         ix = windex.open_dir(str(directory))
         written = ix.doc_count_all()
@@ -198,8 +190,8 @@ class WhooshEngine(Engine):
         ix.close()
 
     def _write(self, ix: windex.Index, docs: Iterable[IndexDoc], *, replace: bool,
-               builder: SidecarBuilder | None = None) -> int:
-        writer = self._writer(ix)
+               builder: SidecarBuilder | None = None, writer: Any = None) -> int:
+        writer = writer if writer is not None else self._writer(ix)
         count = 0
         try:
             for doc in docs:

@@ -22,7 +22,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -463,6 +462,16 @@ def test_a_writer_process_that_dies_fails_the_build_and_publishes_nothing(
 
 
 # -- lazy reader parts under concurrent first use ---------------------------------------------------
+def _waiting_for_a_lock(thread: threading.Thread) -> bool:
+    """True when ``thread`` is blocked in a lock acquisition inside a lazy attribute."""
+    frame = sys._current_frames().get(thread.ident or -1)
+    names = []
+    while frame is not None:
+        names.append(frame.f_code.co_name)
+        frame = frame.f_back
+    return bool(names) and names[0] in ("_lazy", "__get__", "__enter__")
+
+
 @pytest.mark.parametrize("part", ["columns", "evaluator", "live", "_years"])
 def test_first_use_of_a_reader_part_from_two_threads_does_not_deadlock(seed_index: Path,
                                                                        part: str) -> None:
@@ -484,7 +493,8 @@ def test_first_use_of_a_reader_part_from_two_threads_does_not_deadlock(seed_inde
             helper = threading.Thread(target=other, daemon=True)
             helper.start()
             entered.wait(10)
-            time.sleep(0.2)  # the helper is now waiting for this reader's lock
+            # On: the helper is inside the lazy attribute, waiting for a lock.
+            wait_until(lambda: _waiting_for_a_lock(helper), 10, "the helper to wait on a lock")
             results.append(getattr(reader, part))
         helper.join(10)
 
