@@ -22,7 +22,6 @@ from .postings import SegmentPostings, has_sidecar, segment_id_of
 
 K1 = 1.2
 B = 0.75
-_POS_MASK = (1 << 32) - 1
 
 Result = tuple[np.ndarray, np.ndarray]  # (mask bool[n], score float64[n])
 
@@ -173,15 +172,23 @@ class Evaluator:
         """(how many children match, summed score) per document."""
         count = np.zeros(self.n, dtype=np.int32)
         score = np.zeros(self.n)
+        sparse: list[tuple[np.ndarray, np.ndarray]] = []
+        dense_seen = False
         for child in children:
-            if isinstance(child, Term):
+            if isinstance(child, Term) and not dense_seen:
+                sparse.extend(self._term_sparse(child))  # added up in one go below
+            elif isinstance(child, Term):
                 for docs, s in self._term_sparse(child):
                     count[docs] += 1
                     score[docs] += s
             else:
+                dense_seen = True
+                _add_sparse(count, score, sparse)
+                sparse = []
                 m, s = self._eval(child)
                 count += m
                 score += s  # zero wherever the child does not match
+        _add_sparse(count, score, sparse)
         return count, score
 
     def _and(self, q: And) -> Result:
@@ -229,29 +236,27 @@ class Evaluator:
         else Whoosh's own span matcher).
 
         Each word gives keys ``doc << 32 | position`` (sorted and unique: postings ascend by
-        document, positions within one); shifted back by the word's place in the phrase,
-        the phrase occurs where a key is in every word's set. Starting from the rarest word
-        keeps it cheap, and each word's keys are made once per query (a sentence's
-        adjacent pairs share their words).
+        document, positions within one); moved forward by its distance to the phrase's last
+        word (an addition never carries into the document bits, a subtraction could borrow),
+        the phrase ends where a key is in every word's set. Starting from the rarest word
+        keeps it cheap, and each word's keys are made once per query (a sentence's adjacent
+        pairs share their words).
         """
         if seg.postings is None:
             return self._phrase_by_whoosh(seg, q, wanted)
+        last = len(q.words) - 1
         per_word = []
         for j, word in enumerate(q.words):
             keys = self._word_keys(seg, q.field, word)
             if keys is None:
                 return self._phrase_by_whoosh(seg, q, wanted)
-            if j:
-                keys = keys[(keys & _POS_MASK) >= j] - j
-            per_word.append(keys)
+            per_word.append(keys + (last - j) if j < last else keys)
         per_word.sort(key=len)
         keys = per_word[0]
         for other in per_word[1:]:
             if not len(keys) or not len(other):
                 return np.zeros(0, np.int64)
-            idx = np.searchsorted(other, keys)
-            idx[idx == len(other)] = 0
-            keys = keys[other[idx] == keys]
+            keys = _intersect_sorted(keys, other)
         docs = keys >> 32  # sorted
         if len(docs):
             docs = docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
@@ -268,8 +273,7 @@ class Evaluator:
         local = (within[seg.offset : seg.offset + seg.n] if within is not None
                  else np.ones(seg.n, dtype=bool))
         assert seg.postings is not None
-        occ = seg.postings.occurrences(field, word, local)
-        keys = None if occ is None else (occ[0] << 32) | occ[1]
+        keys = seg.postings.occurrence_keys(field, word, local)
         if occ_memo is not None:
             occ_memo[key] = (within, keys)  # the mask is kept: its id names it only while alive
         return keys
@@ -286,3 +290,36 @@ class Evaluator:
             if m.is_active() and m.id() == doc:
                 found.append(doc)
         return np.array(found, dtype=np.int64)
+
+
+def _intersect_sorted(small: np.ndarray, large: np.ndarray) -> np.ndarray:
+    """The values of ``small`` that are in ``large``; both sorted and unique."""
+    # Lopsided (measured crossover on 50k documents): binary search the few in the many.
+    if len(large) > 64 * len(small):
+        idx = np.searchsorted(large, small)
+        idx[idx == len(large)] = 0
+        return small[large[idx] == small]
+    # Similar sizes: a stable sort of the two sorted runs is a linear merge; a value in
+    # both ends up twice in a row.
+    both = np.concatenate((small, large))
+    both.sort(kind="stable")
+    return both[:-1][both[1:] == both[:-1]]
+
+
+def _add_sparse(count: np.ndarray, score: np.ndarray, parts: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    """Add terms' (docs, scores) into ``count`` and ``score``, which are still all zero.
+
+    One ``bincount`` over all of them instead of a scattered add per term: several times
+    faster for the hundreds of terms of a sentence query. It sums each document's scores
+    in the order the terms come, from zero, as the scattered adds would: the same floats.
+    """
+    if not parts:
+        return
+    if len(parts) == 1:
+        docs, s = parts[0]
+        count[docs] += 1
+        score[docs] += s
+        return
+    docs = np.concatenate([d for d, _ in parts])
+    count += np.bincount(docs, minlength=len(count)).astype(np.int32)
+    score += np.bincount(docs, weights=np.concatenate([s for _, s in parts]), minlength=len(score))

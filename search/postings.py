@@ -404,29 +404,33 @@ class SegmentPostings:
         start, stop = offsets[i], offsets[i + 1]
         return docs[start:stop], tfs[start:stop]
 
-    def occurrences(self, field: str, term: str, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """(doc, position) pairs of ``term`` in the documents where ``wanted[doc]`` is True;
-        None if the sidecar has no positions for ``field``."""
+    def occurrence_keys(self, field: str, term: str, wanted: np.ndarray) -> np.ndarray | None:
+        """``doc << 32 | position`` of every occurrence of ``term`` in the documents where
+        ``wanted[doc]`` is True, ascending; None if the sidecar has no positions for ``field``."""
         if field not in self.positions or field not in self.fields:
             return None
         index, offsets, docs, tfs = self.fields[field]
         i = index.get(term)
         if i is None:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+            return np.zeros(0, np.int64)
         posstart, pos = self.positions[field]
         start, stop = offsets[i], offsets[i + 1]
         tdocs = np.asarray(docs[start:stop])
         lens = np.asarray(tfs[start:stop]).astype(np.int64)
         first = int(posstart[i])
         keep = wanted[tdocs]
-        if keep.all():  # every document of the term: its run of positions as it is
-            run = np.asarray(pos[first : first + int(lens.sum())]).astype(np.int64)
-            return np.repeat(tdocs.astype(np.int64), lens), run
-        run_start = np.cumsum(lens) - lens  # within this term's run of positions
-        lens_k, starts_k = lens[keep], run_start[keep]
+        lens_k = lens[keep]
         total = int(lens_k.sum())
         if not total:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+            return np.zeros(0, np.int64)
+        doc_keys = np.repeat(tdocs[keep].astype(np.int64) << 32, lens_k)
+        run_len = int(lens.sum())
+        if total * 4 >= run_len:
+            # Most of the term's run is wanted: read it whole (one sequential slice of the
+            # memory map) and drop the rest, cheaper than computing an index per position.
+            run = np.asarray(pos[first : first + run_len])
+            return doc_keys | (run if total == run_len else run[np.repeat(keep, lens)])
+        run_start = np.cumsum(lens) - lens  # within this term's run of positions
+        starts_k = run_start[keep]
         idx = np.repeat(starts_k - (np.cumsum(lens_k) - lens_k), lens_k) + np.arange(total)
-        # Read only the kept documents' positions from the memory-mapped run.
-        return np.repeat(tdocs[keep].astype(np.int64), lens_k), pos[first + idx].astype(np.int64)
+        return doc_keys | pos[first + idx]

@@ -12,6 +12,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from search.engine import Filters
 from search.indexer import add_documents, build_index, remove_documents
@@ -156,3 +158,47 @@ def test_sidecar_from_tokens_equals_sidecar_from_whoosh(corpus, tmp_path, monkey
             assert x.shape == y.shape and np.array_equal(x.astype(np.float64), y.astype(np.float64)), name
         else:
             assert a.read_bytes() == b.read_bytes(), name
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.1, 0.5, 0.9, 1.0])
+def test_occurrence_keys_are_whooshs_positions(corpus, tmp_path, fraction):
+    """The sidecar's ``doc << 32 | position`` keys, for any set of wanted documents (few:
+    gathered one by one; most: read whole and masked), are Whoosh's own positions."""
+    import numpy as np
+    from whoosh import index as windex
+
+    from search.postings import SegmentPostings, segment_id_of
+
+    build_index([corpus], tmp_path / "ix", workers=1)
+    directory = IndexLocation(tmp_path / "ix").current()
+    ix = windex.open_dir(str(directory))
+    rng = np.random.default_rng(7)
+    checked = 0
+    with ix.reader() as reader:
+        sidecar = SegmentPostings(directory, segment_id_of(reader))
+        wanted = rng.random(reader.doc_count_all()) < fraction
+        for word in ("cua", "ngheo", "xa", "dac", "biet", "kho", "khan", "tinh", "qqqzzz"):
+            expected = []
+            if ("body_f", word) in reader:
+                m = reader.postings("body_f", word)
+                while m.is_active():
+                    if wanted[m.id()]:
+                        expected += [(m.id() << 32) | p for p in m.value_as("positions")]
+                    m.next()
+            got = sidecar.occurrence_keys("body_f", word, wanted)
+            assert got is not None and got.tolist() == expected, word
+            checked += len(expected)
+    ix.close()
+    assert checked > 0 or fraction == 0.0
+
+
+@given(st.lists(st.integers(0, 5000), max_size=300), st.lists(st.integers(0, 5000), max_size=3000))
+def test_intersect_sorted_is_set_intersection(a, b):
+    """Both ways of intersecting (merge of similar sizes, binary search of a lopsided pair)."""
+    import numpy as np
+
+    from search.evaluate import _intersect_sorted
+
+    x, y = np.unique(np.array(a, np.int64)), np.unique(np.array(b, np.int64))
+    small, large = sorted((x, y), key=len)
+    assert _intersect_sorted(small, large).tolist() == np.intersect1d(x, y).tolist()
