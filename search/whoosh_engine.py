@@ -17,13 +17,13 @@ import numpy as np
 from whoosh import index as windex
 from whoosh import query as wq
 from whoosh.analysis import SpaceSeparatedTokenizer
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, Schema
 from whoosh.scoring import BM25F
 
 from .errors import VnSearchError
 from .evaluate import Evaluator
 from .postings import SidecarBuilder, segment_id_of, sync_sidecars
-from .whoosh_writers import SidecarMpWriter, use_bulk_pool
+from .whoosh_writers import PretokenizedText, SidecarMpWriter, tune_writer
 
 from .engine import (
     FACET_FIELDS,
@@ -62,16 +62,16 @@ def make_schema() -> Schema:
         path=ID(),
         number=KEYWORD(scorable=True),
         cites=KEYWORD(scorable=True),
-        title=TEXT(analyzer=tokens, phrase=True),
-        title_f=TEXT(analyzer=tokens, phrase=True),
-        body=TEXT(analyzer=tokens, phrase=True),
-        body_f=TEXT(analyzer=tokens, phrase=True),
-        notes=TEXT(analyzer=tokens, phrase=True),
-        notes_f=TEXT(analyzer=tokens, phrase=True),
-        meta=TEXT(analyzer=tokens, phrase=True),
-        meta_f=TEXT(analyzer=tokens, phrase=True),
-        words=TEXT(analyzer=tokens, phrase=False),
-        words_f=TEXT(analyzer=tokens, phrase=False),
+        title=PretokenizedText(analyzer=tokens, phrase=True),
+        title_f=PretokenizedText(analyzer=tokens, phrase=True),
+        body=PretokenizedText(analyzer=tokens, phrase=True),
+        body_f=PretokenizedText(analyzer=tokens, phrase=True),
+        notes=PretokenizedText(analyzer=tokens, phrase=True),
+        notes_f=PretokenizedText(analyzer=tokens, phrase=True),
+        meta=PretokenizedText(analyzer=tokens, phrase=True),
+        meta_f=PretokenizedText(analyzer=tokens, phrase=True),
+        words=PretokenizedText(analyzer=tokens, phrase=False),
+        words_f=PretokenizedText(analyzer=tokens, phrase=False),
         province=ID(sortable=True),
         province_2025=ID(sortable=True),
         year=ID(sortable=True),
@@ -118,7 +118,7 @@ class WhooshEngine(Engine):
         # compound=False: Whoosh reads a compound segment by copying each of its files into
         # a BytesIO at open (the whole postings file, ~450 MB at 50k documents, resident in
         # anonymous memory); separate files are read on demand instead.
-        return use_bulk_pool(ix.writer(limitmb=self.limitmb, compound=False), self.limitmb)
+        return tune_writer(ix.writer(limitmb=self.limitmb, compound=False), self.limitmb)
 
     def create(self, directory: Path, docs: Iterable[IndexDoc]) -> int:
         ix = windex.create_in(str(directory), make_schema())

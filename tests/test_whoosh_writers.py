@@ -1,0 +1,74 @@
+"""Whoosh's writer, made faster (search/whoosh_writers.py), writes what Whoosh writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from whoosh import index as windex
+from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.fields import TEXT, Schema
+
+from search.whoosh_engine import make_schema
+from search.whoosh_writers import PretokenizedText, tune_writer
+
+from .conftest import SEEDS
+
+_TOKEN = st.text(st.sampled_from("aăâbđeêoôơưyảãạ0123456789-/_.Đ\xa0"), min_size=1, max_size=6)
+_SPACE = st.sampled_from([" ", "  ", "\t", "\n", "\r\n"])
+
+
+def _both(phrase: bool) -> tuple[TEXT, TEXT]:
+    tokens = SpaceSeparatedTokenizer()
+    return TEXT(analyzer=tokens, phrase=phrase), PretokenizedText(analyzer=tokens, phrase=phrase)
+
+
+@pytest.mark.parametrize("value", ["", " ", "a", "a a a", "giảm nghèo giảm nghèo bền_vững",
+                                   "x\ty\nz\r\nx", "a\xa0b a", " 04-nq/tu  04-nq/tu "])
+@pytest.mark.parametrize("phrase", [True, False])
+def test_pretokenized_field_indexes_as_text_does(value, phrase):
+    whoosh, ours = _both(phrase)
+    assert list(ours.index(value)) == list(whoosh.index(value))
+
+
+@given(st.lists(st.tuples(_TOKEN, _SPACE), max_size=60), st.booleans())
+def test_pretokenized_field_indexes_as_text_does_for_any_tokens(parts, phrase):
+    value = "".join(tok + sep for tok, sep in parts)
+    whoosh, ours = _both(phrase)
+    assert list(ours.index(value)) == list(whoosh.index(value))
+
+
+def _segment_files(directory: Path, schema: Schema, tuned: bool) -> dict[str, bytes]:
+    """The files of one segment written from the seed texts (names without the segment id)."""
+    ix = windex.create_in(str(directory), schema)
+    writer = ix.writer(compound=False)
+    if tuned:
+        writer = tune_writer(writer, 64)
+    for i, path in enumerate(sorted(SEEDS.iterdir())):
+        text = " ".join(path.read_bytes().decode("utf-8", "replace").lower().split())
+        writer.add_document(id=str(i), body=text, body_f=text[::-1], words=text[:2000])
+    writer.commit()
+    files = {}
+    for path in directory.glob("MAIN_*"):
+        if path.suffix != ".toc" and "WRITELOCK" not in path.name:
+            files[path.name.split(".", 1)[1]] = path.read_bytes()
+    return files
+
+
+def test_tuned_writer_writes_the_same_segment(tmp_path):
+    """Pool spilled in bulk, lengths read once, pre-tokenized fields: the segment's term
+    index, postings and columns are byte for byte the ones plain Whoosh writes."""
+    tokens = SpaceSeparatedTokenizer()
+    plain = Schema(id=make_schema()["id"], body=TEXT(analyzer=tokens, phrase=True),
+                   body_f=TEXT(analyzer=tokens, phrase=True), words=TEXT(analyzer=tokens, phrase=False))
+    ours = make_schema()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = _segment_files(tmp_path / "a", plain, tuned=False)
+    b = _segment_files(tmp_path / "b", ours, tuned=True)
+    assert {"trm", "pst"} <= {name.rsplit(".", 1)[-1] for name in a}
+    assert a.keys() == b.keys()
+    for name in a:
+        assert a[name] == b[name], name
