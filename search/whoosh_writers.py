@@ -21,13 +21,13 @@ import itertools
 import os
 import pickle
 import queue
-import re
 import signal
 import types
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from whoosh.analysis import RegexTokenizer
 from whoosh.fields import TEXT
 from whoosh.formats import Frequency, Positions
 from whoosh.multiproc import MpWriter, SubWriterTask
@@ -37,8 +37,6 @@ from whoosh.writing import PostingPool, SegmentWriter
 from .errors import VnSearchError
 from .postings import SidecarBuilder
 
-# Whoosh's SpaceSeparatedTokenizer's expression: a pre-analysed field splits the same way.
-_SPACE_TOKENS = re.compile(r"[^ \t\r\n]+")
 PARENT_POLL_S = 1.0  # how often a waiting sub-writer checks that its parent is alive
 PR_SET_PDEATHSIG = 1
 
@@ -48,17 +46,20 @@ class PretokenizedText(TEXT):  # type: ignore[misc]
 
     Whoosh indexes a field by running its analyzer, one Token object per token, about a
     quarter of a writer's CPU. The tokens are final here, so :meth:`index` counts them
-    directly and yields what ``TEXT.index`` yields with a SpaceSeparatedTokenizer: the same
-    terms, frequencies, weights and encoded positions, byte for byte (tested).
+    directly, splitting with the field's own tokenizer expression, and yields what
+    ``TEXT.index`` yields: the same terms, frequencies, weights and encoded positions, byte
+    for byte (tested). Any other analyzer or format goes through Whoosh's own path.
     """
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
-        fmt = self.format
-        if not isinstance(value, str) or type(fmt) not in (Positions, Frequency):
+        fmt, tokenizer = self.format, self.analyzer
+        if (not isinstance(value, str) or type(fmt) not in (Positions, Frequency)
+                or type(tokenizer) is not RegexTokenizer or tokenizer.gaps
+                or tokenizer.expression.groups):
             yield from super().index(value, **kwargs)
             return
         fb = fmt.field_boost
-        words = _SPACE_TOKENS.findall(value)
+        words = tokenizer.expression.findall(value)
         if type(fmt) is Frequency:
             for w, freq in Counter(words).items():
                 yield w.encode("utf-8"), freq, float(freq) * fb, pack_uint(freq)
@@ -89,7 +90,7 @@ class _LengthsOnce:
             col = self._columns[fieldname] = [
                 self._reader.doc_field_length(d, fieldname, 0)
                 for d in range(self._reader.doc_count_all())]
-        return col[docnum] if col[docnum] or not default else default
+        return col[docnum] or default  # as Whoosh: a zero length byte gives the default
 
     def close(self) -> None:
         self._reader.close()
@@ -171,7 +172,7 @@ class _SidecarSubWriter(SubWriterTask):  # type: ignore[misc]
         _die_with_parent(self.parent)
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = tune_writer(SegmentWriter(ix, _lk=False, **self.kwargs),
-                                             self.kwargs["limitmb"])
+                                           self.kwargs["limitmb"])
         builder = self.builder = SidecarBuilder(self.fields, self.directory, self.positional)
         try:
             while True:

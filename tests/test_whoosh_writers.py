@@ -72,3 +72,13 @@ def test_tuned_writer_writes_the_same_segment(tmp_path):
     assert a.keys() == b.keys()
     for name in a:
         assert a[name] == b[name], name
+
+
+@pytest.mark.parametrize("field", ["body", "body_f", "title", "words", "words_f"])
+def test_schema_text_fields_take_the_direct_path(field, monkeypatch):
+    """Our schema's tokenizer qualifies: indexing never falls back to Whoosh's analyzer."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("fell back to TEXT.index")
+
+    monkeypatch.setattr(TEXT, "index", refuse)
+    assert [t[0] for t in make_schema()[field].index("a b a")] == [b"a", b"b"]
