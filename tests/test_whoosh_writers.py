@@ -12,7 +12,7 @@ from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import TEXT, Schema
 
 from search.whoosh_engine import make_schema
-from search.whoosh_writers import PretokenizedText, tune_writer
+from search.whoosh_writers import PretokenizedText, _BulkPool, tune_writer
 
 from .conftest import SEEDS
 
@@ -40,12 +40,16 @@ def test_pretokenized_field_indexes_as_text_does_for_any_tokens(parts, phrase):
     assert list(ours.index(value)) == list(whoosh.index(value))
 
 
-def _segment_files(directory: Path, schema: Schema, tuned: bool) -> dict[str, bytes]:
-    """The files of one segment written from the seed texts (names without the segment id)."""
+def _segment_files(directory: Path, schema: Schema, tuned: bool,
+                   pool_bytes: int | None = None) -> dict[str, bytes]:
+    """The files of one segment written from the seed texts (names without the segment id).
+    ``pool_bytes``: spill the posting pool to a sorted run every that many bytes."""
     ix = windex.create_in(str(directory), schema)
     writer = ix.writer(compound=False)
     if tuned:
         writer = tune_writer(writer, 64)
+    if pool_bytes is not None:
+        writer.pool.limit = pool_bytes
     for i, path in enumerate(sorted(SEEDS.iterdir())):
         text = " ".join(path.read_bytes().decode("utf-8", "replace").lower().split())
         writer.add_document(id=str(i), body=text, body_f=text[::-1], words=text[:2000])
@@ -57,9 +61,14 @@ def _segment_files(directory: Path, schema: Schema, tuned: bool) -> dict[str, by
     return files
 
 
-def test_tuned_writer_writes_the_same_segment(tmp_path):
+# (pool bytes, postings per pickled chunk): no spill; a few runs of several chunks each;
+# ~300 runs, more than the 128 Whoosh merges at once (merged in rounds first).
+@pytest.mark.parametrize(("pool_bytes", "chunk"), [(None, None), (400_000, 500), (10_000, 7)])
+def test_tuned_writer_writes_the_same_segment(tmp_path, monkeypatch, pool_bytes, chunk):
     """Pool spilled in bulk, lengths read once, pre-tokenized fields: the segment's term
     index, postings and columns are byte for byte the ones plain Whoosh writes."""
+    if chunk is not None:
+        monkeypatch.setattr(_BulkPool, "CHUNK", chunk)
     tokens = SpaceSeparatedTokenizer()
     plain = Schema(id=make_schema()["id"], body=TEXT(analyzer=tokens, phrase=True),
                    body_f=TEXT(analyzer=tokens, phrase=True), words=TEXT(analyzer=tokens, phrase=False))
@@ -67,7 +76,14 @@ def test_tuned_writer_writes_the_same_segment(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     a = _segment_files(tmp_path / "a", plain, tuned=False)
-    b = _segment_files(tmp_path / "b", ours, tuned=True)
+    runs: list[str] = []
+    real_add_run = _BulkPool._add_run
+    monkeypatch.setattr(_BulkPool, "_add_run", lambda pool, name: (runs.append(name), real_add_run(pool, name)))
+    b = _segment_files(tmp_path / "b", ours, tuned=True, pool_bytes=pool_bytes)
+    if pool_bytes is None:
+        assert not runs
+    else:  # the case really spilled: several runs, or more than Whoosh merges at once
+        assert len(runs) > (128 if pool_bytes < 100_000 else 2)
     assert {"trm", "pst"} <= {name.rsplit(".", 1)[-1] for name in a}
     assert a.keys() == b.keys()
     for name in a:
