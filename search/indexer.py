@@ -24,6 +24,7 @@ from .errors import ReadError, VnSearchError
 from .files import Found, Skipped, disambiguate, discover, file_doc_id, sha256_of, slug
 from .metadata import extract_metadata
 from .parse import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TEXT_CHARS, JsonlRecord, iter_jsonl, read_file
+from .processes import READER_NAME, name_process
 from .store import IndexLocation, utc_now
 from .whoosh_engine import WhooshEngine
 
@@ -230,7 +231,7 @@ def _prepared(tasks: Iterable[Task], workers: int) -> Iterator[IndexDoc | Proble
                 return
             yield task
 
-    with ctx.Pool(workers) as pool:
+    with ctx.Pool(workers, initializer=name_process, initargs=(READER_NAME,)) as pool:
         try:
             for result in pool.imap(_run_task_default, throttled(), chunksize=4):
                 slots.release()

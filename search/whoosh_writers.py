@@ -16,12 +16,10 @@ Sub-writers are forked: they inherit nothing that holds the index lock (see
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import itertools
 import os
 import pickle
 import queue
-import signal
 import types
 from array import array
 from collections import Counter
@@ -37,9 +35,9 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from .errors import VnSearchError
 from .postings import SidecarBuilder
+from .processes import WRITER_NAME, die_with_parent, name_process
 
 PARENT_POLL_S = 1.0  # how often a waiting sub-writer checks that its parent is alive
-PR_SET_PDEATHSIG = 1
 
 
 class PretokenizedText(TEXT):  # type: ignore[misc]
@@ -152,16 +150,6 @@ def tune_writer(writer: SegmentWriter, limitmb: int) -> SegmentWriter:
     return writer
 
 
-def _die_with_parent(parent: int) -> None:
-    """Ask Linux to kill this process when its parent dies (no-op elsewhere)."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
 class _SidecarSubWriter(SubWriterTask):  # type: ignore[misc]
     """Whoosh's sub-writer process, plus the sidecar of the segment it writes."""
 
@@ -176,7 +164,8 @@ class _SidecarSubWriter(SubWriterTask):  # type: ignore[misc]
 
     def run(self) -> None:
         # SubWriterTask.run with multisegment=True, plus the sidecar and the parent watch.
-        _die_with_parent(self.parent)
+        die_with_parent(self.parent)
+        name_process(WRITER_NAME)
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = tune_writer(SegmentWriter(ix, _lk=False, **self.kwargs),
                                            self.kwargs["limitmb"])

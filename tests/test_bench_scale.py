@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 
@@ -17,3 +19,8 @@ def test_scale_benchmark_quick_run():
                      "naive Whoosh", "vnsearch (HTTP)", "HTTP 16 clients", "add one document"):
         assert expected in out, (expected, out[-3000:])
     assert " 0 errors" in out
+    # the build's processes were sampled by name (search/processes.py names them); with
+    # one core the build runs in one process
+    if (os.cpu_count() or 1) >= 2:
+        assert re.search(r"build memory: .*vnsearch-reader ×\d+ \d+/\d+ MB; vnsearch-writer ×\d+", out), \
+            out[-3000:]
