@@ -18,11 +18,11 @@ READER_NAME = "vnsearch-reader"  # at most 15 bytes: the kernel keeps 16 with th
 WRITER_NAME = "vnsearch-writer"
 
 
-def _prctl(option: int, arg: object) -> bool:
+def _prctl(option: int, arg: object) -> None:
     try:
-        return ctypes.CDLL(None, use_errno=True).prctl(option, arg, 0, 0, 0) == 0
+        ctypes.CDLL(None).prctl(option, arg, 0, 0, 0)
     except (OSError, AttributeError):  # not Linux: nothing to do
-        return False
+        pass
 
 
 def name_process(name: str) -> None:

@@ -115,8 +115,8 @@ class _BulkPool(PostingPool):  # type: ignore[misc]
 
     At commit Whoosh merges every run at once (up to 128; more are first merged 128 at a
     time), holding one unpickled chunk of each in memory: the chunk size times 128 bounds
-    that memory whatever the corpus size (2,000 postings are ~0.5 MB). At 20,000 it grew
-    with the number of runs, ~90 MB per writer at 50,000 documents.
+    that memory whatever the corpus size (2,000 postings are ~0.4 MB). At 20,000 it grew
+    with the number of runs (bench/README.md, "Build memory").
     """
 
     CHUNK = 2_000

@@ -1,18 +1,14 @@
 """Build helper processes are named (search/processes.py), so ps, top and bench/scale can
-tell readers and writers from the main process."""
+tell readers and writers from the main process. (Linux, like the project: /proc/PID/comm.)"""
 
 from __future__ import annotations
 
 import multiprocessing
-import sys
 from pathlib import Path
 
 import pytest
 
 from search.processes import READER_NAME, WRITER_NAME, name_process
-
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/PID/comm is Linux's")
-
 
 def _named(name: str, out: multiprocessing.Queue) -> None:
     name_process(name)
