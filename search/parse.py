@@ -19,16 +19,26 @@ import json
 import lzma
 import os
 import re
-import stat
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from search.documents import ParsedText
 from search.errors import ReadError
+from search.extracted import (
+    ZIP_EXPANSION_FACTOR,
+    Extracted,
+    ReadLimits,
+    check_zip,
+    describe,
+    human_size,
+    preview,
+    read_bytes,
+    stat_regular_file,
+)
 from search.legacy import convert_legacy_lines, fix_legacy
 from search.normalize import nfc, strip_controls
 
@@ -73,13 +83,7 @@ DEFAULT_MAX_TEXT_CHARS = _env_limit("VNSEARCH_MAX_TEXT_CHARS", 5_000_000)
 # the file-size limit: a real 5 MB .docx inflates to ~20–60 MB of XML.
 DEFAULT_MAX_DOCX_EXPANDED_BYTES = _env_limit("VNSEARCH_MAX_DOCX_EXPANDED_BYTES",
                                              200 * 1024 * 1024)
-DOCX_EXPANSION_FACTOR = 20
-# One zip entry inflating more than this many times over, once large, is a bomb: Word
-# XML compresses 5–30×, while deflate reaches ~1000× only on repetitive filler.
-_MAX_ENTRY_RATIO = 100
-_LARGE_ENTRY_BYTES = 5 * 1024 * 1024
-
-_MIB = 1024 * 1024
+DOCX_EXPANSION_FACTOR = ZIP_EXPANSION_FACTOR
 
 
 # --- clean_text ----------------------------------------------------------------------
@@ -139,36 +143,6 @@ def clean_text(text: str) -> tuple[str, str]:
 
 # --- shared plumbing -----------------------------------------------------------------
 
-
-@dataclass
-class _Extracted:
-    """What a format reader hands to :func:`_finish`."""
-
-    text: str
-    notes: str = ""
-    title: str | None = None
-    encoding: str | None = None
-    fonts: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Limits:
-    max_bytes: int
-    max_chars: int
-    max_docx_expanded: int
-
-
-def _size(n: int) -> str:
-    """Human size: ``34.0 MB``, ``20 MB``, ``12.5 KB``, ``300 bytes``."""
-    if n >= _MIB:
-        return f"{n // _MIB} MB" if n % _MIB == 0 else f"{n / _MIB:.1f} MB"
-    if n >= 1024:
-        return f"{n // 1024} KB" if n % 1024 == 0 else f"{n / 1024:.1f} KB"
-    return f"{n} bytes"
-
-
 def _too_long(n: int, limit: int, what: str = "extracted text") -> str:
     return f"{what} is {n:,} characters, over the {limit:,} limit"
 
@@ -177,38 +151,12 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def _stat_regular_file(path: Path) -> os.stat_result:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        raise ReadError(path, "file not found") from None
-    except PermissionError:
-        raise ReadError(path, "permission denied") from None
-    except OSError as exc:
-        raise ReadError(path, f"cannot open file ({exc.strerror or exc})") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise ReadError(path, "is a directory, not a file")
-    if not stat.S_ISREG(st.st_mode):
-        raise ReadError(path, "not a regular file")
-    return st
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ReadError(path, f"cannot read file ({exc.strerror or exc})") from None
 
 
-def _preview(data: bytes, n: int = 24) -> str:
-    """The first bytes, printable, for "not a PDF (starts with …)"."""
-    head = data[:n].decode("latin-1")
-    return repr("".join(ch if ch.isprintable() else "." for ch in head))
 
 
-def _describe(kind: str, exc: BaseException) -> str:
-    message = " ".join(str(exc).split())[:200]
-    return f"cannot read {kind} ({type(exc).__name__}{': ' + message if message else ''})"
 
 
 # --- .txt / .md ----------------------------------------------------------------------
@@ -258,12 +206,12 @@ def _reject_binary(path: Path, text: str) -> None:
         raise ReadError(path, f"binary file, not text ({share:.0f}% control characters)")
 
 
-def _read_text(path: Path, limits: _Limits) -> _Extracted:
-    text, encoding = _decode_text(path, _read_bytes(path))
+def _read_text(path: Path, limits: ReadLimits) -> Extracted:
+    text, encoding = _decode_text(path, read_bytes(path))
     _reject_binary(path, text)
     if not text.strip():
         raise ReadError(path, "empty file (no text)")
-    return _Extracted(text=text, encoding=encoding)
+    return Extracted(text=text, encoding=encoding)
 
 
 # --- .docx ---------------------------------------------------------------------------
@@ -290,29 +238,9 @@ def _strip_docx_markers(text: str) -> str:
     return _DOCX_MATH.sub(r"\1", text)
 
 
-def _check_docx_zip(path: Path, limits: _Limits) -> list[str]:
+def _check_docx_zip(path: Path, limits: ReadLimits) -> list[str]:
     """Refuse corrupt zips and zip bombs before anything is inflated; return entry names."""
-    limit = min(limits.max_docx_expanded, DOCX_EXPANSION_FACTOR * limits.max_bytes)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, EOFError, ValueError, OSError):
-        raise ReadError(path, "not a valid .docx (corrupt or truncated zip)") from None
-    total = sum(info.file_size for info in entries)
-    if total > limit:
-        raise ReadError(path, f"refused: .docx expands to {_size(total)} (zip bomb?)")
-    for info in entries:
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > _LARGE_ENTRY_BYTES and ratio > _MAX_ENTRY_RATIO:
-            raise ReadError(
-                path,
-                f"refused: .docx expands to {_size(total)} ({info.filename} is compressed"
-                f" {ratio:.0f}:1, zip bomb?)",
-            )
-    names = [info.filename for info in entries]
-    if "word/document.xml" not in names:
-        raise ReadError(path, "not a valid .docx (no word/document.xml in the zip)")
-    return names
+    return check_zip(path, limits, ".docx", "word/document.xml")
 
 
 def _docx_fonts(path: Path, names: list[str]) -> tuple[str, ...]:
@@ -346,7 +274,7 @@ def _docx_note_lines(notes: list[Any]) -> list[str]:
     return lines
 
 
-def _read_docx(path: Path, limits: _Limits) -> _Extracted:
+def _read_docx(path: Path, limits: ReadLimits) -> Extracted:
     from docx2python import docx2python  # imported late: heavy, only for .docx
 
     names = _check_docx_zip(path, limits)
@@ -356,15 +284,15 @@ def _read_docx(path: Path, limits: _Limits) -> _Extracted:
             notes = _docx_note_lines(doc.footnotes) + _docx_note_lines(doc.endnotes)
         fonts = _docx_fonts(path, names)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # damaged entry data
-        reason = _describe(".docx", exc).replace("cannot read .docx", "not a valid .docx")
+        reason = describe(".docx", exc).replace("cannot read .docx", "not a valid .docx")
         raise ReadError(path, reason) from exc
     except Exception as exc:  # docx2python raises KeyError/AttributeError on odd XML
-        raise ReadError(path, _describe(".docx", exc)) from exc
+        raise ReadError(path, describe(".docx", exc)) from exc
     text = _strip_docx_markers("\n".join(body))
     if not text.strip() and not notes:
         raise ReadError(path, "empty document (no text)")
     extra = {"fonts": list(fonts)} if fonts else {}
-    return _Extracted(text=text, notes="\n".join(notes), fonts=fonts, extra=extra)
+    return Extracted(text=text, notes="\n".join(notes), fonts=fonts, extra=extra)
 
 
 # --- .pdf ----------------------------------------------------------------------------
@@ -394,11 +322,11 @@ def _open_pdf(path: Path) -> Any:
     if not head:
         raise ReadError(path, "not a PDF (empty file)")
     if b"%PDF-" not in head:
-        raise ReadError(path, f"not a PDF (starts with {_preview(head)})")
+        raise ReadError(path, f"not a PDF (starts with {preview(head)})")
     try:
         reader = PdfReader(path)
     except Exception as exc:
-        reason = _describe("PDF", exc).replace("cannot read PDF", "not a valid PDF")
+        reason = describe("PDF", exc).replace("cannot read PDF", "not a valid PDF")
         raise ReadError(path, reason) from exc
     if reader.is_encrypted:
         try:
@@ -410,7 +338,7 @@ def _open_pdf(path: Path) -> Any:
     return reader
 
 
-def _read_pdf(path: Path, limits: _Limits) -> _Extracted:
+def _read_pdf(path: Path, limits: ReadLimits) -> Extracted:
     reader = _open_pdf(path)
     pages: list[str] = []
     total = 0
@@ -428,7 +356,7 @@ def _read_pdf(path: Path, limits: _Limits) -> _Extracted:
     except ReadError:
         raise
     except Exception as exc:
-        raise ReadError(path, _describe("PDF", exc)) from exc
+        raise ReadError(path, describe("PDF", exc)) from exc
     text = "\n".join(pages)
     if not text.strip():
         raise ReadError(path, "no text layer (scanned?)")
@@ -436,7 +364,7 @@ def _read_pdf(path: Path, limits: _Limits) -> _Extracted:
     extra: dict[str, Any] = {"pages": len(pages)}
     if fonts:
         extra["fonts"] = list(fonts)
-    return _Extracted(text=text, fonts=fonts, extra=extra)
+    return Extracted(text=text, fonts=fonts, extra=extra)
 
 
 # --- .html / .htm --------------------------------------------------------------------
@@ -515,11 +443,11 @@ def _html_text(root: Any) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _read_html(path: Path, limits: _Limits) -> _Extracted:
+def _read_html(path: Path, limits: ReadLimits) -> Extracted:
     import lxml.html  # imported late: only for .html
     from lxml import etree
 
-    data = _read_bytes(path)
+    data = read_bytes(path)
     text, codec, warnings = _decode_html(data)
     # lxml refuses str input that still declares an encoding, or holds XML-invalid code
     # points (NUL and other C0 controls, U+FFFE/U+FFFF).
@@ -529,7 +457,7 @@ def _read_html(path: Path, limits: _Limits) -> _Extracted:
     try:
         root = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
-        raise ReadError(path, _describe("HTML", exc)) from exc
+        raise ReadError(path, describe("HTML", exc)) from exc
     title_text = root.findtext("head/title") or root.findtext(".//title")
     title = " ".join(title_text.split()) if title_text else None
     doomed = [el for tag in _HTML_DROP for el in root.iter(tag)]
@@ -538,13 +466,13 @@ def _read_html(path: Path, limits: _Limits) -> _Extracted:
         if element.getparent() is not None:
             element.drop_tree()  # keeps the tail text
     fonts = tuple(sorted(set(_HTML_LEGACY_FONT.findall(text))))
-    return _Extracted(text=_html_text(root), title=title or None, encoding=codec,
+    return Extracted(text=_html_text(root), title=title or None, encoding=codec,
                       fonts=fonts, warnings=warnings)
 
 
 # --- read_file -----------------------------------------------------------------------
 
-_Reader = Callable[[Path, _Limits], _Extracted]
+_Reader = Callable[[Path, ReadLimits], Extracted]
 _READERS: dict[str, tuple[str, _Reader]] = {
     ".txt": ("txt", _read_text),
     ".md": ("md", _read_text),
@@ -577,7 +505,7 @@ def _clean_title(title: str | None) -> str | None:
     return " ".join(nfc(strip_controls(title)).split()) or None
 
 
-def _finish(path: Path, fmt: str, ex: _Extracted, max_chars: int) -> ParsedText:
+def _finish(path: Path, fmt: str, ex: Extracted, max_chars: int) -> ParsedText:
     """The common tail of every reader: limit, legacy repair, clean."""
     length = len(ex.text) + len(ex.notes)
     if length > max_chars:
@@ -621,17 +549,17 @@ def read_file(
     if entry is None:
         raise ReadError(p, _unsupported(p))
     fmt, reader = entry
-    size = _stat_regular_file(p).st_size
+    size = stat_regular_file(p).st_size
     if size > max_bytes:
-        raise ReadError(p, f"file is {_size(size)}, over the {_size(max_bytes)} limit")
-    limits = _Limits(max_bytes, max_chars, max_docx_expanded)
+        raise ReadError(p, f"file is {human_size(size)}, over the {human_size(max_bytes)} limit")
+    limits = ReadLimits(max_bytes, max_chars, max_docx_expanded)
     try:
         extracted = reader(p, limits)
         return _finish(p, fmt, extracted, max_chars)
     except ReadError:
         raise
     except Exception as exc:  # last line of defence: no library exception escapes
-        raise ReadError(p, _describe(f".{fmt}", exc)) from exc
+        raise ReadError(p, describe(f".{fmt}", exc)) from exc
 
 
 # --- JSON Lines ----------------------------------------------------------------------
@@ -762,7 +690,7 @@ def iter_jsonl(
     p = Path(os.fspath(path))
     limit = _JSON_BYTES_PER_CHAR * max_chars + _JSON_LINE_SLACK
     try:
-        _stat_regular_file(p)
+        stat_regular_file(p)
         stream = _open_jsonl(p)
     except ReadError as err:
         yield err
@@ -775,7 +703,7 @@ def iter_jsonl(
             for number, raw in _lines(stream, limit):
                 where = f"{p}:{number}"
                 if raw is None:
-                    yield ReadError(where, f"line is over {_size(limit)}, too long for one record")
+                    yield ReadError(where, f"line is over {human_size(limit)}, too long for one record")
                     continue
                 result = _parse_line(where, number, raw, max_chars)
                 if result is not None:
