@@ -6,7 +6,7 @@ INDEX  ?= index
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run install index serve test browser bench clean
+.PHONY: run install index serve test browser readers test-readers bench clean
 
 run: index
 	$(BIN)/vnsearch search "xa dac biet kho khan" --index $(INDEX) --limit 3
@@ -20,15 +20,23 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-index: install
+index: install readers
 	$(BIN)/vnsearch build seeds --index $(INDEX)
 
-test: install browser
+test: install browser test-readers
 	$(BIN)/python -m pytest -q
 
 # Debian's chromium for the browser test (installs it when missing; needs root).
 browser:
 	bash scripts/ensure-chromium.sh
 
+# Debian's tesseract-ocr (+ vie) and antiword for scans and Word 97 files (installs them
+# when missing; needs root). `make run` works without them: only those files fail.
+readers:
+	-bash scripts/ensure-readers.sh
+
+test-readers:
+	bash scripts/ensure-readers.sh --test
+
 clean:
-	rm -rf $(VENV) $(INDEX)/gen-* $(INDEX)/.build-* $(INDEX)/current .pytest_cache
+	rm -rf $(VENV) $(INDEX)/gen-* $(INDEX)/.build-* $(INDEX)/current $(INDEX)/ocr-cache .pytest_cache

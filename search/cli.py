@@ -83,7 +83,7 @@ def cli() -> None:
     Exit status: 0 ok, 1 error (nothing changed), 2 bad usage, 3 partly done (some
     files failed, or `check` found problems).
     """
-    from .parse import LIMIT_ERRORS
+    from .extracted import LIMIT_ERRORS
 
     if LIMIT_ERRORS:  # a limit set in the environment is unusable: say so, do nothing
         raise click.UsageError("; ".join(LIMIT_ERRORS))
@@ -183,6 +183,11 @@ def _show_text(stored: dict[str, Any]) -> None:
     click.echo(f"path     {stored.get('path')}")
     if stored.get("converted_from"):
         click.echo(f"encoding converted from {stored['converted_from']}")
+    ocr = stored.get("ocr")
+    if ocr:
+        click.echo(f"text     {stored.get('text_source')}: {len(ocr['pages'])} of "
+                   f"{ocr['of_pages']} page(s) recognised by {ocr['engine']} "
+                   f"(mean word confidence {ocr['mean_confidence']:.1f}%)")
     for name in METADATA_FIELDS:
         value = meta.get(name)
         shown = "—" if value is None else (", ".join(value) if isinstance(value, list) else value)

@@ -103,6 +103,9 @@ class ParsedText:
     title: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # "text" (the file's own text), "ocr" (recognised from page images) or "mixed".
+    text_source: str = "text"
+    ocr: dict[str, Any] | None = None  # the recognition summary when OCR was used
 
 
 @dataclass
@@ -119,3 +122,5 @@ class Document:
     size: int = 0
     mtime: float = 0.0
     sha256: str = ""
+    text_source: str = "text"
+    ocr: dict[str, Any] | None = None

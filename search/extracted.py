@@ -17,10 +17,31 @@ from typing import Any
 
 from search.errors import ReadError
 
-__all__ = ["Extracted", "ReadLimits", "describe", "human_size", "read_bytes",
-           "stat_regular_file", "preview", "check_zip"]
+__all__ = ["LIMIT_ERRORS", "env_limit", "Extracted", "ReadLimits", "OcrOptions", "describe",
+           "human_size", "read_bytes", "stat_regular_file", "preview", "check_zip"]
 
 _MIB = 1024 * 1024
+
+# Limits can be changed with environment variables, read once at start-up.
+LIMIT_ERRORS: list[str] = []  # bad values of those variables (the CLI refuses to run)
+
+
+def env_limit(name: str, default: int) -> int:
+    """A whole-number limit from the environment (``_`` allowed), else ``default``."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        LIMIT_ERRORS.append(f"{name}={raw[:40]!r} is not a positive whole number "
+                            f"(the default is {default:_})")
+        return default
+    return value
+
+
 # One zip entry inflating more than this many times over, once large, is a bomb: Word
 # and ODF XML compress 5–30×, while deflate reaches ~1000× only on repetitive filler.
 _MAX_ENTRY_RATIO = 100
@@ -56,6 +77,7 @@ class ReadLimits:
     max_bytes: int
     max_chars: int
     max_docx_expanded: int
+    ocr: "OcrOptions | None" = None  # None: the defaults, no cache
 
 
 def human_size(n: int) -> str:
@@ -130,3 +152,21 @@ def check_zip(path: Path, limits: ReadLimits, kind: str, required: str) -> list[
     if required not in names:
         raise ReadError(path, f"not a valid {kind} (no {required} in the zip)")
     return names
+
+
+@dataclass(frozen=True)
+class OcrOptions:
+    """How scanned pages are read (README: Limits, OCR).
+
+    ``cache_dir`` keeps each file's recognised pages by content hash (beside the index),
+    so an unchanged file is never recognised twice; ``None`` reads without a cache.
+    """
+
+    cache_dir: Path | None = None
+    # Pages to recognise in one file.
+    max_pages: int = env_limit("VNSEARCH_MAX_OCR_PAGES", 200)
+    # One page image; A4 at 600 dpi is 35 megapixels.
+    max_pixels: int = env_limit("VNSEARCH_MAX_OCR_PIXELS", 60_000_000)
+    # Tesseract on one page; a normal page takes 2–6 s.
+    page_seconds: float = env_limit("VNSEARCH_OCR_PAGE_SECONDS", 180)
+    dpi: int = 300  # a PDF page without text is rendered at this resolution

@@ -322,4 +322,4 @@ def _hit(doc_id: str, score: float, stored: dict[str, Any], terms: Terms | None)
         highlights = passages(stored.get("text", ""), terms) or passages(title, terms, count=1)
     return Hit(id=doc_id, path=stored.get("path", ""), score=score,
                meta={k: meta.get(k) for k in (*METADATA_FIELDS, "provenance", "warnings")},
-               highlights=highlights)
+               highlights=highlights, text_source=stored.get("text_source") or "text")

@@ -8,11 +8,13 @@ run in worker processes feeding the one writer.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import multiprocessing
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -21,9 +23,11 @@ from .analyze import analyze_text, compounds, folded, normalize_number
 from .documents import Document
 from .engine import Engine, IndexDoc
 from .errors import ReadError, VnSearchError
+from .extracted import OcrOptions
 from .files import Found, Skipped, disambiguate, discover, file_doc_id, sha256_of, slug
 from .metadata import extract_metadata
 from .parse import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TEXT_CHARS, JsonlRecord, iter_jsonl, read_file
+from .ocr import IMAGE_SUFFIXES, set_page_counter
 from .processes import READER_NAME, name_process
 from .store import IndexLocation, utc_now
 from .whoosh_engine import WhooshEngine
@@ -33,6 +37,7 @@ INDEX_FORMAT = 1
 MIN_FILES_FOR_WORKERS = 64
 IN_FLIGHT = 64  # documents read but not yet written, at most (bounds a build's memory)
 MAX_WRITERS = 4  # one segment per writer process: more would slow every query a little
+SCAN_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}  # files that may need OCR
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,12 @@ class Limits:
 
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
+    ocr: OcrOptions = OcrOptions()  # scans: limits, and the cache (set per index)
+
+
+def limits_for(location: IndexLocation) -> Limits:
+    """The default limits, with the OCR cache of this index location."""
+    return replace(Limits(), ocr=OcrOptions(cache_dir=location.ocr_cache_dir()))
 
 
 @dataclass
@@ -63,6 +74,7 @@ class BuildReport:
     seconds: float = 0.0
     generation: str | None = None
     ids: list[str] = field(default_factory=list)
+    ocr_pages: int = 0  # pages recognised by OCR in this run (cached pages not counted)
 
     @property
     def exit_code(self) -> int:
@@ -76,13 +88,15 @@ class BuildReport:
             "skipped": [p.to_dict() for p in self.skipped],
             "failed": [p.to_dict() for p in self.failed],
             "seconds": round(self.seconds, 3),
+            "ocr_pages": self.ocr_pages,
         }
 
 
 # -- loading one document -----------------------------------------------------------------
 def load_file(path: Path, doc_id: str, limits: Limits = Limits()) -> Document:
     """Read and interpret one file (raises ReadError)."""
-    parsed = read_file(path, max_bytes=limits.max_file_bytes, max_chars=limits.max_text_chars)
+    parsed = read_file(path, max_bytes=limits.max_file_bytes, max_chars=limits.max_text_chars,
+                       ocr=limits.ocr)
     st = path.stat()
     meta = extract_metadata(parsed.text, notes=parsed.notes, title_hint=parsed.title,
                             extra=parsed.extra)
@@ -90,7 +104,8 @@ def load_file(path: Path, doc_id: str, limits: Limits = Limits()) -> Document:
     return Document(
         id=doc_id, path=str(path.resolve()), text=parsed.text, notes=parsed.notes, meta=meta,
         format=parsed.format, converted_from=parsed.converted_from, size=st.st_size,
-        mtime=st.st_mtime, sha256=sha256_of(path),
+        mtime=st.st_mtime, sha256=sha256_of(path), text_source=parsed.text_source,
+        ocr=parsed.ocr,
     )
 
 
@@ -150,6 +165,7 @@ def stored_record(doc: Document) -> dict[str, Any]:
         "id": doc.id, "path": doc.path, "format": doc.format,
         "converted_from": doc.converted_from, "size": doc.size, "mtime": doc.mtime,
         "sha256": doc.sha256, "meta": doc.meta.to_dict(), "text": doc.text, "notes": doc.notes,
+        "text_source": doc.text_source, "ocr": doc.ocr,
         "indexed_at": utc_now(),
     }
 
@@ -172,8 +188,12 @@ def _run_task(task: Task, limits: Limits = Limits()) -> IndexDoc | Problem:
         return Problem(path, f"unexpected error: {type(err).__name__}: {err}")
 
 
-def _run_task_default(task: Task) -> IndexDoc | Problem:
-    return _run_task(task)
+def _init_reader(pages: Any) -> None:
+    """A reader process: named, counting recognised pages in the build's shared counter."""
+    name_process(READER_NAME)
+    set_page_counter(pages)
+    # The readers already use every core: Tesseract's own threads would only contend.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
 
 
 class _Planner:
@@ -211,9 +231,16 @@ class _Planner:
             yield ("record", str(item.path), doc_id, rec)
 
 
-def _prepared(tasks: Iterable[Task], workers: int) -> Iterator[IndexDoc | Problem]:
+def _prepared(tasks: Iterable[Task], workers: int, limits: Limits,
+              pages: Any) -> Iterator[IndexDoc | Problem]:
+    """Read and analyse every task, in ``workers`` processes; ``pages`` counts OCR pages."""
+    run = functools.partial(_run_task, limits=limits)
     if workers <= 1:
-        yield from map(_run_task_default, tasks)
+        set_page_counter(pages)
+        try:
+            yield from map(run, tasks)
+        finally:
+            set_page_counter(None)
         return
     ctx = multiprocessing.get_context("fork")
     # Pool.imap reads its input and buffers finished results without limit; when the one
@@ -231,9 +258,11 @@ def _prepared(tasks: Iterable[Task], workers: int) -> Iterator[IndexDoc | Proble
                 return
             yield task
 
-    with ctx.Pool(workers, initializer=name_process, initargs=(READER_NAME,)) as pool:
+    with ctx.Pool(workers, initializer=_init_reader, initargs=(pages,)) as pool:
         try:
-            for result in pool.imap(_run_task_default, throttled(), chunksize=4):
+            # One task at a time: a scan takes seconds a page, so a chunk of four could
+            # leave one process recognising while the other idles.
+            for result in pool.imap(run, throttled(), chunksize=1):
                 slots.release()
                 yield result
         finally:
@@ -259,6 +288,38 @@ def _progress_bar(enabled: bool, desc: str) -> Any:
     from tqdm import tqdm
 
     return tqdm(desc=desc, unit=" docs", dynamic_ncols=True, leave=False)
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool, desc: str) -> Iterator[tuple[Any, Any]]:
+    """``(bar or None, page counter)``: documents done, and pages recognised by OCR.
+
+    The counter is shared with the reader processes; while they recognise a long scan,
+    a ticker thread shows its pages on the bar, so the bar moves between documents.
+    """
+    pages = multiprocessing.get_context("fork").Value("q", 0)
+    bar = _progress_bar(enabled, desc)
+    stop = threading.Event()
+    ticker = None
+    if bar is not None:
+        ticker = threading.Thread(target=_tick, args=(bar, pages, stop), daemon=True)
+        ticker.start()
+    try:
+        yield bar, pages
+    finally:
+        stop.set()
+        if ticker is not None:
+            ticker.join()
+        if bar is not None:
+            bar.close()
+
+
+def _tick(bar: Any, pages: Any, stop: threading.Event) -> None:
+    shown = 0
+    while not stop.wait(0.5):
+        if pages.value != shown:
+            shown = pages.value
+            bar.set_postfix_str(f"{shown} page(s) OCR", refresh=True)
 
 
 def default_workers() -> int:
@@ -290,13 +351,10 @@ def build_index(
             # As many writer processes as workers: the writers' commit runs in parallel too.
             engine = engine or WhooshEngine(writers=min(n_workers, MAX_WRITERS))
             tasks = _Planner(report).tasks(found)
-            bar = _progress_bar(progress, "indexing")
-            try:
-                docs = _docs_only(_prepared(tasks, n_workers), report, bar)
-                report.indexed = engine.create(build_dir, docs)
-            finally:
-                if bar is not None:
-                    bar.close()
+            with _progress(progress, "indexing") as (bar, pages):
+                prepared = _prepared(tasks, n_workers, limits_for(location), pages)
+                report.indexed = engine.create(build_dir, _docs_only(prepared, report, bar))
+                report.ocr_pages = pages.value
             if report.indexed == 0:
                 raise VnSearchError(_nothing_indexed(report))
             manifest = _manifest(engine, paths, report)
@@ -312,7 +370,11 @@ def _choose_workers(workers: int | None, found: list[Found | Skipped]) -> int:
     if workers is not None:
         return max(1, workers)
     big = any(isinstance(f, Found) and f.kind == "jsonl" for f in found)
-    return default_workers() if big or len(found) >= MIN_FILES_FOR_WORKERS else 1
+    # Scans take seconds a page to recognise: worth a process per core from two files.
+    scans = sum(isinstance(f, Found) and f.path.suffix.lower() in SCAN_SUFFIXES for f in found)
+    if big or len(found) >= MIN_FILES_FOR_WORKERS or scans >= 2:
+        return default_workers()
+    return 1
 
 
 def _nothing_indexed(report: BuildReport) -> str:
@@ -360,10 +422,10 @@ def add_documents(
                 tasks = list(planner.tasks(discover(list(paths))))
             finally:
                 reader.close()
-            bar = _progress_bar(progress, "adding")
-            docs = list(_docs_only(_prepared(tasks, 1), report, bar))
-            if bar is not None:
-                bar.close()
+            with _progress(progress, "adding") as (bar, pages):
+                prepared = _prepared(tasks, 1, limits_for(location), pages)
+                docs = list(_docs_only(prepared, report, bar))
+                report.ocr_pages = pages.value
             report.indexed = engine.add(work, docs) if docs else 0
             manifest = _updated(manifest, engine, work)
             report.generation = location.publish(work, manifest).name

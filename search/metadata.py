@@ -977,7 +977,21 @@ def _set_doc_type(ctx: _Context) -> None:
         ctx.meta.set("doc_type", from_title, "title_line")
 
 
+def _in_the_future(ctx: _Context, found: _Date | None) -> bool:
+    """A date after today is a misreading (OCR: 2023 read as 2028), never a date."""
+    if found is None or found.year <= dt.date.today().year and (
+            found.date is None or found.date <= dt.date.today()):
+        return False
+    ctx.meta.warnings.append(f"date {found.date or found.year} is after today: not used "
+                             "(misread?)")
+    return True
+
+
 def _set_date(ctx: _Context) -> None:
+    if _in_the_future(ctx, ctx.header_date):
+        ctx.header_date = None
+    if _in_the_future(ctx, ctx.sign_date):
+        ctx.sign_date = None
     for found, source in ((ctx.header_date, "header"), (ctx.sign_date, "signature")):
         if found and found.date:
             ctx.meta.set("date", found.date.isoformat(), source)

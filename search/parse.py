@@ -31,9 +31,11 @@ from search.errors import ReadError
 from search.extracted import (
     ZIP_EXPANSION_FACTOR,
     Extracted,
+    OcrOptions,
     ReadLimits,
     check_zip,
     describe,
+    env_limit,
     human_size,
     preview,
     read_bytes,
@@ -54,34 +56,19 @@ __all__ = [
     "iter_jsonl",
 ]
 
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".docx", ".pdf", ".html", ".htm"})
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".docx", ".pdf", ".html", ".htm",
+                                                ".png", ".jpg", ".jpeg", ".tif", ".tiff"})
 JSONL_SUFFIXES: tuple[str, ...] = (".jsonl", ".jsonl.gz", ".jsonl.xz")
 # Limits per file (README: Limits). Each can be changed with an environment variable,
 # read once at start-up: VNSEARCH_MAX_FILE_BYTES, VNSEARCH_MAX_TEXT_CHARS,
 # VNSEARCH_MAX_DOCX_EXPANDED_BYTES (whole numbers; "_" allowed: 100_000_000).
-LIMIT_ERRORS: list[str] = []  # bad values of those variables (the CLI refuses to run)
 
 
-def _env_limit(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        LIMIT_ERRORS.append(f"{name}={raw[:40]!r} is not a positive whole number "
-                            f"(the default is {default:_})")
-        return default
-    return value
-
-
-DEFAULT_MAX_FILE_BYTES = _env_limit("VNSEARCH_MAX_FILE_BYTES", 50 * 1024 * 1024)
-DEFAULT_MAX_TEXT_CHARS = _env_limit("VNSEARCH_MAX_TEXT_CHARS", 5_000_000)
+DEFAULT_MAX_FILE_BYTES = env_limit("VNSEARCH_MAX_FILE_BYTES", 50 * 1024 * 1024)
+DEFAULT_MAX_TEXT_CHARS = env_limit("VNSEARCH_MAX_TEXT_CHARS", 5_000_000)
 # A .docx may inflate to at most this much, and to at most DOCX_EXPANSION_FACTOR times
 # the file-size limit: a real 5 MB .docx inflates to ~20–60 MB of XML.
-DEFAULT_MAX_DOCX_EXPANDED_BYTES = _env_limit("VNSEARCH_MAX_DOCX_EXPANDED_BYTES",
+DEFAULT_MAX_DOCX_EXPANDED_BYTES = env_limit("VNSEARCH_MAX_DOCX_EXPANDED_BYTES",
                                              200 * 1024 * 1024)
 DOCX_EXPANSION_FACTOR = ZIP_EXPANSION_FACTOR
 
@@ -338,9 +325,32 @@ def _open_pdf(path: Path) -> Any:
     return reader
 
 
-def _read_pdf(path: Path, limits: ReadLimits) -> Extracted:
-    reader = _open_pdf(path)
-    pages: list[str] = []
+# A page with fewer letters than this in its text layer is a scan if it holds an image
+# (a scanner's page, perhaps with a printed page number); without an image it is blank.
+_MIN_PAGE_LETTERS = 10
+
+
+def _has_image(page: Any) -> bool:
+    """Whether the page draws an image (directly or inside a form); best effort."""
+    try:
+        resources = page.get("/Resources")
+        xobjects = resources.get_object().get("/XObject") if resources else None
+        for ref in (xobjects.get_object().values() if xobjects else ()):
+            subtype = ref.get_object().get("/Subtype")
+            if subtype in ("/Image", "/Form"):  # a form may wrap the scan
+                return True
+    except Exception:  # a broken resource dict: treat it as possibly scanned
+        return True
+    return False
+
+
+def _is_scanned(page: Any, text: str) -> bool:
+    return sum(ch.isalpha() for ch in text) < _MIN_PAGE_LETTERS and _has_image(page)
+
+
+def _pdf_text_layer(path: Path, reader: Any, limits: ReadLimits) -> list[str | None]:
+    """Each page's text, or ``None`` for a scanned page (to recognise)."""
+    pages: list[str | None] = []
     total = 0
     try:
         for page in reader.pages:
@@ -352,19 +362,80 @@ def _read_pdf(path: Path, limits: ReadLimits) -> Extracted:
                     f"extracted text is over the {limits.max_chars:,}-character limit"
                     f" (stopped at page {len(pages) + 1})",
                 )
-            pages.append(text.rstrip())  # pypdf ends a page with "\n"; the join adds one
+            # pypdf ends a page with "\n"; the join adds one
+            pages.append(None if _is_scanned(page, text) else text.rstrip())
     except ReadError:
         raise
     except Exception as exc:
         raise ReadError(path, describe("PDF", exc)) from exc
-    text = "\n".join(pages)
+    return pages
+
+
+# A scan is rendered at its own resolution (upsampling a 200-dpi scan to 300 dpi costs
+# time and loses accuracy), kept between these bounds.
+_MIN_SCAN_DPI, _MAX_SCAN_DPI = 150, 400
+
+
+def _scan_dpi(page: Any, default: int) -> int:
+    """The resolution of the page's widest image, or ``default`` when it has none."""
+    width_pt = float(page.mediabox.width) or 1.0
+    widest = 0
+    try:
+        resources = page.get("/Resources")
+        xobjects = resources.get_object().get("/XObject") if resources else None
+        for ref in (xobjects.get_object().values() if xobjects else ()):
+            obj = ref.get_object()
+            if obj.get("/Subtype") == "/Image":
+                widest = max(widest, int(obj.get("/Width", 0)))
+    except Exception:  # a broken resource dict: render at the default
+        return default
+    if not widest:
+        return default
+    return max(_MIN_SCAN_DPI, min(_MAX_SCAN_DPI, round(widest * 72 / width_pt)))
+
+
+def _recognise_pdf_pages(path: Path, reader: Any, pages: list[str | None],
+                         limits: ReadLimits) -> dict[str, Any]:
+    """Fill the scanned pages with OCR text; return the recognition summary."""
+    from search.ocr import ScanPage, read_pdf_scans  # imported late: only scans need them
+
+    default = (limits.ocr or OcrOptions()).dpi
+    scanned = []
+    for index, text in enumerate(pages):
+        if text is None:
+            page = reader.pages[index]
+            box = page.mediabox
+            scanned.append(ScanPage(index, float(box.width), float(box.height),
+                                    _scan_dpi(page, default)))
+    texts, summary = read_pdf_scans(path, scanned, len(pages), limits.ocr)
+    for index, text in texts.items():
+        pages[index] = text
+    return summary
+
+
+def _read_pdf(path: Path, limits: ReadLimits) -> Extracted:
+    reader = _open_pdf(path)
+    pages = _pdf_text_layer(path, reader, limits)
+    summary = None
+    if any(text is None for text in pages):
+        summary = _recognise_pdf_pages(path, reader, pages, limits)
+    text = "\n".join(t or "" for t in pages)
+    if not text.strip() and summary is None:
+        raise ReadError(path, "no text: the pages are blank (no text layer, no images)")
     if not text.strip():
-        raise ReadError(path, "no text layer (scanned?)")
+        raise ReadError(path, f"no text recognised on the {len(summary['pages'])} scanned "
+                              "page(s) (OCR found no words)")
     fonts = _pdf_fonts(reader)
     extra: dict[str, Any] = {"pages": len(pages)}
     if fonts:
         extra["fonts"] = list(fonts)
-    return Extracted(text=text, fonts=fonts, extra=extra)
+    if summary is None:
+        return Extracted(text=text, fonts=fonts, extra=extra)
+    from search.ocr import ocr_warning
+
+    source = "ocr" if len(summary["pages"]) == len(pages) else "mixed"
+    return Extracted(text=text, fonts=fonts, extra=extra, text_source=source, ocr=summary,
+                     warnings=[ocr_warning(summary)])
 
 
 # --- .html / .htm --------------------------------------------------------------------
@@ -470,6 +541,15 @@ def _read_html(path: Path, limits: ReadLimits) -> Extracted:
                       fonts=fonts, warnings=warnings)
 
 
+# --- page images (.png, .jpg, .tif) ---------------------------------------------------
+
+
+def _read_image(path: Path, limits: ReadLimits) -> Extracted:
+    from search.ocr import read_image  # imported late: only scans need Tesseract
+
+    return read_image(path, limits.ocr)
+
+
 # --- read_file -----------------------------------------------------------------------
 
 _Reader = Callable[[Path, ReadLimits], Extracted]
@@ -480,6 +560,11 @@ _READERS: dict[str, tuple[str, _Reader]] = {
     ".pdf": ("pdf", _read_pdf),
     ".html": ("html", _read_html),
     ".htm": ("html", _read_html),
+    ".png": ("image", _read_image),
+    ".jpg": ("image", _read_image),
+    ".jpeg": ("image", _read_image),
+    ".tif": ("image", _read_image),
+    ".tiff": ("image", _read_image),
 }
 assert frozenset(_READERS) == SUPPORTED_SUFFIXES
 
@@ -529,6 +614,8 @@ def _finish(path: Path, fmt: str, ex: Extracted, max_chars: int) -> ParsedText:
         title=_clean_title(title),
         extra=ex.extra,
         warnings=warnings,
+        text_source=ex.text_source,
+        ocr=ex.ocr,
     )
 
 
@@ -538,6 +625,7 @@ def read_file(
     max_bytes: int = DEFAULT_MAX_FILE_BYTES,
     max_chars: int = DEFAULT_MAX_TEXT_CHARS,
     max_docx_expanded: int = DEFAULT_MAX_DOCX_EXPANDED_BYTES,
+    ocr: OcrOptions | None = None,
 ) -> ParsedText:
     """Read one document; raise :class:`ReadError` (path + reason) on any failure.
 
@@ -552,7 +640,7 @@ def read_file(
     size = stat_regular_file(p).st_size
     if size > max_bytes:
         raise ReadError(p, f"file is {human_size(size)}, over the {human_size(max_bytes)} limit")
-    limits = ReadLimits(max_bytes, max_chars, max_docx_expanded)
+    limits = ReadLimits(max_bytes, max_chars, max_docx_expanded, ocr)
     try:
         extracted = reader(p, limits)
         return _finish(p, fmt, extracted, max_chars)

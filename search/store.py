@@ -7,6 +7,7 @@ Layout of an index location (``index/`` by default)::
       gen-…/                                  one complete index generation (+ manifest.json)
       .build-<pid>-…/                         a build in progress (removed if its process died)
       .lock                                   flock()ed by the one writer
+      ocr-cache/<ab>/<sha256>.json            recognised pages of scanned files, by content
 
 A build writes a fresh ``.build-*`` directory and only then renames it to ``gen-*`` and
 swaps the ``current`` symlink with ``os.replace`` (atomic on POSIX). ``add``/``remove``
@@ -34,6 +35,7 @@ ENV_VAR = "VNSEARCH_INDEX"
 DEFAULT_DIR = "index"
 MANIFEST = "manifest.json"
 CURRENT = "current"
+OCR_CACHE = "ocr-cache"
 KEEP_GENERATIONS = 2  # the current one and the one before (readers may still use it)
 
 
@@ -99,6 +101,10 @@ class IndexLocation:
                 f"{self.root}`"
             )
         return target
+
+    def ocr_cache_dir(self) -> Path:
+        """Where recognised scan pages are kept, by file content, across generations."""
+        return self.root / OCR_CACHE
 
     def generation_id(self) -> str | None:
         """Name of the serving generation, cheap to poll (readlink only)."""

@@ -153,8 +153,9 @@ BAD_FILES: dict[str, tuple[Callable[[Path], Path], str]] = {
     "really-html.pdf": (_write(b"<!DOCTYPE html><html><body>404 Not Found</body></html>"),
                         "not a PDF (starts with '<!DOCTYPE html>"),
     "encrypted.pdf": (_encrypted_pdf, "encrypted PDF (password required)"),
-    "image-only.pdf": (_image_only_pdf, "no text layer (scanned?)"),
-    "blank-page.pdf": (_blank_pdf, "no text layer (scanned?)"),
+    # a scan of nothing: recognised, and no word found
+    "image-only.pdf": (_image_only_pdf, "no text recognised on the 1 scanned page(s)"),
+    "blank-page.pdf": (_blank_pdf, "no text: the pages are blank (no text layer, no images)"),
     "binary.txt": (_write(bytes(range(256)) * 64), "binary file, not text"),
     "invalid-utf8.txt": (_write("Nghị quyết về giảm nghèo ".encode() + b"\xff\xfe\xc3\x28 end"),
                          "not UTF-8 or UTF-16 text (invalid byte 0xFF at offset 34)"),

@@ -72,7 +72,9 @@ def read_error(path: Path, **kwargs) -> ReadError:
 
 
 def test_public_constants():
-    assert SUPPORTED_SUFFIXES == {".txt", ".md", ".docx", ".pdf", ".html", ".htm"}
+    text = {".txt", ".md", ".docx", ".pdf", ".html", ".htm"}
+    scans = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}  # read by OCR (tests/test_ocr.py)
+    assert text | scans <= SUPPORTED_SUFFIXES
     assert JSONL_SUFFIXES == (".jsonl", ".jsonl.gz", ".jsonl.xz")
     assert DEFAULT_MAX_FILE_BYTES == 50 * 1024 * 1024
     assert DEFAULT_MAX_TEXT_CHARS == 5_000_000
@@ -590,9 +592,9 @@ def test_pdf_font_name_is_evidence_for_legacy(tmp_path: Path, font: str, expecte
 def test_pdf_without_text_layer(tmp_path: Path):
     writer = PdfWriter()
     writer.add_blank_page(width=200, height=200)
-    path = tmp_path / "scan.pdf"
+    path = tmp_path / "blank.pdf"
     writer.write(path)
-    assert read_error(path).reason == "no text layer (scanned?)"
+    assert read_error(path).reason == "no text: the pages are blank (no text layer, no images)"
 
 
 def test_pdf_that_is_html(tmp_path: Path):

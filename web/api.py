@@ -380,6 +380,9 @@ def _schemas() -> dict[str, Any]:
         "id": {"type": "string"}, "number": nullable_str, "doc_type": nullable_str,
         "date": nullable_str, "province": nullable_str, "title": nullable_str}}
     export_props = {name: {"type": ["string", "integer", "null"]} for name in EXPORT_COLUMNS}
+    text_source = {"type": "string", "enum": ["text", "ocr", "mixed"],
+                   "description": "Where the words came from: the file's own text, OCR of "
+                                  "scanned pages, or both."}
     return {
         "Error": {"type": "object", "required": ["ok", "error", "status"], "properties": {
             "ok": {"type": "boolean", "const": False},
@@ -390,7 +393,8 @@ def _schemas() -> dict[str, Any]:
             **meta_props,
             "highlights": {"type": "array", "items": {"type": "string"},
                            "description": "HTML passages: only <mark> is markup, the rest "
-                                          "is escaped."}}},
+                                          "is escaped."},
+            "text_source": text_source}},
         "SearchResult": {"type": "object", "properties": {
             "ok": {"type": "boolean", "const": True},
             "total": {"type": "integer"},
@@ -423,6 +427,14 @@ def _schemas() -> dict[str, Any]:
                                "from (TCVN3, VNI), if any."},
             "size": {"type": ["integer", "null"]}, "mtime": {"type": ["number", "null"]},
             "sha256": nullable_str, "indexed_at": nullable_str, **meta_props,
+            "text_source": text_source,
+            "ocr": {"type": ["object", "null"], "description": "How scanned pages were "
+                    "recognised: engine, lang, pages (1-based), of_pages, mean_confidence "
+                    "(0–100, per word), words, cached_pages.", "properties": {
+                        "engine": {"type": "string"}, "lang": {"type": "string"},
+                        "pages": {"type": "array", "items": {"type": "integer"}},
+                        "of_pages": {"type": "integer"}, "mean_confidence": {"type": "number"},
+                        "words": {"type": "integer"}, "cached_pages": {"type": "integer"}}},
             "warnings": {"type": "array", "items": {"type": "string"}},
             "text": {"type": "string"}, "notes": nullable_str,
             "related": {"type": "object", "properties": {
