@@ -192,8 +192,6 @@ def _init_reader(pages: Any) -> None:
     """A reader process: named, counting recognised pages in the build's shared counter."""
     name_process(READER_NAME)
     set_page_counter(pages)
-    # The readers already use every core: Tesseract's own threads would only contend.
-    os.environ["OMP_THREAD_LIMIT"] = "1"
 
 
 class _Planner:

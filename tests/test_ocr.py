@@ -374,3 +374,52 @@ def test_a_date_after_today_is_unknown(date_line, date, year):
     assert (meta.get("date"), meta.get("year")) == (date, year)
     assert meta.get("number") == "08-CT/TU"
     assert any("after today" in w for w in meta.warnings) == (date is None)
+
+
+# --- the page and the download ---------------------------------------------------------------
+
+
+@pytest.fixture()
+def client(built):
+    from web import create_app
+    from web.api import EXTENSION
+
+    app = create_app({"INDEX": str(built[0]), "TESTING": True})
+    try:
+        yield app.test_client()
+    finally:
+        app.extensions[EXTENSION].close()
+
+
+@pytest.mark.parametrize(
+    "doc_id, notice",
+    [
+        ("dienbien-nq-scan", "Văn bản nhận dạng từ ảnh quét"),
+        ("dienbien-nq-mot-phan-quet", "Một phần văn bản nhận dạng từ ảnh quét (trang 2 trên 2)"),
+    ],
+)
+def test_the_page_says_the_text_was_recognised(client, doc_id, notice):
+    html = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert notice in " ".join(html.split())
+    assert "độ tin cậy trung bình" in html
+
+
+def test_results_mark_recognised_documents(client):
+    # only the document with a scanned page carries the mark
+    html = client.get("/?q=trâu+bò+hàng+hóa").get_data(as_text=True)
+    assert html.count("badge-ocr") == 1
+    api = client.get("/api/search?q=trâu+bò+hàng+hóa").get_json()
+    assert [h["text_source"] for h in api["hits"]] == ["mixed"]
+
+
+@pytest.mark.parametrize("doc_id, name", [("dienbien-nq-scan", "dienbien-nq-scan.pdf"),
+                                          ("hagiang-bc-tiff", "hagiang-bc-tiff.tiff")])
+def test_download_gives_the_original_scan(client, scans, doc_id, name):
+    response = client.get(f"/documents/{doc_id}/download")
+    try:
+        assert response.status_code == 200
+        assert response.data == (scans / name).read_bytes()
+    finally:
+        response.close()
+    api = client.get(f"/api/documents/{doc_id}").get_json()
+    assert api["text_source"] == "ocr" and api["ocr"]["lang"] == "vie"
