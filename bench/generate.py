@@ -59,10 +59,13 @@ from search.provinces import (  # noqa: E402
 __all__ = ["GeneratedDoc", "VARIANTS", "generate_documents", "write_corpus", "main"]
 
 MERGER = dt.date(2025, 7, 1)
+# Thừa Thiên Huế became Huế, a centrally-run city, on 1 January 2025 (NQ 175/2024/QH15).
+HUE_CITY = dt.date(2025, 1, 1)
 FIRST_DAY, LAST_DAY = dt.date(2005, 1, 1), dt.date(2026, 10, 31)
 DEFAULT_POOL = 100_000
-CITIES = {"Hà Nội", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Hồ Chí Minh"}  # centrally run
-CITIES_2025 = CITIES | {"Huế"}
+# Centrally run; "Huế" names the province only from HUE_CITY on, when it is one of them.
+CITIES = {"Hà Nội", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Hồ Chí Minh", "Huế"}
+CITIES_2025 = CITIES
 
 # --- variants -------------------------------------------------------------------------
 
@@ -373,12 +376,13 @@ def _pick(rng: Random, weights: dict[str, float]) -> str:
 def _province_for(rng: Random, day: dt.date) -> tuple[str, str]:
     """(province as issued, pre-merger province the territory belongs to)."""
     old = rng.choice(provinces())
-    return (province_2025(old) or old, old) if day >= MERGER else (old, old)
+    if day >= MERGER or (day >= HUE_CITY and old == "Thừa Thiên Huế"):
+        return province_2025(old) or old, old
+    return old, old
 
 
 def _committee_name(province: str, day: dt.date) -> str:
-    cities = CITIES_2025 if day >= MERGER else CITIES
-    return "Thành ủy" if province in cities else "Tỉnh ủy"
+    return "Thành ủy" if province in CITIES else "Tỉnh ủy"
 
 
 def _choose_organ(rng: Random, province: str, old: str, day: dt.date, headerless: bool) -> Organ:
@@ -966,15 +970,19 @@ _BTV_OF = re.compile(r"Ban\s+Thường\s+vụ\s+(Tỉnh|Thành)\s+(?:ủy|uỷ)"
 def _stated_issuer(plan: Plan, text: str) -> str | None:
     """The issuer the text states, by the project's precedence: an explicit "CỦA BAN
     THƯỜNG VỤ …" title line, then the header's organ, then "CỦA BAN CHẤP HÀNH …", then
-    the signature (a standing committee's level only if the text names it)."""
+    the signature (a standing committee's level only if the text names it). A district
+    committee keeps its name, which its header states: "Huyện ủy Kỳ Sơn"."""
     organ = plan.organ
     line = plan.issuer_line or ""
+    committee = organ.committee
+    if organ.kind == "district":  # never headerless
+        committee = f"{organ.committee} {district_name(organ.district)}"
     if line.startswith("CỦA BAN THƯỜNG VỤ") or _caps_title_names_btv(plan):
-        return f"Ban Thường vụ {organ.committee}"
+        return f"Ban Thường vụ {committee}"
     if not plan.headerless:
         if organ.department:
-            return f"{organ.department.name} {organ.committee}"
-        return organ.committee
+            return f"{organ.department.name} {committee}"
+        return committee
     if line.startswith("CỦA BAN CHẤP HÀNH"):
         return organ.committee
     first = plan.roles[0] if plan.roles else ""
@@ -997,6 +1005,8 @@ def _caps_title_names_btv(plan: Plan) -> bool:
 def _stated_province(plan: Plan) -> tuple[str | None, str | None]:
     if plan.evidence == "none":
         return None, None
+    if plan.evidence == "districts":  # undated, no name: the 63-list name (Thừa Thiên Huế)
+        return plan.old_province, province_2025(plan.old_province)
     return plan.province, province_2025(plan.province) if plan.day < MERGER else plan.province
 
 

@@ -101,3 +101,106 @@ def save_tiff(pages: Sequence[Image.Image], path: str | Path, *, dpi: int = 200)
     first.save(path, "TIFF", dpi=(dpi, dpi), compression="tiff_lzw", save_all=True,
                append_images=rest)
     return path
+
+
+# --- a two-column header, a seal and a signature, as on a real first and last page ----------
+
+
+def _seal(page: Image.Image, centre: tuple[int, int], radius: int, text: str,
+          rng: random.Random, dpi: int) -> None:
+    """A round seal (stamped over the signature): two rings, the organ's name around the
+    edge and a star in the middle, drawn grey over whatever is below it."""
+    draw = ImageDraw.Draw(page)
+    x, y = centre
+    for r, w in ((radius, max(2, dpi // 60)), (round(radius * 0.72), max(1, dpi // 100))):
+        draw.ellipse((x - r, y - r, x + r, y + r), outline=110, width=w)
+    font = ImageFont.truetype(str(FONT_DIR / "DejaVuSans-Bold.ttf"), size=round(radius * 0.2))
+    letters = list(text)
+    start = rng.uniform(190, 215)
+    span = 300 / max(1, len(letters))
+    import math
+    for k, letter in enumerate(letters):
+        angle = math.radians(start + k * span)
+        tile = Image.new("L", (font.size * 2, font.size * 2), 0)
+        ImageDraw.Draw(tile).text((font.size // 2, font.size // 2), letter, font=font, fill=255)
+        tile = tile.rotate(-math.degrees(angle) - 90, resample=Image.Resampling.BICUBIC)
+        r = radius * 0.86
+        px = round(x + r * math.cos(angle) - tile.width / 2)
+        py = round(y + r * math.sin(angle) - tile.height / 2)
+        page.paste(110, (px, py), tile)
+    star = [(x + radius * 0.22 * math.cos(math.radians(-90 + 144 * k)),
+             y + radius * 0.22 * math.sin(math.radians(-90 + 144 * k))) for k in range(5)]
+    draw.polygon(star, fill=110)
+
+
+def _scribble(page: Image.Image, box: tuple[int, int, int, int], rng: random.Random,
+              dpi: int) -> None:
+    """A handwritten signature: a few loops and a long stroke."""
+    draw = ImageDraw.Draw(page)
+    x0, y0, x1, y1 = box
+    points = [(x0 + (x1 - x0) * k / 24 + rng.uniform(-8, 8),
+               (y0 + y1) / 2 + (y1 - y0) / 2 * rng.uniform(-1, 1)) for k in range(25)]
+    draw.line(points, fill=40, width=max(2, dpi // 70), joint="curve")
+
+
+def render_header_columns(rows: Sequence[tuple[str, str]], *, below: str = "",
+                          seal: str | None = None, signature: bool = False,
+                          dpi: int = 200, seed: int = 0, skew: float = 1.2,
+                          noise: float = 12.0, bold_rows: Sequence[int] = ()) -> Image.Image:
+    """One page whose header is laid out as 36-HD prescribes: each row is (left column,
+    right column), e.g. ("TỈNH ỦY KON TUM", "ĐẢNG CỘNG SẢN VIỆT NAM") then ("Số 237-KL/TU",
+    "Kon Tum, ngày 08 tháng 11 năm 2021"); each column centred in its half. ``below`` is
+    drawn under the header, wrapped (a title, a body or a signature block: a line that
+    starts with a tab goes to the right half). ``seal`` stamps a round seal with that text
+    over the right half of the last lines (with ``signature``, a scribble too)."""
+    rng = random.Random(seed)
+    font = _font(dpi)
+    bold = ImageFont.truetype(str(FONT_DIR / "DejaVuSerif-Bold.ttf"), size=font.size)
+    width, height = (round(v * dpi) for v in A4_INCHES)
+    margin = round(MARGIN_INCHES * dpi)
+    half = (width - 2 * margin) // 2
+    line_px = round(font.size * 1.45)
+    page = Image.new("L", (width, height), 238)
+    draw = ImageDraw.Draw(page)
+    y = margin
+    for k, (left, right) in enumerate(rows):
+        face = bold if k in bold_rows else font
+        for text, x0 in ((left, margin), (right, margin + half)):
+            if text:
+                w = face.getlength(text)
+                draw.text((x0 + max(0, (half - w) / 2), y), text, font=face, fill=20)
+        y += line_px
+    y += line_px // 2
+    last_right_y = None
+    for line in below.split("\n"):
+        right = line.startswith("\t")
+        text = line.strip()
+        for piece in (_wrap(text, half - 10, font) if right else _wrap(text, 2 * half, font)):
+            if y > height - margin - line_px:
+                break
+            x = margin + half + max(0, (half - font.getlength(piece)) / 2) if right else margin
+            draw.text((x, y), piece, font=font, fill=20)
+            if right:
+                last_right_y = y
+            y += line_px
+    if signature and last_right_y is not None:
+        _scribble(page, (margin + half + half // 5, last_right_y - 3 * line_px,
+                         margin + half + 4 * half // 5, last_right_y - line_px), rng, dpi)
+    if seal and last_right_y is not None:
+        radius = round(0.75 * dpi)
+        _seal(page, (margin + half + half // 3, last_right_y - 2 * line_px), radius, seal,
+              rng, dpi)
+    return _degrade(page, rng, skew, noise)
+
+
+def page_texts(text: str, *, dpi: int = 200) -> list[str]:
+    """The text of each page :func:`render_pages` draws (same wrapping and paging), so a
+    benchmark can tell what a scan of some of the pages can show."""
+    font = _font(dpi)
+    width, height = (round(v * dpi) for v in A4_INCHES)
+    margin = round(MARGIN_INCHES * dpi)
+    line_px = round(font.size * 1.45)
+    lines = _wrap(text, width - 2 * margin, font)
+    per_page = max(1, (height - 2 * margin) // line_px)
+    return ["\n".join(lines[start:start + per_page])
+            for start in range(0, max(len(lines), 1), per_page)]

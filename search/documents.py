@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Where a metadata value came from. ``inferred: <from what>`` is built with inferred().
-SOURCES = ("header", "title_line", "body", "signature")
+SOURCES = ("header", "title_line", "body", "signature", "record")  # record: an import record's key
 
 METADATA_FIELDS = (
     "number",

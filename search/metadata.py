@@ -17,21 +17,50 @@ the first lines (split into cells at tabs and wide gaps), never by position; the
 signature in the last lines. Only the title block, the opening sentence and the cited
 numbers need the body.
 
-Provenance values: ``header``, ``title_line``, ``body``, ``signature``, or
-``inferred: <from what>``. A field that cannot be read is left unset and a short English
-warning is added: metadata is never guessed.
+Provenance values: ``header``, ``title_line``, ``body``, ``signature``, ``record`` (an
+import record's key), or ``inferred: <from what>``. A field that cannot be read is left
+unset and a short English warning is added: metadata is never guessed.
+
+**Issuers.** A provincial committee is "Tỉnh ủy" / "Thành ủy" (a centrally-run city's),
+its organs "Ban Thường vụ Tỉnh ủy", "Ban Tuyên giáo Tỉnh ủy": the province is its own
+field. A committee below a province keeps its name, read from the header ("ĐẢNG BỘ TỈNH
+NGHỆ AN / HUYỆN ỦY KỲ SƠN" → "Huyện ủy Kỳ Sơn"; "Thành ủy Vinh", "Thị ủy Hồng Lĩnh",
+"Quận ủy Quận 8", "Đảng ủy Khối các cơ quan tỉnh Thanh Hóa", the bloc's province taken
+from the superior line when its own line stops at "TỈNH"), and so do its organs
+("CỦA BAN THƯỜNG VỤ HUYỆN ỦY" → "Ban Thường vụ Huyện ủy Kỳ Sơn").
+
+**Scanned text (OCR).** Tesseract joins the two columns with one space, breaks lines,
+reads stamp and signature strokes as marks and misreads tone marks and digits. Header
+elements are already found by shape anywhere in a line; on top of that "Sô"/"S6"/"-S§ố"
+are read as "Số", a dash as the hyphen, and a stray mark after a number is dropped. A
+number with a letter for a digit ("O4-NQ/TU", "l2-NQ/TU") or a type code one letter
+from a known one ("12-NO/TU") is **not read** (a warning says so), and such a cite is
+dropped. Organ and role words misread by a tone ("BẠN THƯỜNG VỤ") are read as the one
+word they fold onto (never in titles or names); a recipients line that ends in role words
+is split into its two columns, a role broken over two lines is joined, marks that are
+not role words are no role, and a "T/M …" block whose title line was lost under a seal
+gives no signer role. Names and titles are taken as recognised: a misread letter there
+cannot be told from the truth.
 
 **Provinces and the 1 July 2025 merger.** ``province`` holds the province as issued: one
 of the 63 for a document dated before 1 July 2025 (or undated), one of the 34 for a
 document dated on or after it (the header of such a document names a new province:
 "TỈNH ỦY QUẢNG NGÃI"). ``province_2025`` always holds the successor among the 34. A
 post-merger document whose header names an absorbed province keeps that name, with a
-warning.
+warning. Thừa Thiên Huế became the centrally-run city of Huế on 1 January 2025 (Nghị
+quyết 175/2024/QH15): a document dated from then on is "Huế" as issued, one dated before
+"Thừa Thiên Huế". An undated one keeps the name its header, title or opening uses (the
+era is not guessed): "THÀNH ỦY HUẾ" or "Đảng bộ thành phố Huế" → "Huế", "tỉnh Thừa
+Thiên Huế" → "Thừa Thiên Huế", no name at all (districts) → the 63-list name.
 
-**Import records.** Keys of ``extra`` (JSON Lines) fill only fields the text leaves
-empty, after validation, with provenance ``inferred: import record``; the text wins a
-disagreement, which is reported as a warning. An import-record province does outrank
-the weakest text evidence, a vote of district names.
+**Import records.** The keys ``province``, ``year``, ``doc_type``, ``number``, ``date``
+and ``issuer`` of ``extra`` (JSON Lines) are what the exporting system knows: each that
+validates wins over the text, with provenance ``record``, and a text that disagrees is a
+warning ("import record province kept: Gia Lai (the text says Kon Tum)"). A value that
+does not validate (an unknown province, a bad date) is not used and is reported. A record
+province is still named as issued on the document's date (Huế, the 34). A record year
+that the text's date contradicts drops that date. ``title`` (or the format's title)
+fills only a missing title line, with provenance ``inferred: import record``.
 """
 
 from __future__ import annotations
@@ -41,19 +70,21 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .documents import Metadata, inferred
-from .normalize import nfc, normalize, normalize_tones
+from .normalize import fold, nfc, normalize, normalize_tones
 from .provinces import (
     canonical_province,
-    canonical_province_2025,
+    district_name,
     district_provinces,
     find_province_mentions,
     is_centrally_run,
     name_ends,
     place_province,
     province_2025,
+    province_as_issued,
     vote_districts,
 )
 
@@ -64,7 +95,8 @@ TAIL_LINES = 40  # non-empty lines searched for the signature block
 OPENING_LINES = 40  # lines searched for "Ban Chấp hành Đảng bộ tỉnh X"
 MERGER_DATE = dt.date(2025, 7, 1)
 MIN_YEAR, MAX_YEAR = 1930, 2100
-IMPORT = inferred("import record")
+IMPORT = inferred("import record")  # a title carried by the format, used as a fallback
+RECORD = "record"  # a value an import record states explicitly: it wins over the text
 
 # --- document types ------------------------------------------------------------------
 
@@ -106,9 +138,21 @@ _TYPE_LINE = re.compile("^(" + "|".join(re.escape(normalize(t)) for t in _TITLE_
 
 _ARTEFACT = re.compile(r"\[(?:footnote|endnote)Ref:\d+\]|\[bookmark: [^\]\n]*\]|\*\*")
 _CELL_SPLIT = re.compile(r"\t+|\s{3,}")
-_SO = r"^(?:Số|SỐ|số)\s*:?\s*"
+# "Số", and what OCR makes of it ("Sô", "Sỗ", "S6", "-S§ố": the rule and star above it
+# read as marks): the number that follows decides.
+_SO = (r"^[-–—_*§.'`|~•]{0,4}\s*(?:Số|SỐ|số|Sồ|S[§$*'`]?[ốôồổỗộóòỏõọoÔỒỔỖỘÓÒỎÕỌOỐ06])"
+       r"\s*[:.]?\s*")
+_SO_RE = re.compile(_SO)
+_DASH = r"[-–—]"  # OCR reads a hyphen as a dash
 _PARTY_NUMBER = re.compile(
-    _SO + r"(\d{1,4}[a-z]?)\s*-\s*([A-ZĐ][A-Za-zĐđ]{0,4})\s*/\s*([A-ZĐ][A-Za-zĐđ]{0,11})(?![\w/])"
+    _SO + r"(\d{1,4}[a-z]?)\s*" + _DASH
+    + r"\s*([A-ZĐ][A-Za-zĐđ]{0,4})\s*/\s*([A-ZĐ][A-Za-zĐđ]{0,11})" + r"(?=[_'`’|]?(?:\s|$|[.,;:]))"
+)
+# A party number OCR garbled: a letter read for a digit ("O4-NQ/TU", "l2-NQ/TU", "1O"),
+# or the type or issuer code misread ("12-NO/TU", "12-NQ/TƯ"). Never read as a number.
+_GARBLED_NUMBER = re.compile(
+    _SO + r"(?P<n>[\dOoIl|]{1,4}[a-z]?)\s*[-–—~]\s*(?P<t>[^\W\d_][^\W_]{0,4})\s*/\s*"
+    r"(?P<i>[^\W\d_][^\W_]{0,11})(?=[_'`’|]?(?:\s|$|[.,;:]))"
 )
 _STATE_NUMBER = re.compile(
     _SO + r"(\d{1,5}[a-z]?)\s*/\s*(?:(\d{4})\s*/\s*)?([A-ZĐ][A-Za-zĐđ]{0,5})\s*-\s*"
@@ -196,6 +240,19 @@ _DEPARTMENT = re.compile(
     "^(" + "|".join(sorted(_DEPARTMENTS, key=len, reverse=True)) + rf")(?:\s+({_UNIT_ALT}) ủy)?\s*$"
 )
 _SUPERIOR = re.compile(r"^(?:ban chấp hành )?đảng bộ (tỉnh|thành phố)\s+(.+)$")
+# The đảng ủy of a bloc of a province ("ĐẢNG ỦY KHỐI CÁC CƠ QUAN TỈNH THANH HÓA"; from
+# 2025 "ĐẢNG ỦY CÁC CƠ QUAN ĐẢNG TỈNH"), normalised → as written in the issuer field.
+_BLOCS = {
+    "khối các cơ quan": "Khối các cơ quan", "khối doanh nghiệp": "Khối doanh nghiệp",
+    "khối cơ quan và doanh nghiệp": "Khối Cơ quan và Doanh nghiệp",
+    "khối các cơ quan và doanh nghiệp": "Khối các cơ quan và doanh nghiệp",
+    "các cơ quan đảng": "các cơ quan Đảng", "ủy ban nhân dân": "Ủy ban nhân dân",
+    "quân sự": "Quân sự", "công an": "Công an", "bộ đội biên phòng": "Bộ đội Biên phòng",
+}
+_BLOC = re.compile(
+    "^(?P<bloc>" + "|".join(sorted(map(re.escape, _BLOCS), key=len, reverse=True))
+    + r")(?:\s+(?P<unit>tỉnh|thành phố)(?:\s+(?P<name>.+))?)?$"
+)
 _STATE_ISSUER = re.compile(r"^(ủy ban nhân dân|hội đồng nhân dân) (tỉnh|thành phố)\s+(.+)$")
 # "Ban Thường vụ Tỉnh ủy" in running text, counted to tell a signature's "T/M BAN THƯỜNG
 # VỤ" of a tỉnh ủy from that of a huyện ủy. Case variants are spelled out: re.IGNORECASE
@@ -210,6 +267,57 @@ _BTV_MENTION = re.compile(
     rf"(?:{_variants('ban')}) (?:{_variants('thường')}) (?:{_variants('vụ')})\s+"
     rf"({_variants(*_UNIT_ALT.split('|'))})\s+(?:{_variants('ủy', 'uỷ')})"
 )
+
+# Words of organs and signature roles, which OCR misreads by a tone mark ("BẠN THƯỜNG VỤ",
+# "CHẢNH VĂN PHÒNG"): a word that folds onto exactly one of them is read as it. Never
+# used on titles or names; words that fold like a place or unit syllable (tỉnh: Hà Tĩnh,
+# thành: Vĩnh Thạnh, quan: quận) are left out of the header list. Two words that fold
+# alike (văn, vận) are never replaced, but both count as role words.
+_ORGAN_WORDS = ("ban", "thường", "vụ", "bí", "thư", "phó", "chánh", "văn", "phòng", "trưởng",
+                "chủ", "nhiệm", "ủy", "chấp", "hành", "của", "kiểm", "tra", "tuyên", "giáo",
+                "dân", "vận", "tổ", "chức", "đảng")
+_ROLE_WORDS = (*_ORGAN_WORDS, "tỉnh", "thành", "huyện", "quận", "thị", "chính", "trị",
+               "trung", "ương", "bộ", "tịch", "viên", "trực", "chỉ", "đạo", "đoàn", "sự", "cán")
+_SIGN_MARKS = frozenset({"T/M", "K/T", "T/L", "TM.", "KT.", "TL.", "TUQ.", "Q.", "TM", "KT", "TL"})
+# Role words a signature line may end on only when OCR broke it: "BÍ" / "THƯ".
+_DANGLING = frozenset({"PHÓ", "BÍ", "CHÁNH", "VĂN", "THƯỜNG", "TRƯỞNG", "CHỦ",
+                       *_SIGN_MARKS})
+_LEADING_JUNK = re.compile(r"^[-–—_'`’~.,·•|]+\s*")
+
+
+def _fold_table(words: tuple[str, ...]) -> dict[str, str]:
+    table: dict[str, str | None] = {}
+    for word in words:
+        key = fold(word)
+        table[key] = word if table.get(key, word) == word else None
+    return {k: v for k, v in table.items() if v}
+
+
+_ORGAN_FOLD = _fold_table(_ORGAN_WORDS)
+_ROLE_FOLD = _fold_table(_ROLE_WORDS)
+_ROLE_KEYS = frozenset(map(fold, _ROLE_WORDS))
+
+
+_fold_word = lru_cache(maxsize=8192)(fold)
+
+
+_TABLES = {"organ": _ORGAN_FOLD, "role": _ROLE_FOLD}
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+@lru_cache(maxsize=8192)
+def _read_words(text: str, table: str, caps: bool = False) -> str:
+    """``text`` with each word that folds onto a word of the table ("organ", "role")
+    replaced by it (header lines and roles recur: cached)."""
+    words = _TABLES[table]
+
+    def fix(m: re.Match[str]) -> str:
+        word = words.get(_fold_word(m.group()))
+        if word is None or normalize(m.group()) == word:
+            return m.group()
+        return word.upper() if caps else word
+    return _LETTERS.sub(fix, text)
+
 
 # --- signature -----------------------------------------------------------------------
 
@@ -269,6 +377,7 @@ class _Text:
     tail: list[_Cell]
     stamp_lines: set[int]
     header: list[_Cell] = field(default_factory=list)  # head above the type line/body
+    issuing: list[str] | None = None  # see _issuing_lines
 
 
 def _cells(line: str) -> list[str]:
@@ -277,12 +386,42 @@ def _cells(line: str) -> list[str]:
     return [c.strip() for c in _CELL_SPLIT.split(line) if c.strip()]
 
 
+def _is_role_word(word: str) -> bool:
+    return word in _SIGN_MARKS or (_is_caps(word) and _fold_word(word) in _ROLE_KEYS)
+
+
+def _role_words_share(cell: str) -> float:
+    words = [w for w in cell.split() if any(c.isalpha() for c in w)]
+    return sum(map(_is_role_word, words)) / len(words) if words else 0.0
+
+
+def _tail_cells(line: str) -> list[str]:
+    """A tail line's cells. OCR joins the two signature columns with one space: "Nơi
+    nhận: T/M BAN THƯỜNG VỤ", "- Các đồng chí Tỉnh ủy viên, K/T BÍ THƯ"; a recipient
+    cell ending in role words is split there."""
+    out = []
+    for cell in _cells(line):
+        if not _is_recipient(cell) or not cell[-1:].isupper():
+            out.append(cell)
+            continue
+        words = cell.split()
+        k = len(words)
+        while k > 1 and (_is_role_word(words[k - 1]) or words[k - 1] in ("`", "'", "|", "_")):
+            k -= 1
+        role = [w for w in words[k:] if _is_role_word(w)]
+        if role and _is_recipient(cell) and k < len(words):
+            out += [" ".join(words[:k]), " ".join(role)]
+        else:
+            out.append(cell)
+    return out
+
+
 def _prepare(text: str) -> _Text:
     body = _ARTEFACT.sub("", nfc(text))
     lines = [line.strip() for line in body.splitlines()]
     filled = [i for i, line in enumerate(lines) if line]
     head = [_Cell(i, c) for i in filled[:HEADER_LINES] for c in _cells(lines[i])]
-    tail = [_Cell(i, c) for i in filled[-TAIL_LINES:] for c in _cells(lines[i])]
+    tail = [_Cell(i, c) for i in filled[-TAIL_LINES:] for c in _tail_cells(lines[i])]
     # A receipt stamp ("Số... 575..... / ĐẾN Ngày 27.6.2022") and its neighbours are
     # never the document's number or date.
     stamps = {i for i in filled[:HEADER_LINES] if _STAMP_WORD.search(lines[i])}
@@ -323,7 +462,7 @@ class _Number:
     type_code: str
     issuer_code: str
     state: bool
-
+    garbled: bool = False  # OCR misread it: the value is not to be used
 
 def _code(code: str) -> str:
     return _CODE_CASE.get(code.upper(), code)
@@ -334,10 +473,38 @@ def _state_issuers(issuers: str) -> str:
     return "-".join(_STATE_ISSUER_CASE.get(part.upper(), part) for part in issuers.split("-"))
 
 
+def _near_party_code(code: str) -> bool:
+    """An unknown type code one letter away from a known one ("NO", "NGQ", "K"): misread."""
+    code = code.upper()
+    for known in map(str.upper, PARTY_TYPE_CODES):
+        if len(known) == len(code) and sum(a != b for a, b in zip(known, code)) == 1:
+            return True
+        short, long_ = sorted((known, code), key=len)
+        if len(long_) == len(short) + 1 and any(long_[:i] + long_[i + 1:] == short
+                                                for i in range(len(long_))):
+            return True
+    return False
+
+
+def _garbled(cell: str) -> _Number | None:
+    """A number-shaped cell that is no clean number: OCR misread a digit or a code. The
+    type and issuer codes are kept only where they read cleanly."""
+    m = _GARBLED_NUMBER.match(cell)
+    if not m:
+        return None
+    t, issuer = _code(m.group("t")), m.group("i")
+    clean_type = t if t in PARTY_TYPE_CODES else ""
+    clean_issuer = issuer if re.fullmatch(r"[A-ZĐ][A-Za-zĐđ]{0,11}", issuer) else ""
+    written = " ".join(cell[m.start("n"):m.end()].split())
+    return _Number(written, clean_type, clean_issuer, state=False, garbled=True)
+
+
 def _match_number(cell: str) -> _Number | None:
     m = _PARTY_NUMBER.match(cell)
     if m:
         n, t, issuer = m.group(1), _code(m.group(2)), m.group(3)
+        if t not in PARTY_TYPE_CODES and _near_party_code(t):
+            return _garbled(cell)
         return _Number(f"{n}-{t}/{issuer}", t, issuer, state=False)
     m = _STATE_NUMBER.match(cell)
     if m:
@@ -345,16 +512,19 @@ def _match_number(cell: str) -> _Number | None:
         issuer = _state_issuers(m.group(4))
         value = f"{n}/{year}/{t}-{issuer}" if year else f"{n}/{t}-{issuer}"
         return _Number(value, t, issuer, state=True)
-    return None
+    return _garbled(cell)
 
 
-def _find_number(doc: _Text) -> _Number | None:
-    """The document's own number: a header cell that starts with "Số", never a stamp."""
+def _find_number(doc: _Text, warnings: list[str]) -> _Number | None:
+    """The document's own number: a header cell that starts with "Số", never a stamp.
+    A number OCR garbled ("Số O4-NQ/TU") is returned marked, and not used as the number."""
     for cell in doc.header:
         if cell.line in doc.stamp_lines or ".." in cell.text:
             continue
         number = _match_number(cell.text)
         if number:
+            if number.garbled:
+                warnings.append(f"number not read: {number.value!r} is garbled (OCR?)")
             return number
     return None
 
@@ -461,6 +631,8 @@ def _is_issuing_body_line(n: str) -> bool:
     m = _COMMITTEE.match(n)
     if m:
         place = m.group(2)
+        if m.group(1) == "đảng" and _BLOC.match(place):
+            return True
         return bool(place) and bool(canonical_province(place) or district_provinces(place))
     m = _SUPERIOR.match(n) or _STATE_ISSUER.match(n)
     return m is not None and canonical_province(m.groups()[-1]) is not None
@@ -555,8 +727,11 @@ def _in_stamp(doc: _Text, lines: list[int]) -> bool:
     return any(_STAMP_LINE.match(doc.lines[i]) for i in lines)
 
 
+_STRAY_MARK = re.compile(r"(?<=\s)[.,`'|]+(?=[^\W\d_])")  # "Nghị quyết .số": a speck
+
+
 def _join_title(lines: list[str]) -> str | None:
-    text = " ".join(" ".join(lines).split()).strip(" *")
+    text = _STRAY_MARK.sub("", " ".join(" ".join(lines).split())).strip(" *")
     return text if 0 < len(text) <= 600 else None
 
 
@@ -609,7 +784,10 @@ class _Signature:
 
 
 def _is_role_cell(cell: str) -> bool:
-    return _is_caps(cell) and len(cell) <= 60 and not _is_recipient(cell)
+    """A caps line of a signature's roles; stray marks of a seal or a signature ("Ặ",
+    "ĐT") are not: most of its words must be role words."""
+    return (_is_caps(cell) and len(cell) <= 60 and not _is_recipient(cell)
+            and _role_words_share(cell) >= 0.5)
 
 
 def _is_recipient(cell: str) -> bool:
@@ -623,7 +801,10 @@ def _opens_role(cell: str) -> bool:
         return False
     if _SIGN_START.match(cell):
         return True
-    return len(cell) <= _BARE_ROLE_LEN and bool(_BARE_ROLE.match(_strip_edges(normalize(cell))))
+    if len(cell) > _BARE_ROLE_LEN:
+        return False
+    return bool(_BARE_ROLE.match(_strip_edges(normalize(cell)))
+                or _BARE_ROLE.match(_strip_edges(normalize(_read_words(cell, "role")))))
 
 
 def _is_name_word(word: str) -> bool:
@@ -667,9 +848,10 @@ def _first_of_block(cells: list[_Cell], roles: list[int]) -> int:
     is_role = set(roles)
     first = roles[-1]
     for j in range(first - 1, -1, -1):
-        if j in is_role:
-            first = j
-        elif not _is_recipient(cells[j].text):
+        text = cells[j].text
+        if j in is_role or (_is_role_cell(text) and text.split()[-1] in _DANGLING):
+            first = j  # "PHÓ" / "CHÁNH VĂN PHÒNG": a role line OCR broke
+        elif not _is_recipient(text):
             break
     return first
 
@@ -678,13 +860,26 @@ def _signature_from(cells: list[_Cell], start: int) -> _Signature:
     sig = _Signature()
     for cell in cells[start:]:
         text = cell.text
-        name = _as_name(text)
+        # "- Vũ Thu Mai": OCR reads a mark of the signature as a dash before the name.
+        name = _as_name(text) or (_as_name(_LEADING_JUNK.sub("", text)) if sig.roles else None)
         if name and sig.roles:
             sig.name = name
             break
         if _is_role_cell(text) and not _SIGNED_MARK.match(text):
-            sig.roles.append(normalize_tones(text))
+            sig.roles.append(normalize_tones(_read_words(text, "role", caps=True)))
+    sig.roles = _join_broken_roles(sig.roles)
     return sig
+
+
+def _join_broken_roles(roles: list[str]) -> list[str]:
+    """"BÍ" + "THƯ", "PHÓ" + "CHÁNH VĂN PHÒNG": a role line OCR broke is one line."""
+    out: list[str] = []
+    for role in roles:
+        if out and out[-1].split()[-1] in _DANGLING:
+            out[-1] = f"{out[-1]} {role}"
+        else:
+            out.append(role)
+    return out
 
 
 def _signature_without_role(cells: list[_Cell]) -> _Signature:
@@ -715,7 +910,7 @@ def _issuer_of_phrase(phrase: str) -> tuple[str | None, bool]:
     """(issuer, explicit) from a normalised phrase such as "của ban thường vụ tỉnh ủy".
     ``explicit`` is False for "Ban Chấp hành Đảng bộ tỉnh", which ranks below the header
     (it says which committee, not which organ of it)."""
-    phrase = phrase.removeprefix("của ").strip()
+    phrase = _read_words(phrase, "organ").removeprefix("của ").strip()
     m = _BTV.match(phrase)
     if m:
         return f"Ban Thường vụ {_UNITS[m.group(1)]}", True
@@ -739,31 +934,128 @@ def _title_issuer(block: _TitleBlock | None) -> tuple[str | None, bool]:
     return None, False
 
 
-def _issuing_lines(doc: _Text) -> Iterator[str]:
-    """Normalised header cells that can name the issuing body."""
-    for cell in doc.header:
-        if len(cell.text) > 80:
-            continue
-        n = _strip_edges(normalize(cell.text))
-        # A mixed-case line counts only when it names a place ("Tỉnh uỷ Kon Tum"); a
-        # paragraph may start with "Tỉnh ủy yêu cầu …".
-        if _is_caps(cell.text) or _header_cell_provinces(n):
-            yield n
+def _issuing_lines(doc: _Text) -> list[str]:
+    """Normalised header cells that can name the issuing body (computed once)."""
+    if doc.issuing is None:
+        doc.issuing = []
+        for cell in doc.header:
+            if len(cell.text) > 80:
+                continue
+            n = _strip_edges(normalize(cell.text))
+            # A mixed-case line counts only when it names a place ("Tỉnh uỷ Kon Tum"); a
+            # paragraph may start with "Tỉnh ủy yêu cầu …".
+            if _is_caps(cell.text):
+                doc.issuing.append(_read_words(n, "organ"))
+            elif _header_cell_provinces(n):
+                doc.issuing.append(n)
+    return doc.issuing
 
 
-def _committee_of_cell(n: str) -> str | None:
+@dataclass(frozen=True)
+class _Superior:
+    """The superior body line of a header: "ĐẢNG BỘ TỈNH NGHỆ AN"."""
+
+    unit: str  # "tỉnh" or "thành phố"
+    province: str
+
+
+def _superior_of(doc: _Text) -> _Superior | None:
+    for n in _issuing_lines(doc):
+        m = _SUPERIOR.match(n)
+        province = _leading_province(m.group(2)) if m else None
+        if m and province:
+            return _Superior(m.group(1), province)
+    return None
+
+
+def _unit_of(committee: str | None) -> str | None:
+    """"Huyện ủy" of "Huyện ủy Kỳ Sơn" (a committee, named or not); ``None`` otherwise."""
+    if not committee:
+        return None
+    unit = " ".join(committee.split()[:2])
+    return unit if unit in _UNITS.values() else None
+
+
+@dataclass(frozen=True)
+class _When:
+    """What naming a committee depends on: the province and date found, the superior."""
+
+    province: str | None = None
+    on: dt.date | None = None
+    superior: _Superior | None = None
+
+
+def _district_display(rest: str, kind: str, province: str | None) -> str | None:
+    """"Kỳ Sơn" of "kỳ sơn …" (the longest leading run naming a district of this kind;
+    cut short of the line only with the district's own tones), "Quận 8" of "quận 8"."""
+    for run, whole in _leading_runs(rest):
+        name = district_name(run, kind, exact=not whole, province=province)
+        if name:
+            return f"{kind} {name}" if name[0].isdigit() else name
+    return None
+
+
+def _city_committee(rest: str, when: _When) -> str:
+    """"thành ủy …": a centrally-run city's committee ("Thành ủy", the city is the
+    province field) or a provincial city's, which keeps its name ("Thành ủy Vinh")."""
+    city = _leading_province(rest)
+    if city and canonical_province("Huế") == city and when.on is None:
+        # Undated "THÀNH ỦY HUẾ": the centrally-run city's, unless a provincial superior
+        # line ("ĐẢNG BỘ TỈNH THỪA THIÊN HUẾ") makes it the city of Huế inside the tỉnh.
+        central = when.superior is None and "thua thien" not in fold(rest)
+    else:
+        central = bool(city) and is_centrally_run(city, when.on)
+    if central:
+        return "Thành ủy"
+    name = _district_display(rest, "Thành phố", when.province)
+    if name is None and city:  # "THÀNH ỦY HUẾ" of 2018: the city of the tỉnh's name
+        run = next(r for r, _ in _leading_runs(rest) if canonical_province(r) == city)
+        name = " ".join(w[:1].upper() + w[1:] for w in run.split())
+    return f"Thành ủy {name}" if name else "Thành ủy"
+
+
+def _bloc_committee(rest: str, when: _When) -> str:
+    """"Đảng ủy Khối các cơ quan tỉnh Thanh Hóa": a bloc's đảng ủy with its province,
+    from its own line or the superior line; another đảng ủy is just "Đảng ủy"."""
+    m = _BLOC.match(rest)
+    if not m:
+        return "Đảng ủy"
+    unit, province = m.group("unit"), None
+    if m.group("name"):
+        province = _leading_province(m.group("name"))
+    elif when.superior and unit in (None, when.superior.unit):
+        unit, province = when.superior.unit, when.superior.province
+    place = f" {unit} {province_as_issued(province, when.on) or province}" if province else (
+        f" {unit}" if unit else "")
+    return f"Đảng ủy {_BLOCS[m.group('bloc')]}{place}"
+
+
+def _committee_of_cell(n: str, when: _When = _When()) -> str | None:
+    """The committee a normalised header cell names. A provincial committee is just
+    "Tỉnh ủy" (the province is its own field); one below a province keeps its name:
+    "Huyện ủy Kỳ Sơn", "Thành ủy Vinh", "Đảng ủy Khối các cơ quan tỉnh Thanh Hóa"."""
     unit = _COMMITTEE.match(n)
     if unit:
-        return _UNITS[unit.group(1)]
+        rest = unit.group(2).strip()
+        if unit.group(1) == "tỉnh" or not rest:
+            return _UNITS[unit.group(1)]
+        if unit.group(1) == "thành":
+            return _city_committee(rest, when)
+        if unit.group(1) == "đảng":
+            return _bloc_committee(rest, when)
+        kind = _DISTRICT_KINDS[unit.group(1)]
+        name = _district_display(rest, kind, when.province)
+        return f"{_UNITS[unit.group(1)]} {name}" if name else _UNITS[unit.group(1)]
     if n in _CENTRAL:
         return _CENTRAL[n]
     state = _STATE_ISSUER.match(n)
     return f"{state.group(1).capitalize()} {state.group(2)}" if state else None
 
 
-def _header_issuer(doc: _Text, number: _Number | None, province: str | None) -> str | None:
+def _header_issuer(doc: _Text, number: _Number | None, when: _When) -> str | None:
     """The issuing body from the header cells: "TỈNH ỦY KON TUM" → "Tỉnh ủy"; with a
-    department line below it ("BAN TUYÊN GIÁO") → "Ban Tuyên giáo Tỉnh ủy"."""
+    department line below it ("BAN TUYÊN GIÁO") → "Ban Tuyên giáo Tỉnh ủy"; "ĐẢNG BỘ
+    TỈNH NGHỆ AN / HUYỆN ỦY KỲ SƠN" → "Huyện ủy Kỳ Sơn"."""
     committee = department = None
     for n in _issuing_lines(doc):
         dept = _DEPARTMENT.match(n)
@@ -771,19 +1063,39 @@ def _header_issuer(doc: _Text, number: _Number | None, province: str | None) -> 
             department = _DEPARTMENTS[dept.group(1)]
             committee = _UNITS[dept.group(2)] if dept.group(2) else committee
         elif committee is None:
-            committee = _committee_of_cell(n)
+            committee = _committee_of_cell(n, when)
     code = number.issuer_code.upper() if number else ""
     if department is None and code in _DEPARTMENT_CODES:
         # "BTCTU": a department of a tỉnh ủy, or of a centrally-run city's thành ủy.
         department = _DEPARTMENT_CODES[code]
-        if committee is None and province:
-            committee = "Thành ủy" if is_centrally_run(province) else "Tỉnh ủy"
+        if committee is None and when.province:
+            committee = "Thành ủy" if is_centrally_run(when.province, when.on) else "Tỉnh ủy"
     if department is None:
         return committee
-    return f"{department} {committee}" if committee in _UNITS.values() else None
+    return f"{department} {committee}" if _unit_of(committee) else None
 
 
-def _committee_level(doc: _Text, number: _Number | None, province: str | None) -> str | None:
+def _named_committee(doc: _Text, when: _When) -> str | None:
+    """The header's committee when it carries a name ("Huyện ủy Kỳ Sơn"), to complete
+    an issuer read elsewhere ("CỦA BAN THƯỜNG VỤ HUYỆN ỦY" → "Ban Thường vụ Huyện ủy Kỳ
+    Sơn")."""
+    for n in _issuing_lines(doc):
+        committee = _committee_of_cell(n, when)
+        if committee:
+            return committee if _unit_of(committee) and committee != _unit_of(committee) \
+                else None
+    return None
+
+
+def _with_name(issuer: str, named: str | None) -> str:
+    unit = _unit_of(named)
+    if named and unit and (issuer == unit or issuer.endswith(" " + unit)):
+        return issuer[: -len(unit)] + named
+    return issuer
+
+
+def _committee_level(doc: _Text, number: _Number | None, province: str | None,
+                     on: dt.date | None = None) -> str | None:
     """Which committee a signature's "T/M BAN THƯỜNG VỤ" speaks for."""
     allowed = _CODE_UNITS.get(number.issuer_code) if number and not number.state else None
     if allowed and len(allowed) == 1:
@@ -793,7 +1105,7 @@ def _committee_level(doc: _Text, number: _Number | None, province: str | None) -
     if ranked and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
         return _UNITS[ranked[0][0]]
     if allowed and province:  # "TU" and no clear mention: a city's committee is a thành ủy
-        return "Thành ủy" if is_centrally_run(province) else "Tỉnh ủy"
+        return "Thành ủy" if is_centrally_run(province, on) else "Tỉnh ủy"
     return None
 
 
@@ -841,6 +1153,10 @@ def _header_cell_provinces(n: str) -> list[str]:
     m = _COMMITTEE.match(n)
     if m and m.group(2):
         unit, name = m.group(1), m.group(2)
+        bloc = _BLOC.match(name) if unit == "đảng" else None
+        if bloc:  # "đảng ủy khối các cơ quan tỉnh thanh hóa"
+            province = _leading_province(bloc.group("name")) if bloc.group("name") else None
+            return [province] if province else []
         province = _leading_province(name) if unit in ("tỉnh", "thành") else None
         if province:
             return [province]
@@ -917,7 +1233,7 @@ class _Context:
     header_date: _Date | None = None
     sign_date: _Date | None = None
     signature: _Signature = field(default_factory=_Signature)
-    extra_province: str | None = None
+    record: _Record = field(default_factory=lambda: _Record())
     _district_vote: tuple[str | None, list[str]] | None = None
 
     def district_vote(self) -> tuple[str | None, list[str]]:
@@ -940,15 +1256,17 @@ def extract_metadata(
     :param notes: footnotes, searched only for cited numbers.
     :param title_hint: a title carried by the format (JSON Lines, HTML), used when the
         text has no title line.
-    :param extra: other keys of an import record ("province", "date", "number", …),
-        validated and used where the text is silent.
+    :param extra: other keys of an import record ("province", "date", "year",
+        "number", "doc_type", "issuer", "title"): each that validates wins over the text
+        (provenance ``record``; a disagreement is a warning); one that does not is
+        reported and not used. "title" fills only a missing title.
     """
     text = text if isinstance(text, str) else ""
     ctx = _Context(_prepare(text), Metadata(), nfc(notes or ""), dict(extra or {}))
     ctx.block = _find_title_block(ctx.doc)
     ctx.doc.header = _header_cells(ctx.doc, ctx.block)
-    ctx.number = _find_number(ctx.doc)
-    ctx.extra_province = _extra_province(ctx)
+    ctx.number = _find_number(ctx.doc, ctx.meta.warnings)
+    ctx.record = _read_record(ctx.extra, ctx.meta.warnings)
     ctx.header_date = _find_date(ctx.doc.header, ctx.doc.stamp_lines, last=False)
     ctx.signature = _find_signature(ctx.doc)
     ctx.sign_date = _find_date(ctx.doc.tail, set(), last=True)
@@ -960,21 +1278,41 @@ def extract_metadata(
     return ctx.meta
 
 
+def _record_kept(ctx: _Context, name: str, recorded: Any, text: Any) -> None:
+    ctx.meta.warnings.append(f"import record {name.replace('_', ' ')} kept: {recorded} "
+                             f"(the text says {text})")
+
+
 def _set_number(ctx: _Context) -> None:
-    if ctx.number:
+    recorded = ctx.record.number
+    if recorded:
+        ctx.meta.set("number", recorded.value, RECORD)
+        if ctx.number and ctx.number.value != recorded.value:
+            _record_kept(ctx, "number", recorded.value, ctx.number.value)
+    elif ctx.number and not ctx.number.garbled:
         ctx.meta.set("number", ctx.number.value, "header")
 
 
-def _set_doc_type(ctx: _Context) -> None:
+def _text_doc_type(ctx: _Context) -> tuple[str, str] | None:
     from_code = _type_of_code(ctx.number) if ctx.number else None
     from_title = ctx.block.doc_type if ctx.block else None
     if from_code:
-        ctx.meta.set("doc_type", from_code, "header")
         if from_title and from_title != from_code:
             ctx.meta.warnings.append(f"doc_type {from_code} of the number differs from "
                                      f"the title line ({from_title})")
-    elif from_title:
-        ctx.meta.set("doc_type", from_title, "title_line")
+        return from_code, "header"
+    return (from_title, "title_line") if from_title else None
+
+
+def _set_doc_type(ctx: _Context) -> None:
+    found = _text_doc_type(ctx)
+    recorded = ctx.record.doc_type
+    if recorded:
+        ctx.meta.set("doc_type", recorded, RECORD)
+        if found and found[0] != recorded:
+            _record_kept(ctx, "doc_type", recorded, found[0])
+    elif found:
+        ctx.meta.set("doc_type", *found)
 
 
 def _in_the_future(ctx: _Context, found: _Date | None) -> bool:
@@ -992,28 +1330,36 @@ def _set_date(ctx: _Context) -> None:
         ctx.header_date = None
     if _in_the_future(ctx, ctx.sign_date):
         ctx.sign_date = None
+    text_date: tuple[dt.date, str] | None = None
     for found, source in ((ctx.header_date, "header"), (ctx.sign_date, "signature")):
         if found and found.date:
-            ctx.meta.set("date", found.date.isoformat(), source)
-            ctx.meta.set("year", found.year, source)
-            _check_extra_date(ctx)
-            return
-    imported = _extra_date(ctx)
+            text_date = found.date, source
+            break
     # "Kon Tum, ngày   tháng   năm 2021" (a draft) states a year and nothing more.
-    year_only = ctx.header_date.year if ctx.header_date else None
-    if imported and year_only in (None, imported[1]):
-        ctx.meta.set("date", imported[0], IMPORT)
-        ctx.meta.set("year", imported[1], IMPORT)
+    year_only = ctx.header_date.year if ctx.header_date and not text_date else None
+    record = ctx.record
+    if record.date:
+        ctx.meta.set("date", record.date.isoformat(), RECORD)
+        ctx.meta.set("year", record.date.year, RECORD)
+        if text_date and text_date[0] != record.date:
+            _record_kept(ctx, "date", record.date.isoformat(), text_date[0].isoformat())
+        elif year_only and year_only != record.date.year:
+            _record_kept(ctx, "date", record.date.isoformat(), f"the year {year_only}")
+        return
+    if record.year:
+        ctx.meta.set("year", record.year, RECORD)
+        text_year = text_date[0].year if text_date else year_only
+        if text_date and text_year == record.year:
+            ctx.meta.set("date", text_date[0].isoformat(), text_date[1])
+        elif text_year is not None and text_year != record.year:
+            shown = text_date[0].isoformat() if text_date else f"the year {text_year}"
+            _record_kept(ctx, "year", record.year, f"{shown}, not used")
+        return
+    if text_date:
+        ctx.meta.set("date", text_date[0].isoformat(), text_date[1])
+        ctx.meta.set("year", text_date[0].year, text_date[1])
     elif year_only:
         ctx.meta.set("year", year_only, "header")
-        if imported:
-            ctx.meta.warnings.append(f"import record date differs: {imported[0]}")
-
-
-def _check_extra_date(ctx: _Context) -> None:
-    imported = _extra_date(ctx)
-    if imported and imported[0] != ctx.meta.get("date"):
-        ctx.meta.warnings.append(f"import record date differs: {imported[0]}")
 
 
 def _province_levels(ctx: _Context) -> list[tuple[Callable[[], set[str]], str]]:
@@ -1064,8 +1410,6 @@ def _find_province(ctx: _Context) -> _Place | None:
         if len(found) > 1:
             ctx.meta.warnings.append(f"conflicting provinces in {source}: "
                                      + ", ".join(sorted(found)))
-    if ctx.extra_province:
-        return _Place(ctx.extra_province, IMPORT)
     if _is_central(ctx):
         return None
     district, names = ctx.district_vote()
@@ -1075,41 +1419,85 @@ def _find_province(ctx: _Context) -> _Place | None:
     return None
 
 
-def _set_province(ctx: _Context) -> None:
-    place = _find_province(ctx)
-    if place is None:
-        return
-    province, source = place.province, place.source
+def _names_hue_alone(ctx: _Context) -> bool:
+    """Whether the text calls Thừa Thiên Huế just "Huế" ("THÀNH ỦY HUẾ", "Đảng bộ thành
+    phố Huế") where it names the issuing body: header, title block, opening lines."""
+    doc = ctx.doc
+    where = [c.text for c in doc.header] + (ctx.block.caps_lines if ctx.block else [])
+    folded = fold("\n".join(where + [line for line in doc.lines[:OPENING_LINES] if line]))
+    return "thua thien" not in folded and re.search(r"\bhue\b", folded) is not None
+
+
+def _as_issued(ctx: _Context, province: str, source: str, written_hue: bool) -> str:
+    """The province's name on the document's date (domain.md A2): one of the 34 from 1
+    July 2025, Huế for Thừa Thiên Huế from 1 January 2025. Undated, the era is not
+    guessed: Thừa Thiên Huế keeps the name the text uses for it (``written_hue``)."""
     issued = ctx.meta.get("date")
-    if issued and dt.date.fromisoformat(issued) >= MERGER_DATE:
-        # Issued after the merger: the province as issued is one of the 34.
-        if source.startswith(inferred("districts")):
-            province = province_2025(province) or province
-        elif canonical_province_2025(province):
-            province = canonical_province_2025(province) or province
-        else:
-            ctx.meta.warnings.append(f"province {province} no longer existed on {issued}")
-    imported = ctx.extra_province
-    if imported and imported not in (place.province, province):
-        ctx.meta.warnings.append(f"import record province differs: {imported}")
+    if not issued:
+        hue = canonical_province("Huế")
+        return "Huế" if province == hue and written_hue else province
+    on = dt.date.fromisoformat(issued)
+    if on >= MERGER_DATE and source.startswith(inferred("districts")):
+        return province_2025(province) or province  # districts name no era
+    named = province_as_issued(province, on)
+    if named is None:
+        ctx.meta.warnings.append(f"province {province} no longer existed on {issued}")
+        return province
+    return named
+
+
+def _set_province(ctx: _Context) -> None:
+    recorded = ctx.record.province
+    scratch = _Context(ctx.doc, Metadata(), ctx.notes, ctx.extra, ctx.number, ctx.block,
+                       ctx.header_date, ctx.sign_date, ctx.signature)
+    place = _find_province(ctx if recorded is None else scratch)
+    if recorded:
+        province = _as_issued(ctx, recorded.province, RECORD, recorded.hue)
+        if place and canonical_province(place.province) != recorded.province:
+            _record_kept(ctx, "province", province, place.province)
+        source = RECORD
+    elif place is None:
+        return
+    else:
+        source = place.source
+        hue = (place.province == canonical_province("Huế") and not ctx.meta.get("date")
+               and not source.startswith("inferred") and _names_hue_alone(ctx))
+        province = _as_issued(ctx, place.province, source, hue)
     ctx.meta.set("province", province, source)
     successor = province_2025(province)
     ctx.meta.set("province_2025", successor,
                  source if successor == province else inferred("2025 merger"))
 
 
-def _set_issuer(ctx: _Context) -> None:
-    province = ctx.meta.get("province")
+def _when(ctx: _Context) -> _When:
+    date = ctx.meta.get("date")
+    return _When(ctx.meta.get("province"), dt.date.fromisoformat(date) if date else None,
+                 _superior_of(ctx.doc))
+
+
+def _text_issuer(ctx: _Context) -> tuple[str, str] | None:
+    when = _when(ctx)
     title_issuer, explicit = _title_issuer(ctx.block)
-    header = _header_issuer(ctx.doc, ctx.number, province)
-    signed = _signature_issuer(ctx.signature,
-                               lambda: _committee_level(ctx.doc, ctx.number, province))
+    header = _header_issuer(ctx.doc, ctx.number, when)
+    signed = _signature_issuer(
+        ctx.signature, lambda: _committee_level(ctx.doc, ctx.number, when.province, when.on))
     for value, source in ((title_issuer if explicit else None, "title_line"),
                           (header, "header"), (title_issuer, "title_line"),
                           (signed, "signature")):
         if value:
-            ctx.meta.set("issuer", value, source)
-            return
+            return _with_name(value, _named_committee(ctx.doc, when)), source
+    return None
+
+
+def _set_issuer(ctx: _Context) -> None:
+    found = _text_issuer(ctx)
+    recorded = ctx.record.issuer
+    if recorded:
+        ctx.meta.set("issuer", recorded, RECORD)
+        if found and normalize(found[0]) != normalize(recorded):
+            _record_kept(ctx, "issuer", recorded, found[0])
+    elif found:
+        ctx.meta.set("issuer", *found)
 
 
 def _about_title(doc: _Text) -> str | None:
@@ -1133,10 +1521,19 @@ def _set_title(ctx: _Context) -> None:
 
 
 def _opening_paragraph(ctx: _Context) -> str:
+    """The body's first paragraph; lines a scan wrapped (short, no sentence end) are
+    joined to it."""
     start = ctx.block.end + 1 if ctx.block else 0
-    for line in ctx.doc.lines[start:start + OPENING_LINES]:
-        if len(line) >= 60 and any(c.islower() for c in line):
-            return line
+    lines = ctx.doc.lines[start:start + OPENING_LINES]
+    for k, line in enumerate(lines):
+        if len(line) >= 40 and any(c.islower() for c in line):
+            paragraph = [line]
+            for more in lines[k + 1:k + 6]:
+                last = paragraph[-1]
+                if not more or len(last) > 90 or last.endswith(_SENTENCE_END):
+                    break
+                paragraph.append(more)
+            return " ".join(paragraph)
     return ""
 
 
@@ -1155,14 +1552,23 @@ def _set_term(ctx: _Context) -> None:
 def _set_signer(ctx: _Context) -> None:
     sig = ctx.signature
     ctx.meta.set("signer", sig.name, "signature")
-    if sig.roles:
+    if sig.roles and _SIGN_START.match(sig.roles[-1]):
+        # "T/M BAN THƯỜNG VỤ" is always followed by the signer's title: a seal or a
+        # signature stroke over it lost the rest of the block (it still names the issuer).
+        ctx.meta.warnings.append(f"signature block cut short after {sig.roles[-1]!r}")
+    elif sig.roles:
         ctx.meta.set("signer_role", " / ".join(sig.roles), "signature")
 
 
-def _cite_of(m: re.Match[str]) -> str:
+def _cite_of(m: re.Match[str]) -> str | None:
+    """The cited number, normalised; ``None`` for a party number whose type OCR
+    misread ("16-NO/TU": one letter from a known type)."""
     n = m.group(1) + m.group(2)
     if m.group("pt"):
-        return f"{n}-{_code(m.group('pt'))}/{m.group('pi')}"
+        code = _code(m.group("pt"))
+        if code not in PARTY_TYPE_CODES and _near_party_code(code):
+            return None
+        return f"{n}-{code}/{m.group('pi')}"
     if m.group("qh"):
         return f"{n}/{m.group('y')}/{m.group('qh')}"
     if m.group("st"):
@@ -1176,27 +1582,48 @@ def find_cites(text: str) -> list[str]:
     >>> find_cites("Nghị quyết số 04 - NQ/TU và Quyết định số 50/2016/QĐ-TTg")
     ['04-NQ/TU', '50/2016/QĐ-TTg']
     """
-    return sorted({_cite_of(m) for m in _CITE.finditer(nfc(text))})
+    return sorted({c for m in _CITE.finditer(nfc(text)) if (c := _cite_of(m))})
+
+
+def _own_number_cites(doc: _Text) -> set[str]:
+    """Numbers written after "Số" in the header: the document's own, even when OCR
+    garbled the "Số" beyond reading ("-S§ố 10-NQ/TU") or the record says otherwise."""
+    own = set()
+    for cell in doc.header:
+        so = _SO_RE.match(cell.text)
+        if so:
+            own.update(c for m in _CITE.finditer(cell.text, so.end())
+                       if m.start() == so.end() and (c := _cite_of(m)))
+    return own
 
 
 def _set_cites(ctx: _Context) -> None:
-    own = ctx.meta.get("number")
-    found = {_cite_of(m) for text in (ctx.doc.body, ctx.notes) for m in _CITE.finditer(text)}
-    cites = sorted(c for c in found if c != own)
+    own = {ctx.meta.get("number"), *_own_number_cites(ctx.doc)}
+    found = {c for text in (ctx.doc.body, ctx.notes) for m in _CITE.finditer(text)
+             if (c := _cite_of(m))}
+    cites = sorted(c for c in found if c not in own)
     ctx.meta.set("cites", cites, "body")
 
 
 # === import records ==================================================================
 
 
-def _extra_province(ctx: _Context) -> str | None:
-    value = ctx.extra.get("province")
-    if not isinstance(value, str) or not value.strip():
-        return None
-    province = canonical_province(value)
-    if province is None:
-        ctx.meta.warnings.append(f"import record province not recognised: {value[:40]}")
-    return province
+@dataclass(frozen=True)
+class _RecordProvince:
+    province: str  # one of the 63
+    hue: bool  # written "Huế" (Thừa Thiên Huế's name from 2025)
+
+
+@dataclass
+class _Record:
+    """The metadata an import record states, validated."""
+
+    number: _Number | None = None
+    doc_type: str | None = None
+    date: dt.date | None = None
+    year: int | None = None
+    province: _RecordProvince | None = None
+    issuer: str | None = None
 
 
 def _parse_extra_date(value: Any) -> dt.date | None:
@@ -1218,47 +1645,89 @@ def _parse_extra_date(value: Any) -> dt.date | None:
     return date if MIN_YEAR <= date.year <= MAX_YEAR else None
 
 
-def _extra_date(ctx: _Context) -> tuple[str, int] | None:
-    value = ctx.extra.get("date")
-    if value is None or value == "":
-        return None
-    date = _parse_extra_date(value)
-    if date is None:
-        ctx.meta.warnings.append(f"import record date not valid: {str(value)[:40]}")
-        return None
-    return date.isoformat(), date.year
+def _parse_extra_year(value: Any) -> int | None:
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{4}\s*", value):
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and MIN_YEAR <= value <= MAX_YEAR:
+        return value
+    return None
 
 
-def _extra_values(extra: dict[str, Any], title_hint: str | None) -> dict[str, Any]:
-    """The import record's other keys that validate, as field values."""
-    out: dict[str, Any] = {}
-    if isinstance(extra.get("number"), str):
-        number = _match_number("Số " + extra["number"].strip())
-        if number:
-            out["number"] = number.value
-            out["doc_type"] = _type_of_code(number)
-    if isinstance(extra.get("doc_type"), str):
-        named = _TYPE_BY_NORM.get(normalize(extra["doc_type"]).strip())
-        out["doc_type"] = named or out.get("doc_type")
-    year = extra.get("year")
-    if isinstance(year, int) and not isinstance(year, bool) and MIN_YEAR <= year <= MAX_YEAR:
-        out["year"] = year
-    if isinstance(extra.get("issuer"), str):
-        out["issuer"] = _issuer_of_phrase(normalize(extra["issuer"]))[0]
-    title = extra.get("title") if isinstance(extra.get("title"), str) else title_hint
-    if isinstance(title, str) and title.strip():
-        out["title"] = " ".join(nfc(title).split())
-    return {k: v for k, v in out.items() if v}
+def _record_issuer(value: str) -> str | None:
+    """An import record's issuer in the field's form: "Tỉnh ủy Kon Tum" → "Tỉnh ủy" (the
+    province is its own field), "Ban Thường vụ Huyện ủy Kỳ Sơn", "Ban Tuyên giáo Tỉnh
+    ủy", "Bộ Chính trị"; ``None`` if it names no Party or state organ."""
+    n = _strip_edges(normalize(value))
+    prefix = ""
+    for head, shown in (("ban thường vụ ", "Ban Thường vụ "), *(
+            (dept + " ", _DEPARTMENTS[dept] + " ")
+            for dept in sorted(_DEPARTMENTS, key=len, reverse=True))):
+        if n.startswith(head) and _COMMITTEE.match(n[len(head):]):
+            prefix, n = shown, n[len(head):]
+            break
+    committee = _committee_of_cell(n)
+    if committee is None and not prefix:
+        committee = _issuer_of_phrase(n)[0]
+    return prefix + committee if committee else None
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _read_record(extra: dict[str, Any], warnings: list[str]) -> _Record:
+    """The keys of an import record that carry metadata, each validated; one that does
+    not validate is reported ("import record province not recognised: Atlantis")."""
+    record = _Record()
+
+    def bad(name: str, what: str) -> None:
+        warnings.append(f"import record {name} {what}: {str(extra[name])[:40]}")
+
+    if not _missing(extra.get("number")):
+        number = _match_number("Số " + str(extra["number"]).strip())
+        if number and not number.garbled:
+            record.number = number
+        else:
+            bad("number", "not valid")
+    if not _missing(extra.get("doc_type")):
+        named = _TYPE_BY_NORM.get(normalize(str(extra["doc_type"])).strip())
+        if named:
+            record.doc_type = named
+        else:
+            bad("doc_type", "not recognised")
+    if record.doc_type is None and record.number:
+        record.doc_type = _type_of_code(record.number)
+    if not _missing(extra.get("date")):
+        record.date = _parse_extra_date(extra["date"])
+        if record.date is None:
+            bad("date", "not valid")
+    if not _missing(extra.get("year")):
+        record.year = _parse_extra_year(extra["year"])
+        if record.year is None:
+            bad("year", "not valid")
+        elif record.date and record.date.year != record.year:
+            bad("year", f"differs from its date {record.date.isoformat()}, not used")
+            record.year = None
+    if not _missing(extra.get("province")):
+        value = str(extra["province"])
+        province = canonical_province(value)
+        if province:
+            hue = province == canonical_province("Huế") and "thua thien" not in fold(value)
+            record.province = _RecordProvince(province, hue)
+        else:
+            bad("province", "not recognised")
+    if not _missing(extra.get("issuer")):
+        record.issuer = _record_issuer(str(extra["issuer"]))
+        if record.issuer is None:
+            bad("issuer", "not recognised")
+    return record
 
 
 def _apply_extra(ctx: _Context, title_hint: str | None) -> None:
-    meta = ctx.meta
-    for name, value in _extra_values(ctx.extra, title_hint).items():
-        current = meta.get(name)
-        if current is None:
-            meta.set(name, value, IMPORT)
-        elif current != value and name != "title":
-            meta.warnings.append(f"import record {name} differs: {value}")
+    """A title from the record or the format, where the text has no title line."""
+    title = ctx.extra.get("title") if isinstance(ctx.extra.get("title"), str) else title_hint
+    if ctx.meta.get("title") is None and isinstance(title, str) and title.strip():
+        ctx.meta.set("title", " ".join(nfc(title).split()), IMPORT)
 
 
 def _add_missing_warnings(meta: Metadata) -> None:

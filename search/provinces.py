@@ -11,13 +11,18 @@ only), so case, tone placement, diacritics, hyphens and spaces do not matter:
 - :func:`province_2025` — the successor among the 34 ("Kon Tum" → "Quảng Ngãi").
 - :func:`canonical_province_2025` — a name that still denotes a province after the merger
   ("Quảng Ngãi", "Huế") → its 34-list name; a merged-away name ("Kon Tum") → ``None``.
-- :func:`district_provinces` — a legacy district name → the province(s) that have one.
+- :func:`district_provinces` — a legacy district name → the province(s) that have one;
+  :func:`district_name` — its name as listed ("HUYỆN KỲ SƠN" → "Kỳ Sơn").
+- :func:`province_as_issued` — the name a province had on a date: Thừa Thiên Huế is
+  "Huế" from 1 January 2025 (a centrally-run city by Nghị quyết 175/2024/QH15), and
+  every province is one of the 34 from 1 July 2025.
 - :func:`find_province_mentions`, :func:`find_district_mentions`, :func:`vote_districts`
   — the text scanners that :mod:`search.metadata` uses to place a document.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -30,10 +35,13 @@ from .normalize import fold, nfc, normalize
 
 __all__ = [
     "DATA_FILE",
+    "HUE_CITY_DATE",
+    "MERGER_DATE",
     "District",
     "Mention",
     "canonical_province",
     "canonical_province_2025",
+    "district_name",
     "district_provinces",
     "find_district_mentions",
     "find_province_mentions",
@@ -42,12 +50,18 @@ __all__ = [
     "place_province",
     "predecessors",
     "province_2025",
+    "province_as_issued",
     "provinces",
     "provinces_2025",
     "vote_districts",
 ]
 
 DATA_FILE = Path(__file__).parent / "data" / "provinces.json"
+# The 63 → 34 merger (Nghị quyết 202/2025/QH15).
+MERGER_DATE = dt.date(2025, 7, 1)
+# Thừa Thiên Huế became the centrally-run city of Huế (Nghị quyết 175/2024/QH15).
+HUE_CITY_DATE = dt.date(2025, 1, 1)
+_HUE_OLD, _HUE = "Thừa Thiên Huế", "Huế"
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 # Prefixes that name the unit type rather than the unit, on folded text.
@@ -186,9 +200,34 @@ def predecessors(new_province: str) -> list[str]:
     return list(_tables().predecessors[new]) if new else []
 
 
-def is_centrally_run(province: str) -> bool:
-    """Whether the province is a centrally-run city (its committee is a Thành ủy)."""
+def is_centrally_run(province: str, on: dt.date | None = None) -> bool:
+    """Whether the province is a centrally-run city (its committee is a Thành ủy).
+
+    Huế is one from 1 January 2025: with ``on`` the date decides for it; without, the
+    name does ("Huế" is, "Thừa Thiên Huế" is not).
+    """
+    if on is not None and canonical_province(province) == _HUE_OLD:
+        return on >= HUE_CITY_DATE
     return province in _tables().cities or canonical_province(province) in _tables().cities
+
+
+def province_as_issued(province: str, on: dt.date | None) -> str | None:
+    """The name of ``province`` (any spelling) on the date ``on``: one of the 63 before
+    1 July 2025, one of the 34 from then on; Thừa Thiên Huế is "Huế" from 1 January
+    2025. ``None`` for an unknown name, and for a name the merger absorbed when ``on``
+    is after it (the caller decides what to say). Without a date, the 63-list name.
+
+    >>> province_as_issued("Thừa Thiên Huế", dt.date(2025, 3, 1))
+    'Huế'
+    """
+    old = canonical_province(province)
+    if old is None:
+        return None
+    if on is None:
+        return old
+    if on >= MERGER_DATE:
+        return canonical_province_2025(old)
+    return _HUE if old == _HUE_OLD and on >= HUE_CITY_DATE else old
 
 
 @lru_cache(maxsize=8192)
@@ -232,6 +271,20 @@ def district_provinces(
         return []
     entries = _district_entries(district, kind, exact)
     return sorted({d.province for d in entries}, key=_sort_key)
+
+
+def district_name(district: str, kind: str | None = None, *, exact: bool = False,
+                  province: str | None = None) -> str | None:
+    """A district's name as listed ("KỲ SƠN" → "Kỳ Sơn", "quận 8" → "8"), when every
+    district the name can denote (in ``province``, if given) is listed with one spelling;
+    ``None`` otherwise."""
+    if not isinstance(district, str):
+        return None
+    entries = _district_entries(district, kind, exact)
+    if province:  # a former district is listed without its name: any spelling will do
+        entries = tuple(d for d in entries if d.province == province and d.name) or entries
+    names = {d.name for d in entries if d.name}
+    return names.pop() if len(names) == 1 else None
 
 
 def place_province(place: str) -> str | None:

@@ -334,3 +334,74 @@ def test_scanners_never_raise(text: str) -> None:
     find_district_mentions(text)
     vote_districts(text)
     district_provinces(text)
+
+
+# --- the name as issued: Huế from 2025-01-01, the 34 from 2025-07-01 ---------------------
+
+import datetime as dt  # noqa: E402
+
+from search.provinces import (  # noqa: E402
+    HUE_CITY_DATE,
+    MERGER_DATE,
+    district_name,
+    province_as_issued,
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "on", "expected"),
+    [
+        ("Thừa Thiên Huế", dt.date(2024, 12, 31), "Thừa Thiên Huế"),
+        ("Thừa Thiên Huế", dt.date(2025, 1, 1), "Huế"),  # NQ 175/2024/QH15
+        ("Thừa Thiên - Huế", dt.date(2025, 3, 1), "Huế"),
+        ("Huế", dt.date(2020, 5, 1), "Thừa Thiên Huế"),
+        ("Huế", dt.date(2025, 9, 1), "Huế"),
+        ("Huế", None, "Thừa Thiên Huế"),  # no date: the 63-list name
+        ("Kon Tum", dt.date(2025, 6, 30), "Kon Tum"),
+        ("Kon Tum", dt.date(2025, 7, 1), None),  # absorbed by Quảng Ngãi
+        ("Quảng Ngãi", dt.date(2025, 7, 1), "Quảng Ngãi"),
+        ("Hà Nội", dt.date(2025, 1, 1), "Hà Nội"),
+        ("Atlantis", dt.date(2020, 1, 1), None),
+    ],
+)
+def test_province_as_issued(name: str, on: dt.date | None, expected: str | None) -> None:
+    assert province_as_issued(name, on) == expected
+
+
+@given(st.sampled_from(provinces()), st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31)))
+def test_the_name_as_issued_has_the_same_successor(name: str, on: dt.date) -> None:
+    issued = province_as_issued(name, on)
+    assert issued is not None or on >= MERGER_DATE
+    if issued is not None:
+        assert province_2025(issued) == province_2025(name)
+        assert (issued == "Huế") == (name == "Thừa Thiên Huế" and on >= HUE_CITY_DATE)
+
+
+@pytest.mark.parametrize(
+    ("province", "on", "expected"),
+    [
+        ("Thừa Thiên Huế", dt.date(2024, 12, 31), False),
+        ("Thừa Thiên Huế", dt.date(2025, 1, 1), True),
+        ("Huế", dt.date(2019, 1, 1), False),
+        ("Huế", None, True),
+        ("Hà Nội", dt.date(2010, 1, 1), True),
+        ("Kon Tum", dt.date(2025, 1, 1), False),
+    ],
+)
+def test_centrally_run_on_a_date(province: str, on: dt.date | None, expected: bool) -> None:
+    assert is_centrally_run(province, on) is expected
+
+
+@pytest.mark.parametrize(
+    ("written", "kind", "province", "expected"),
+    [
+        ("KỲ SƠN", "Huyện", None, "Kỳ Sơn"),
+        ("Kỳ Sơn", "Huyện", "Nghệ An", "Kỳ Sơn"),
+        ("quận 8", "Quận", None, "8"),
+        ("Vinh", "Thành phố", None, "Vinh"),
+        ("Atlantis", None, None, None),
+    ],
+)
+def test_district_name(written: str, kind: str | None, province: str | None,
+                       expected: str | None) -> None:
+    assert district_name(written, kind, province=province) == expected
