@@ -41,7 +41,7 @@ from search.extracted import (
     read_bytes,
     stat_regular_file,
 )
-from search.legacy import convert_legacy_lines, fix_legacy
+from search.legacy import convert_legacy_lines, detect_legacy, fix_legacy, is_vietnamese_syllable
 from search.normalize import nfc, strip_controls
 
 __all__ = [
@@ -159,7 +159,8 @@ _MAX_CONTROL_RATIO = 0.05
 
 
 def _decode_text(path: Path, data: bytes) -> tuple[str, str]:
-    """``(text, encoding)`` for UTF-8 (BOM optional) or UTF-16 with a BOM."""
+    """``(text, encoding)`` for UTF-8 (BOM optional), UTF-16 with a BOM, or 8-bit
+    Vietnamese (TCVN3, VNI, Windows-1258) when the bytes are not UTF-8."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             body = data[len(bom) :]
@@ -176,12 +177,59 @@ def _decode_text(path: Path, data: bytes) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
+        legacy = _decode_legacy_bytes(data)
+        if legacy is not None:
+            return legacy
         byte = data[exc.start]
         raise ReadError(
             path,
-            f"not UTF-8 or UTF-16 text (invalid byte 0x{byte:02X} at offset {exc.start});"
-            " save it as UTF-8",
+            "not UTF-8 or UTF-16 text, and not Vietnamese in TCVN3, VNI or Windows-1258"
+            f" (invalid UTF-8 byte 0x{byte:02X} at offset {exc.start}); save it as UTF-8",
         ) from None
+
+
+# Of the words with a letter outside ASCII, this share must be Vietnamese syllables for
+# a Windows-1258 reading to count as Vietnamese (French or German text is far below).
+_MIN_VIETNAMESE_SHARE = 0.8
+_MIN_VIETNAMESE_WORDS = 2
+
+
+def _decode_legacy_bytes(data: bytes) -> tuple[str, str] | None:
+    """An 8-bit Vietnamese file: ``(text, "tcvn3 bytes" | "vni bytes" | "cp1258")``.
+
+    TCVN3 and VNI text is what the legacy tables read: their bytes as Latin-1 code
+    points (``_finish`` converts it). Windows-1258 decodes to Unicode with combining tone
+    marks. Whatever does not read as Vietnamese is ``None`` (the caller's error).
+    """
+    as_latin1 = _legacy_byte_text(data)
+    encoding = detect_legacy(as_latin1)
+    if encoding is not None:
+        return as_latin1, f"{encoding} bytes"
+    as_cp1258 = data.decode("cp1258", errors="replace")
+    # Windows-1258 writes most tones as combining marks (its bytes 0xCC, 0xEC, 0xD2,
+    # 0xDE, 0xF2); without them a few toned Latin-1 words ("bé") may as well be TCVN3.
+    marks = sum(as_cp1258.count(m) for m in "\u0300\u0301\u0303\u0309\u0323")
+    if marks >= _MIN_VIETNAMESE_WORDS and "\ufffd" not in as_cp1258 and _reads_as_vietnamese(
+            nfc(as_cp1258)):
+        return nfc(as_cp1258), "cp1258"
+    return None
+
+
+# The legacy tables use only Latin-1 letters (0xA0–0xFF); the bytes 0x80–0x9F a Windows
+# editor saves are its cp1252 punctuation: “ ” ‘ ’ – — …
+_C1_AS_CP1252 = {i: bytes([i]).decode("cp1252", errors="replace") for i in range(0x80, 0xA0)}
+
+
+def _legacy_byte_text(data: bytes) -> str:
+    return data.decode("latin-1").translate(
+        {code: ch for code, ch in _C1_AS_CP1252.items() if ch != "\ufffd"})
+
+
+def _reads_as_vietnamese(text: str) -> bool:
+    words = [w.strip(".,;:!?()[]\"'“”-") for w in text.split()]
+    marked = [w for w in words if w and not w.isascii()]
+    valid = sum(is_vietnamese_syllable(w) for w in marked)
+    return valid >= _MIN_VIETNAMESE_WORDS and valid >= _MIN_VIETNAMESE_SHARE * len(marked)
 
 
 def _reject_binary(path: Path, text: str) -> None:

@@ -158,7 +158,8 @@ BAD_FILES: dict[str, tuple[Callable[[Path], Path], str]] = {
     "blank-page.pdf": (_blank_pdf, "no text: the pages are blank (no text layer, no images)"),
     "binary.txt": (_write(bytes(range(256)) * 64), "binary file, not text"),
     "invalid-utf8.txt": (_write("Nghị quyết về giảm nghèo ".encode() + b"\xff\xfe\xc3\x28 end"),
-                         "not UTF-8 or UTF-16 text (invalid byte 0xFF at offset 34)"),
+                         "not UTF-8 or UTF-16 text, and not Vietnamese in TCVN3, VNI or "
+                         "Windows-1258 (invalid UTF-8 byte 0xFF at offset 34)"),
     "single-line-30mb.txt": (_huge_line, "extracted text is "),
 }
 GOOD_IDS = {*SEED_IDS.values(), VIETNAMESE_ID, "inside-the-loop"}

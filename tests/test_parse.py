@@ -210,9 +210,8 @@ def test_txt_encodings_give_same_text(tmp_path: Path, data: bytes, encoding: str
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
-        (_cp1258(VIET), "not UTF-8 or UTF-16"),
-        ("café déjà vu".encode("latin-1"), "invalid byte 0xE9 at offset 3"),
-        (b"abc \xc3\x28 def", "invalid byte 0xC3 at offset 4"),
+        ("café déjà vu".encode("latin-1"), "invalid UTF-8 byte 0xE9 at offset 3"),
+        (b"abc \xc3\x28 def", "invalid UTF-8 byte 0xC3 at offset 4"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary file"),
         (bytes(range(1, 9)) * 50 + b"some text", "binary file"),
         (b"\xff\xfe" + b"\x00\xd8", "not valid UTF-16"),  # lone surrogate
@@ -221,7 +220,7 @@ def test_txt_encodings_give_same_text(tmp_path: Path, data: bytes, encoding: str
         (b"\xef\xbb\xbf", "empty file (no text)"),
     ],
     ids=[
-        "cp1258", "latin1", "invalid-utf8", "png", "controls", "bad-utf16", "empty", "blank",
+        "latin1", "invalid-utf8", "png", "controls", "bad-utf16", "empty", "blank",
         "bom-only",
     ],
 )
@@ -972,3 +971,96 @@ def test_fix_legacy_never_raises(text: str):
     fixed, encoding = fix_legacy(text)
     assert encoding in (None, "tcvn3", "vni")
     assert encoding is not None or fixed == text
+
+
+# --- legacy 8-bit text files ------------------------------------------------------------
+
+
+def _legacy_encoder(name: str) -> dict[str, str]:
+    """Unicode letter → its TCVN3/VNI form (the inverse of viparse's table)."""
+    from viparse.normalize.encodings import get_charmap
+
+    return {uni: seq for seq, uni in get_charmap(name).pairs if len(uni) == 1}
+
+
+def to_legacy_bytes(text: str, name: str) -> bytes:
+    """Encode NFC text as a .VnTime (TCVN3) or VNI-Times file saves it."""
+    table = _legacy_encoder(name)
+    if name == "tcvn3":  # TCVN3 has no accented capitals: .VnTimeH draws lowercase ones
+        text = "".join(ch if ch in table or ch.isascii() else ch.lower() for ch in text)
+    legacy = "".join(table.get(ch, ch) for ch in unicodedata.normalize("NFC", text))
+    # letters are Latin-1; quotes and dashes are what a Windows editor saves: cp1252
+    return b"".join(ch.encode("latin-1") if ord(ch) < 256 else ch.encode("cp1252")
+                    for ch in legacy)
+
+
+SEED_KT = Path(__file__).resolve().parents[1] / "seeds" / "000_7deaedef5e058121.txt"
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding"),
+    [("tcvn3", "tcvn3 bytes"), ("vni", "vni bytes")],
+)
+def test_legacy_byte_text_files_are_converted(tmp_path: Path, name: str, encoding: str):
+    text = "Hội nghị lần thứ 5 Ban Chấp hành Đảng bộ tỉnh đã nghe Tờ trình của Tỉnh ủy."
+    parsed = read_file(write(tmp_path / "old.txt", to_legacy_bytes(text, name)))
+    assert parsed.text == text
+    assert (parsed.encoding, parsed.converted_from) == (encoding, name)
+    assert f"converted from {name.upper()}" in parsed.warnings
+
+
+def test_windows_1258_text_file(tmp_path: Path):
+    parsed = read_file(write(tmp_path / "cp1258.txt", _cp1258(VIET)))
+    assert parsed.text == VIET
+    assert parsed.encoding == "cp1258" and parsed.converted_from is None
+
+
+@pytest.mark.parametrize("name", ["tcvn3", "vni"])
+def test_a_real_seed_saved_in_a_legacy_encoding(tmp_path: Path, name: str):
+    from search.metadata import extract_metadata
+
+    original = read_file(SEED_KT)
+    parsed = read_file(write(tmp_path / "kl237.txt", to_legacy_bytes(original.text, name)))
+    assert parsed.converted_from == name
+    meta = extract_metadata(parsed.text)
+    assert meta.get("number") == "237-KL/TU" and meta.get("province") == "Kon Tum"
+    assert meta.get("date") == "2021-11-08"
+    for word in ("xã đặc biệt khó khăn", "Ban Chấp hành Đảng bộ tỉnh"):
+        assert word in parsed.text
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "Größe und Übermaß für Bäume".encode("latin-1"),
+        "Le café déjà prêt à côté".encode("cp1252"),
+        bytes(range(0xA0, 0x100)) * 4,
+    ],
+    ids=["german", "french", "high-bytes"],
+)
+def test_8bit_text_that_is_not_vietnamese_is_an_error(tmp_path: Path, data: bytes):
+    err = read_error(write(tmp_path / "other.txt", data))
+    assert err.reason.startswith("not UTF-8 or UTF-16 text, and not Vietnamese in TCVN3, VNI"
+                                 " or Windows-1258 (invalid UTF-8 byte 0x")
+    assert err.reason.endswith("save it as UTF-8")
+
+
+_SYLLABLES = ["tỉnh", "ủy", "đảng", "bộ", "nghị", "quyết", "xã", "hội", "giảm", "nghèo",
+              "nông", "thôn", "mới", "dân", "tộc", "thiểu", "số", "khó", "khăn", "đặc",
+              "biệt", "phát", "triển", "bền", "vững", "của", "về", "các", "năm", "ưu", "tiên"]
+
+
+@given(st.lists(st.sampled_from(_SYLLABLES), min_size=3, max_size=30),
+       st.sampled_from(["tcvn3", "vni"]))
+def test_any_vietnamese_text_round_trips_through_legacy_bytes(words, name):
+    import tempfile
+
+    text = " ".join(words)
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            parsed = read_file(write(Path(tmp) / "t.txt", to_legacy_bytes(text, name)))
+        except ReadError as err:
+            # too little evidence in a few words may be refused, never garbled
+            assert err.reason.startswith("not UTF-8 or UTF-16 text, and not Vietnamese")
+            return
+    assert parsed.text == text
