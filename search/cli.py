@@ -24,7 +24,7 @@ from .check import check_index
 from .documents import METADATA_FIELDS
 from .errors import VnSearchError
 from .index import Index, open_index
-from .indexer import BuildReport, add_documents, build_index, remove_documents
+from .indexer import BuildReport, NothingIndexed, add_documents, build_index, remove_documents
 from .results import SORTS, SearchRequest, SearchResult
 from .store import resolve_index_path
 
@@ -94,15 +94,24 @@ def _print_report(report: BuildReport, verb: str, as_json: bool) -> None:
     if as_json:
         _echo_json(report.to_dict())
     else:
+        ocr = f"; {report.ocr_pages} page(s) recognised by OCR" if report.ocr_pages else ""
         click.echo(f"{verb} {report.indexed} document(s) into {report.index} "
                    f"in {report.seconds:.1f}s; {len(report.skipped)} skipped, "
-                   f"{len(report.failed)} failed")
-        for p in report.skipped:
-            click.echo(f"  skipped {p.path}: {p.reason}")
-        for p in report.failed:
-            click.echo(f"  FAILED  {p.path}: {p.reason}", err=True)
+                   f"{len(report.failed)} failed{ocr}")
+        _print_problems(report, as_json=False)
     if report.failed:
         sys.exit(EXIT_PARTIAL)
+
+
+def _print_problems(report: BuildReport, as_json: bool, error: str | None = None) -> None:
+    """Every skipped and failed file with its reason (JSON: the report and the error)."""
+    if as_json:
+        _echo_json({**report.to_dict(), "error": error} if error else report.to_dict())
+        return
+    for p in report.skipped:
+        click.echo(f"  skipped {p.path}: {p.reason}")
+    for p in report.failed:
+        click.echo(f"  FAILED  {p.path}: {p.reason}", err=True)
 
 
 @cli.command()
@@ -121,8 +130,12 @@ def build(paths: tuple[str, ...], index_path: str | None, workers: int | None,
     interrupted build leaves the serving index as it was. Exit 3 when some files failed.
     """
     targets = list(paths) or ["seeds"]
-    report = build_index(targets, resolve_index_path(index_path), workers=workers,
-                         progress=sys.stderr.isatty() and not as_json)
+    try:
+        report = build_index(targets, resolve_index_path(index_path), workers=workers,
+                             progress=sys.stderr.isatty() and not as_json)
+    except NothingIndexed as err:  # every failure and skip listed, then the one-line error
+        _print_problems(err.report, as_json, error=str(err))
+        _fail(str(err))
     _print_report(report, "indexed", as_json)
 
 

@@ -1,7 +1,8 @@
 """Finding the files to index, and giving each document a stable id.
 
-Directories are walked recursively (hidden entries skipped, symlinks followed once:
-a symlink loop is visited only once), in sorted order so builds are reproducible.
+Directories are walked recursively, in sorted order so builds are reproducible, and every
+entry is accounted for: found, or skipped with its reason (hidden, unsupported, a broken
+symlink, a folder reached twice through a symlink loop…), never silently dropped.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def _walk(root: Path, seen: set[tuple[int, int]]) -> Iterator[Found | Skipped]:
         yield Skipped(root, f"cannot read directory ({err.strerror})")
         return
     if (st.st_dev, st.st_ino) in seen:  # symlink loop or the same tree named twice
+        yield Skipped(root, "folder already read (a symlink loop, or the same folder twice)")
         return
     seen.add((st.st_dev, st.st_ino))
     try:
@@ -69,17 +71,31 @@ def _walk(root: Path, seen: set[tuple[int, int]]) -> Iterator[Found | Skipped]:
         yield Skipped(root, f"cannot read directory ({err.strerror})")
         return
     for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        path = Path(entry.path)
-        if entry.is_dir():
-            yield from _walk(path, seen)
-        elif entry.is_file():
-            kind = kind_of(path)
-            if kind is None:
-                yield Skipped(path, f"unsupported file type {path.suffix or '(none)'}")
-            else:
-                yield Found(path, kind)
+        yield from _entry(entry, seen)
+
+
+def _entry(entry: os.DirEntry[str], seen: set[tuple[int, int]]) -> Iterator[Found | Skipped]:
+    """One directory entry: walked, found, or skipped with the reason (never dropped)."""
+    path = Path(entry.path)
+    try:
+        is_dir, is_file = entry.is_dir(), entry.is_file()
+    except OSError as err:
+        yield Skipped(path, f"cannot read ({err.strerror})")
+        return
+    if entry.name.startswith("."):  # .git, .DS_Store, editors' swap files
+        yield Skipped(path, "hidden folder, not read" if is_dir else "hidden file")
+    elif is_dir:
+        yield from _walk(path, seen)
+    elif is_file:
+        kind = kind_of(path)
+        if kind is None:
+            yield Skipped(path, f"unsupported file type {path.suffix or '(none)'}")
+        else:
+            yield Found(path, kind)
+    elif entry.is_symlink():
+        yield Skipped(path, "broken symlink (its target does not exist)")
+    else:
+        yield Skipped(path, "not a regular file (a device, pipe or socket)")
 
 
 _SLUG_BAD = re.compile(r"[^a-z0-9_.-]+")

@@ -354,7 +354,7 @@ def build_index(
                 report.indexed = engine.create(build_dir, _docs_only(prepared, report, bar))
                 report.ocr_pages = pages.value
             if report.indexed == 0:
-                raise VnSearchError(_nothing_indexed(report))
+                raise NothingIndexed(_nothing_indexed(report), report)
             manifest = _manifest(engine, paths, report)
             report.generation = location.publish(build_dir, manifest).name
         except BaseException:
@@ -375,11 +375,20 @@ def _choose_workers(workers: int | None, found: list[Found | Skipped]) -> int:
     return 1
 
 
+class NothingIndexed(VnSearchError):
+    """A build found nothing it could index; ``report`` lists every failure and skip."""
+
+    def __init__(self, message: str, report: BuildReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
 def _nothing_indexed(report: BuildReport) -> str:
     if report.failed:
         first = report.failed[0]
+        more = f" and {len(report.failed) - 1} more" if len(report.failed) > 1 else ""
         return (f"nothing indexed: all {len(report.failed)} document(s) failed "
-                f"(first: {first.path}: {first.reason}); the serving index was left as it was")
+                f"({first.path}: {first.reason}{more}); the serving index was left as it was")
     return "nothing indexed: no readable documents found; the serving index was left as it was"
 
 

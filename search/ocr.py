@@ -151,6 +151,22 @@ def _lines_from_data(data: dict[str, list[Any]]) -> tuple[str, list[float]]:
 
 
 def _recognise(image: Any, number: int, options: OcrOptions, where: Path) -> OcrPage:
+    text, confidences = _run_tesseract(image, number, options, where)
+    if not confidences:
+        # A nearly empty page (the signature block alone) drowns in scanner specks and
+        # Tesseract's layout analysis finds nothing; a 3×3 median filter removes the
+        # specks and keeps the strokes. Only then: it costs a second run.
+        from PIL import ImageFilter
+
+        text, confidences = _run_tesseract(image.filter(ImageFilter.MedianFilter(3)),
+                                           number, options, where)
+    _count_page()
+    mean = round(sum(confidences) / len(confidences), 1) if confidences else 0.0
+    return OcrPage(number, text, mean, len(confidences))
+
+
+def _run_tesseract(image: Any, number: int, options: OcrOptions,
+                   where: Path) -> tuple[str, list[float]]:
     pytesseract = _pytesseract()
     try:
         data = pytesseract.image_to_data(image, lang=OCR_LANG, timeout=options.page_seconds,
@@ -162,10 +178,7 @@ def _recognise(image: Any, number: int, options: OcrOptions, where: Path) -> Ocr
         raise ReadError(where, f"OCR failed on page {number} ({str(exc)[:160]})") from None
     except pytesseract.TesseractError as exc:
         raise ReadError(where, f"OCR failed on page {number} ({exc.message[:160]})") from None
-    text, confidences = _lines_from_data(data)
-    _count_page()
-    mean = round(sum(confidences) / len(confidences), 1) if confidences else 0.0
-    return OcrPage(number, text, mean, len(confidences))
+    return _lines_from_data(data)
 
 
 # --- the cache ------------------------------------------------------------------------------

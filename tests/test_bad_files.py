@@ -231,7 +231,8 @@ def test_every_bad_file_is_reported_with_path_and_reason(built: dict, name: str)
 def test_failures_are_exactly_the_bad_files_and_also_in_the_manifest(built: dict) -> None:
     report = built["report"]
     assert sorted(Path(p["path"]).name for p in report["failed"]) == sorted(BAD_FILES)
-    assert report["skipped"] == []  # the symlink loop is not an error
+    # the symlink loop is not an error: said once for each way back in, read once
+    assert {p["reason"] for p in report["skipped"]} == {"folder already read (a symlink loop, or the same folder twice)"}
     with open_index(built["index"]) as ix:
         assert {p["path"] for p in ix.manifest["failed"]} == {p["path"] for p in report["failed"]}
 
@@ -316,7 +317,10 @@ def test_symlink_loop_folder_alone_is_walked_once(tmp_path: Path) -> None:
                              "--json"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["indexed"] == 1 and report["failed"] == [] and report["skipped"] == []
+    assert report["indexed"] == 1 and report["failed"] == []
+    assert sorted(Path(p["path"]).relative_to(loop).as_posix() for p in report["skipped"]) == [
+        "absolute", "again", "deeper/parent"]
+    assert {p["reason"] for p in report["skipped"]} == {"folder already read (a symlink loop, or the same folder twice)"}
 
 
 # -- a Vietnamese file name with spaces -------------------------------------------------------------

@@ -137,3 +137,25 @@ def test_real_console_script(seed_index):
                          timeout=120)
     assert bad.returncode == 1 and bad.stderr.startswith("error: ")
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_build_where_every_file_fails_lists_each_one(tmp_path, as_json):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (bad / name).write_bytes(b"")
+    (bad / ".hidden.txt").write_text("x", encoding="utf-8")
+    args = ["build", str(bad), "--index", str(tmp_path / "ix")] + (["--json"] if as_json else [])
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert "nothing indexed: all 3 document(s) failed" in result.stderr
+    if as_json:
+        data = json.loads(result.stdout)
+        assert sorted(Path(p["path"]).name for p in data["failed"]) == ["a.txt", "b.txt", "c.txt"]
+        assert data["skipped"] == [{"path": str(bad / ".hidden.txt"), "reason": "hidden file"}]
+        assert data["error"].startswith("nothing indexed")
+    else:
+        for name in ("a.txt", "b.txt", "c.txt"):
+            assert f"FAILED  {bad / name}: empty file (no text)" in result.stderr
+        assert f"skipped {bad / '.hidden.txt'}: hidden file" in result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -137,3 +138,53 @@ def test_segments_are_separate_files_read_on_demand(tmp_path, seed_copy, step):
     current = (ix_path / "current").resolve()
     assert list(current.glob("MAIN_*.trm")), "no Whoosh segment found"
     assert not list(current.glob("*.seg"))
+
+
+# -- every file the walker sees is accounted for ------------------------------------------------
+def _entries(root: Path) -> None:
+    (root / "a.txt").write_text("Tỉnh ủy Kon Tum lãnh đạo giảm nghèo.", encoding="utf-8")
+    (root / ".hidden.txt").write_text("ẩn", encoding="utf-8")
+    (root / ".git").mkdir()
+    (root / ".git" / "config.txt").write_text("never read", encoding="utf-8")
+    (root / "notes.xyz").write_text("?", encoding="utf-8")
+    (root / "dangling.txt").symlink_to(root / "gone.txt")
+    (root / "sub").mkdir()
+    (root / "sub" / "loop").symlink_to(root)
+    os.mkfifo(root / "pipe.txt")
+
+
+@pytest.mark.parametrize(
+    "name, reason",
+    [
+        (".hidden.txt", "hidden file"),
+        (".git", "hidden folder, not read"),
+        ("notes.xyz", "unsupported file type .xyz"),
+        ("dangling.txt", "broken symlink (its target does not exist)"),
+        ("sub/loop", "folder already read (a symlink loop, or the same folder twice)"),
+        ("pipe.txt", "not a regular file (a device, pipe or socket)"),
+    ],
+)
+def test_every_entry_is_indexed_failed_or_skipped_with_a_reason(tmp_path, name, reason):
+    root = tmp_path / "corpus"
+    root.mkdir()
+    _entries(root)
+    report = build_index([root], tmp_path / "ix", workers=1)
+    skipped = {str(Path(p.path).relative_to(root)): p.reason for p in report.skipped}
+    assert skipped[name] == reason
+    assert report.indexed == 1 and not report.failed
+    assert len(skipped) == 6  # nothing dropped silently, nothing under .git reported
+    assert report.to_dict()["skipped"][0].keys() == {"path", "reason"}
+
+
+def test_nothing_indexed_lists_every_failure(tmp_path):
+    from search.indexer import NothingIndexed
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (bad / name).write_bytes(b"")
+    with pytest.raises(NothingIndexed) as info:
+        build_index([bad], tmp_path / "ix", workers=1)
+    assert sorted(Path(p.path).name for p in info.value.report.failed) == [
+        "a.txt", "b.txt", "c.txt"]
+    assert "and 2 more" in str(info.value)

@@ -355,6 +355,16 @@ def test_lines_keep_every_word_in_order(rows):
     assert confidences == [r[4] for r in rows if r[4] >= 0]
 
 
+def test_a_nearly_empty_page_is_still_read(tmp_path):
+    """A last page holding only the signature: specks hide it from the layout analysis."""
+    text = "\n".join(["Nơi nhận:", "- Lưu Văn phòng Tỉnh ủy.", ""] + [""] * 40
+                     + ["T/M BAN THƯỜNG VỤ", "BÍ THƯ", "", "Rơ Mah Tuân"])
+    pages = render_pages(text, dpi=200, seed=3)
+    pages[-1].save(tmp_path / "last.png")
+    parsed = read_file(tmp_path / "last.png")
+    assert "BÍ THƯ" in parsed.text and "Rơ Mah Tuân" in parsed.text
+
+
 # --- metadata from misread text -------------------------------------------------------------
 
 

@@ -372,7 +372,8 @@ def _schemas() -> dict[str, Any]:
         "signer_role": nullable_str,
         "cites": {"type": ["array", "null"], "items": {"type": "string"}},
         "provenance": {"type": "object", "additionalProperties": nullable_str,
-                       "description": "Field -> header, title_line, body, signature or "
+                       "description": "Field -> header, title_line, body, signature, "
+                                      "record (a key of the imported JSON Lines record) or "
                                       "'inferred: <from what>'; null when unknown."},
     }
     counts = {"type": "object", "additionalProperties": {"type": "integer"}}

@@ -54,6 +54,7 @@ SOURCE_LABELS = {
     "title_line": "dòng trích yếu",
     "body": "nội dung văn bản",
     "signature": "phần chữ ký",
+    "record": "bản ghi nhập (JSON Lines)",
 }
 SORT_LABELS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
 # Messages of the library shown to users, in Vietnamese; others are shown as they are.
