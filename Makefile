@@ -30,8 +30,8 @@ test: install browser test-readers
 browser:
 	bash scripts/ensure-chromium.sh
 
-# Debian's tesseract-ocr (+ vie) and antiword for scans and Word 97 files (installs them
-# when missing; needs root). `make run` works without them: only those files fail.
+# Debian's tesseract-ocr (+ vie) for scans (installs it when missing; needs root).
+# `make run` works without it: only scanned files then fail, naming the package.
 readers:
 	-bash scripts/ensure-readers.sh
 

@@ -2,7 +2,6 @@
 # Make sure the Debian programs the readers call are installed (idempotent; needs root,
 # or sudo, only when something is missing):
 #   tesseract-ocr + tesseract-ocr-vie  OCR of scanned PDFs and page images (search/ocr.py)
-#   antiword                           Word 97 .doc text (search/office.py)
 #   fonts-dejavu-core                  with --test: the font the tests draw their "scans" in
 # Without them vnsearch still runs; only files of those kinds fail, naming the package.
 set -eu
@@ -16,13 +15,12 @@ if ! command -v tesseract >/dev/null 2>&1; then
 elif ! tesseract --list-langs 2>/dev/null | grep -qx vie; then
     need tesseract-ocr-vie
 fi
-command -v antiword >/dev/null 2>&1 || need antiword
 if [ "${1:-}" = "--test" ] && [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf ]; then
     need fonts-dejavu-core
 fi
 
 if [ -z "$PACKAGES" ]; then
-    echo "ensure-readers: tesseract (with vie) and antiword already installed"
+    echo "ensure-readers: tesseract (with vie) already installed"
     exit 0
 fi
 

@@ -18,7 +18,7 @@ from .normalize import fold
 from .parse import JSONL_SUFFIXES, SUPPORTED_SUFFIXES
 
 # Suffixes we recognise but cannot read: reported as failures, not silently skipped.
-KNOWN_UNREADABLE = frozenset({".doc", ".rtf", ".odt", ".xls", ".xlsx", ".ppt", ".pptx"})
+KNOWN_UNREADABLE = frozenset({".xls", ".xlsx", ".ppt", ".pptx"})
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,8 @@ __all__ = [
 ]
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".docx", ".pdf", ".html", ".htm",
-                                                ".png", ".jpg", ".jpeg", ".tif", ".tiff"})
+                                                ".png", ".jpg", ".jpeg", ".tif", ".tiff",
+                                                ".doc", ".odt", ".rtf"})
 JSONL_SUFFIXES: tuple[str, ...] = (".jsonl", ".jsonl.gz", ".jsonl.xz")
 # Limits per file (README: Limits). Each can be changed with an environment variable,
 # read once at start-up: VNSEARCH_MAX_FILE_BYTES, VNSEARCH_MAX_TEXT_CHARS,
@@ -83,6 +84,9 @@ _POI_NOTE = re.compile(r"\[(\d{1,4}):[ \t]*((?:[^\[\]\n]|\n(?!\n)|\[[^\[\]\n]*\]
 # "CHỈ THỊ**về …": bold markers glued between words hold a word boundary.
 _STARS_BETWEEN_WORDS = re.compile(r"(?<=\w)\*\*(?=\w)")
 _STARS = re.compile(r"\*\*")
+# A soft hyphen is invisible and splits a word for the index. Removed only here, after the
+# legacy repair: in TCVN3 the same byte is the letter "ư".
+_SOFT_HYPHEN = "\u00ad"
 # \v and \f are line breaks in Word and PDF exports; strip_controls would glue the words.
 _LINE_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\x85\u2028\u2029]")
 _TRAILING_SPACE = re.compile(r"[^\S\n]+$", re.MULTILINE)
@@ -103,7 +107,7 @@ def _remove_artefacts(text: str, notes: list[str]) -> str:
     text = _POI_REF.sub("", text)
     text = _POI_NOTE.sub(lambda m: _take_note(m, notes), text)
     text = _STARS_BETWEEN_WORDS.sub(" ", text)
-    text = _STARS.sub("", text)
+    text = _STARS.sub("", text).replace(_SOFT_HYPHEN, "")
     return nfc(text)
 
 
@@ -598,6 +602,16 @@ def _read_image(path: Path, limits: ReadLimits) -> Extracted:
     return read_image(path, limits.ocr)
 
 
+# --- .doc, .odt, .rtf --------------------------------------------------------------------
+
+
+def _read_office(path: Path, limits: ReadLimits) -> Extracted:
+    from search import office  # imported late: only these formats need it
+
+    reader = {".doc": office.read_doc, ".odt": office.read_odt, ".rtf": office.read_rtf}
+    return reader[_suffix(path)](path, limits)
+
+
 # --- read_file -----------------------------------------------------------------------
 
 _Reader = Callable[[Path, ReadLimits], Extracted]
@@ -613,14 +627,15 @@ _READERS: dict[str, tuple[str, _Reader]] = {
     ".jpeg": ("image", _read_image),
     ".tif": ("image", _read_image),
     ".tiff": ("image", _read_image),
+    ".doc": ("doc", _read_office),
+    ".odt": ("odt", _read_office),
+    ".rtf": ("rtf", _read_office),
 }
 assert frozenset(_READERS) == SUPPORTED_SUFFIXES
 
 
 def _unsupported(path: Path) -> str:
     name = path.name.lower()
-    if name.endswith(".doc"):
-        return "Word 97 .doc is not supported: convert it to .docx"
     if name.endswith(JSONL_SUFFIXES):
         return "JSON Lines holds many documents: read it with iter_jsonl"
     kind = f"'{_suffix(path)}'" if _suffix(path) else "without a suffix"

@@ -253,9 +253,10 @@ def test_char_limit(tmp_path: Path):
 @pytest.mark.parametrize(
     ("name", "reason"),
     [
-        ("old.doc", "Word 97 .doc is not supported: convert it to .docx"),
-        ("OLD.DOC", "Word 97 .doc is not supported: convert it to .docx"),
-        ("file.rtf", "unsupported file type '.rtf'"),
+        ("old.doc", "not a Word 97 .doc (no OLE2 signature; is it text or HTML renamed .doc?)"),
+        ("OLD.DOC", "not a Word 97 .doc (no OLE2 signature"),
+        ("file.rtf", "not an RTF file (does not start with {\\rtf)"),
+        ("sheet.xls", "unsupported file type '.xls'"),
         ("noext", "unsupported file type without a suffix"),
         ("data.jsonl", "iter_jsonl"),
     ],
