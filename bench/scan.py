@@ -62,16 +62,23 @@ def _degrade(page: Image.Image, rng: random.Random, skew: float, noise: float) -
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), mode="L")
 
 
-def render_pages(text: str, *, dpi: int = 200, seed: int = 0, skew: float = 1.2,
-                 noise: float = 12.0, max_pages: int | None = None) -> list[Image.Image]:
-    """The text as greyscale page images (mode ``L``), wrapped and paginated."""
-    rng = random.Random(seed)
+def _layout(text: str, dpi: int) -> tuple[ImageFont.FreeTypeFont, list[str], int, int]:
+    """Font, wrapped lines, line height and lines a page: shared by drawing and truth."""
     font = _font(dpi)
     width, height = (round(v * dpi) for v in A4_INCHES)
     margin = round(MARGIN_INCHES * dpi)
     line_px = round(font.size * 1.45)
     lines = _wrap(text, width - 2 * margin, font)
-    per_page = max(1, (height - 2 * margin) // line_px)
+    return font, lines, line_px, max(1, (height - 2 * margin) // line_px)
+
+
+def render_pages(text: str, *, dpi: int = 200, seed: int = 0, skew: float = 1.2,
+                 noise: float = 12.0, max_pages: int | None = None) -> list[Image.Image]:
+    """The text as greyscale page images (mode ``L``), wrapped and paginated."""
+    rng = random.Random(seed)
+    font, lines, line_px, per_page = _layout(text, dpi)
+    width, height = (round(v * dpi) for v in A4_INCHES)
+    margin = round(MARGIN_INCHES * dpi)
     pages = []
     for start in range(0, max(len(lines), 1), per_page):
         page = Image.new("L", (width, height), 238)
@@ -196,11 +203,6 @@ def render_header_columns(rows: Sequence[tuple[str, str]], *, below: str = "",
 def page_texts(text: str, *, dpi: int = 200) -> list[str]:
     """The text of each page :func:`render_pages` draws (same wrapping and paging), so a
     benchmark can tell what a scan of some of the pages can show."""
-    font = _font(dpi)
-    width, height = (round(v * dpi) for v in A4_INCHES)
-    margin = round(MARGIN_INCHES * dpi)
-    line_px = round(font.size * 1.45)
-    lines = _wrap(text, width - 2 * margin, font)
-    per_page = max(1, (height - 2 * margin) // line_px)
+    _, lines, _, per_page = _layout(text, dpi)
     return ["\n".join(lines[start:start + per_page])
             for start in range(0, max(len(lines), 1), per_page)]

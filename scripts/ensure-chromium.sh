@@ -12,25 +12,8 @@ if [ -x "$CHROMIUM" ]; then
     exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "ensure-chromium: $CHROMIUM is missing and apt-get is not available; install chromium by hand" >&2
-    exit 1
-fi
-
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then
-        SUDO="sudo"
-    else
-        echo "ensure-chromium: installing chromium needs root (run as root or install sudo)" >&2
-        exit 1
-    fi
-fi
-
-echo "ensure-chromium: $CHROMIUM missing; running apt-get update"
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update
-echo "ensure-chromium: installing chromium (--no-install-recommends)"
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+echo "ensure-chromium: $CHROMIUM missing"
+sh "$(dirname "$0")/apt-install.sh" chromium
 
 if [ ! -x "$CHROMIUM" ]; then
     echo "ensure-chromium: apt-get finished but $CHROMIUM is still missing" >&2

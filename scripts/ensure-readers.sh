@@ -24,21 +24,6 @@ if [ -z "$PACKAGES" ]; then
     exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "ensure-readers: missing$PACKAGES and apt-get is not available; install them by hand" >&2
-    exit 1
-fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then
-        SUDO="sudo"
-    else
-        echo "ensure-readers: installing$PACKAGES needs root (run as root or install sudo)" >&2
-        exit 1
-    fi
-fi
-echo "ensure-readers: installing$PACKAGES"
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update
 # shellcheck disable=SC2086  # the package list is meant to split
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $PACKAGES
+sh "$(dirname "$0")/apt-install.sh" $PACKAGES
 echo "ensure-readers: installed$PACKAGES"

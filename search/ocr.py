@@ -18,7 +18,6 @@ install.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -30,6 +29,7 @@ from typing import Any
 
 from search.errors import ReadError
 from search.extracted import Extracted, OcrOptions
+from search.files import sha256_of
 
 __all__ = ["IMAGE_SUFFIXES", "OCR_LANG", "OcrPage", "ScanReader", "read_image",
            "ScanPage", "page_progress", "read_pdf_scans", "set_page_counter"]
@@ -184,13 +184,6 @@ def _run_tesseract(image: Any, number: int, options: OcrOptions,
 # --- the cache ------------------------------------------------------------------------------
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 class _Cache:
     """One scanned file's recognised pages, read and written as ``<sha256>.json``."""
@@ -202,7 +195,7 @@ class _Cache:
         self.hits = 0
         if options.cache_dir is None:
             return
-        sha = _file_sha256(path)
+        sha = sha256_of(path)
         self.file = Path(options.cache_dir) / sha[:2] / f"{sha}.json"
         self.pages = self._load()
 
