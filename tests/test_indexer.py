@@ -15,6 +15,7 @@ from search.indexer import add_documents, build_index, remove_documents
 from search.results import SearchRequest
 
 from .conftest import SEED_IDS
+from .conftest import SEEDS as SEEDS_DIR
 
 
 def test_seed_index_has_all_documents(seed_index):
@@ -188,3 +189,23 @@ def test_nothing_indexed_lists_every_failure(tmp_path):
     assert sorted(Path(p.path).name for p in info.value.report.failed) == [
         "a.txt", "b.txt", "c.txt"]
     assert "and 2 more" in str(info.value)
+
+
+@pytest.mark.parametrize("encoding", ["tcvn3", "vni"])
+def test_a_legacy_8bit_text_file_is_indexed_and_found(tmp_path, encoding):
+    from search.parse import read_file
+
+    from .test_parse import to_legacy_bytes
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = read_file(SEEDS_DIR / f"{SEED_IDS['kontum_kl']}.txt").text
+    (corpus / "kl237-cu.txt").write_bytes(to_legacy_bytes(text, encoding))
+    report = build_index([corpus], tmp_path / "ix", workers=1)
+    assert report.indexed == 1 and not report.failed
+    with open_index(tmp_path / "ix") as ix:
+        stored = ix.get("kl237-cu")
+        assert stored["converted_from"] == encoding
+        assert stored["meta"]["number"] == "237-KL/TU"
+        for q in ("237-KL/TU", '"xã đặc biệt khó khăn"', "xa dac biet kho khan"):
+            assert ix.search(SearchRequest(q=q)).hits[0].id == "kl237-cu"
