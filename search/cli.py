@@ -14,7 +14,6 @@ import json
 import os
 import re
 import sys
-from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 import click

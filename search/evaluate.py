@@ -19,6 +19,7 @@ import numpy as np
 
 from .engine import And, AndMaybe, MatchAll, Not, Or, Phrase, Query, Term
 from .postings import SegmentPostings, has_sidecar, segment_id_of
+from .whoosh_query import to_whoosh
 
 K1 = 1.2
 B = 0.75
@@ -279,8 +280,6 @@ class Evaluator:
         return keys
 
     def _phrase_by_whoosh(self, seg: _Segment, q: Phrase, wanted: np.ndarray) -> np.ndarray:
-        from .whoosh_engine import to_whoosh
-
         m = to_whoosh(q).matcher(seg.leaf, seg.leaf.context())
         found = []
         for doc in np.flatnonzero(wanted).tolist():

@@ -15,7 +15,7 @@ from typing import Any
 from .documents import METADATA_FIELDS
 from .analyze import normalize_number
 from .engine import FACET_FIELDS, Engine, EngineReader, Filters, MatchAll, Term
-from .errors import BadQuery, DocumentNotFound, IndexCorrupt, IndexMissing, VnSearchError
+from .errors import BadQuery, DocumentNotFound, IndexCorrupt, VnSearchError
 from .highlight import Terms, passages
 from .normalize import fold
 from .provinces import canonical_province, canonical_province_2025

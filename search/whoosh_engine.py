@@ -15,7 +15,6 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 from whoosh import index as windex
-from whoosh import query as wq
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, STORED, Schema
 from whoosh.scoring import BM25F
@@ -23,6 +22,7 @@ from whoosh.scoring import BM25F
 from .errors import VnSearchError
 from .evaluate import Evaluator
 from .postings import SidecarBuilder, segment_id_of, sync_sidecars
+from .whoosh_query import to_whoosh
 from .whoosh_writers import PretokenizedText, SidecarMpWriter, tune_writer
 
 from .engine import (
@@ -213,27 +213,6 @@ class WhooshEngine(Engine):
     def open(self, directory: Path) -> "WhooshReader":
         return WhooshReader(windex.open_dir(str(directory)), directory, self.mode)
 
-
-def to_whoosh(q: Query) -> wq.Query:
-    """Translate the engine-neutral tree into Whoosh query objects."""
-    if isinstance(q, Term):
-        return wq.Term(q.field, q.text, boost=q.boost)
-    if isinstance(q, Phrase):
-        if len(q.words) == 1:
-            return wq.Term(q.field, q.words[0], boost=q.boost)
-        return wq.Phrase(q.field, list(q.words), boost=q.boost)
-    if isinstance(q, And):
-        return wq.And([to_whoosh(c) for c in q.children], boost=q.boost)
-    if isinstance(q, Or):
-        # Whoosh ignores minmatch; min_match is enforced after matching (see _min_match_docs).
-        return wq.Or([to_whoosh(c) for c in q.children], boost=q.boost)
-    if isinstance(q, Not):
-        return wq.AndNot(to_whoosh(q.positive), to_whoosh(q.negative))
-    if isinstance(q, AndMaybe):
-        return wq.AndMaybe(to_whoosh(q.required), to_whoosh(q.optional))
-    if isinstance(q, MatchAll):
-        return wq.Every()
-    raise TypeError(f"unsupported query node {type(q).__name__}")
 
 
 class _FacetColumns:

@@ -202,3 +202,16 @@ def test_intersect_sorted_is_set_intersection(a, b):
     x, y = np.unique(np.array(a, np.int64)), np.unique(np.array(b, np.int64))
     small, large = sorted((x, y), key=len)
     assert _intersect_sorted(small, large).tolist() == np.intersect1d(x, y).tolist()
+
+
+def test_no_import_circle_between_evaluator_and_engine():
+    """The translator lives in whoosh_query.py: the evaluator does not import the engine
+    that imports it (issue 15's circle)."""
+    import ast
+    import pathlib
+
+    source = pathlib.Path(__file__).resolve().parents[1] / "search" / "evaluate.py"
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.module}
+    assert "whoosh_query" in imported and "whoosh_engine" not in imported
