@@ -108,7 +108,7 @@ def _print_problems(report: BuildReport, as_json: bool, error: str | None = None
         _echo_json({**report.to_dict(), "error": error} if error else report.to_dict())
         return
     for p in report.skipped:
-        click.echo(f"  skipped {p.path}: {p.reason}")
+        click.echo(f"  SKIPPED {p.path}: {p.reason}")
     for p in report.failed:
         click.echo(f"  FAILED  {p.path}: {p.reason}", err=True)
 
@@ -144,9 +144,16 @@ def build(paths: tuple[str, ...], index_path: str | None, workers: int | None,
 @json_option
 @friendly_errors
 def add(paths: tuple[str, ...], index_path: str | None, as_json: bool) -> None:
-    """Add or replace documents (by file) in the live index."""
-    report = add_documents(list(paths), resolve_index_path(index_path),
-                           progress=sys.stderr.isatty() and not as_json)
+    """Add or replace documents (by file) in the live index.
+
+    Exit 3 when some files failed; 1 when none could be added (the index is left as it was).
+    """
+    try:
+        report = add_documents(list(paths), resolve_index_path(index_path),
+                               progress=sys.stderr.isatty() and not as_json)
+    except NothingIndexed as err:  # every failure and skip listed, then the one-line error
+        _print_problems(err.report, as_json, error=str(err))
+        _fail(str(err))
     _print_report(report, "added", as_json)
 
 

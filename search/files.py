@@ -83,7 +83,7 @@ def _entry(entry: os.DirEntry[str], seen: set[tuple[int, int]]) -> Iterator[Foun
         yield Skipped(path, f"cannot read ({err.strerror})")
         return
     if entry.name.startswith("."):  # .git, .DS_Store, editors' swap files
-        yield Skipped(path, "hidden folder, not read" if is_dir else "hidden file")
+        yield Skipped(path, "hidden directory, not read" if is_dir else "hidden file")
     elif is_dir:
         yield from _walk(path, seen)
     elif is_file:

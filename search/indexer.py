@@ -383,13 +383,16 @@ class NothingIndexed(VnSearchError):
         self.report = report
 
 
-def _nothing_indexed(report: BuildReport) -> str:
+def _nothing_indexed(report: BuildReport, verb: str = "indexed") -> str:
+    """The one-line error; the CLI lists every failure and skip (``report``) before it."""
+    left = "the serving index was left as it was"
     if report.failed:
         first = report.failed[0]
         more = f" and {len(report.failed) - 1} more" if len(report.failed) > 1 else ""
-        return (f"nothing indexed: all {len(report.failed)} document(s) failed "
-                f"({first.path}: {first.reason}{more}); the serving index was left as it was")
-    return "nothing indexed: no readable documents found; the serving index was left as it was"
+        return (f"nothing {verb}: all {len(report.failed)} document(s) failed "
+                f"({first.path}: {first.reason}{more}); {left}")
+    skipped = f" ({len(report.skipped)} skipped)" if report.skipped else ""
+    return f"nothing {verb}: no readable documents found{skipped}; {left}"
 
 
 def _manifest(engine: Engine, paths: Iterable[Any], report: BuildReport) -> dict[str, Any]:
@@ -403,7 +406,7 @@ def _manifest(engine: Engine, paths: Iterable[Any], report: BuildReport) -> dict
         "sources": [str(Path(p).resolve()) for p in paths],
         "documents": report.indexed,
         "failed": [p.to_dict() for p in report.failed],
-        "skipped": len(report.skipped),
+        "skipped": [p.to_dict() for p in report.skipped],
     }
 
 
@@ -433,7 +436,9 @@ def add_documents(
                 prepared = _prepared(tasks, 1, limits_for(location), pages)
                 docs = list(_docs_only(prepared, report, bar))
                 report.ocr_pages = pages.value
-            report.indexed = engine.add(work, docs) if docs else 0
+            if not docs:  # every file failed or was skipped: nothing changes
+                raise NothingIndexed(_nothing_indexed(report, "added"), report)
+            report.indexed = engine.add(work, docs)
             manifest = _updated(manifest, engine, work)
             report.generation = location.publish(work, manifest).name
         except BaseException:

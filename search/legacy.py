@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from viparse.normalize.encodings import get_charmap
-from viparse.normalize.tables import Charmap, convert
+from viparse.normalize.tables import Charmap, build_charmap, convert
 
 from search.normalize import nfc
 
@@ -130,11 +130,20 @@ class _Table:
     signature: re.Pattern[str]  # those that never occur in Unicode Vietnamese
 
 
+# Letters viparse's tables lack: VNI writes ẳ as a + 0xFA (ú), like ắ a + 0xE9 (é), so
+# "chẳng", "thẳng", "hẳn" would stay "chaúng" (viparse 0.1.31).
+_MISSING_PAIRS = {"vni": (("aú", "ẳ"), ("AÚ", "Ẳ"))}
+
+
 @cache
 def _table(name: str) -> _Table:
     charmap = get_charmap(name)
     if charmap is None or name not in ENCODINGS:
         raise ValueError(f"unknown legacy encoding {name!r} (expected one of {ENCODINGS})")
+    known = {seq for seq, _ in charmap.pairs}
+    missing = [pair for pair in _MISSING_PAIRS.get(name, ()) if pair[0] not in known]
+    if missing:
+        charmap = build_charmap(charmap.name, [*charmap.pairs, *missing])
     surface = frozenset(ch for seq, _ in charmap.pairs for ch in seq if not ch.isascii())
     signature = "".join(sorted(ch for ch in surface if ch not in _VIETNAMESE_LETTERS))
     return _Table(name, charmap, surface, re.compile(f"[{re.escape(signature)}]"))
@@ -161,9 +170,9 @@ class _Score:
     valid_after: int = 0
     signatures: int = 0
 
-    def reads_as_vietnamese(self, min_fixed: int) -> bool:
+    def reads_as_vietnamese(self, min_fixed: int, min_signatures: int) -> bool:
         return (
-            self.signatures >= min_fixed
+            self.signatures >= min_signatures
             and self.fixed >= min_fixed
             and self.fixed > 2 * self.broken
             and self.valid_after >= 0.5 * self.words
@@ -206,11 +215,15 @@ def _score(text: str, table: _Table) -> _Score:
     return score
 
 
-def detect_legacy(text: str, *, fonts: Iterable[str] = ()) -> str | None:
+def detect_legacy(
+    text: str, *, fonts: Iterable[str] = (), from_bytes: bool = False
+) -> str | None:
     """``"tcvn3"``, ``"vni"`` or ``None`` (Unicode, ASCII, other languages, too little text).
 
     ``fonts`` are run font names from the document, if the reader has them; a legacy font
-    lowers the evidence needed from the text to one repaired word.
+    lowers the evidence needed from the text to one repaired word. ``from_bytes``: the
+    text is a file's 8-bit bytes read as Latin-1 (they were not UTF-8), so it cannot be
+    Unicode Vietnamese and one signature character is enough; the syllable tests stay.
     """
     font_hint = {enc for enc in map(_font_encoding, fonts) if enc}
     text = nfc(text)
@@ -218,7 +231,7 @@ def detect_legacy(text: str, *, fonts: Iterable[str] = ()) -> str | None:
     for name in ENCODINGS:
         score = _score(text, _table(name))
         min_fixed = 1 if name in font_hint else 2
-        if not score.reads_as_vietnamese(min_fixed):
+        if not score.reads_as_vietnamese(min_fixed, 1 if from_bytes else min_fixed):
             continue
         rank = score.fixed - score.broken
         if best is None or rank > best[0]:

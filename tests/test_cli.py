@@ -158,4 +158,120 @@ def test_build_where_every_file_fails_lists_each_one(tmp_path, as_json):
     else:
         for name in ("a.txt", "b.txt", "c.txt"):
             assert f"FAILED  {bad / name}: empty file (no text)" in result.stderr
-        assert f"skipped {bad / '.hidden.txt'}: hidden file" in result.stdout
+        assert f"SKIPPED {bad / '.hidden.txt'}: hidden file" in result.stdout
+
+
+# -- every file accounted for: indexed, FAILED or SKIPPED, with its reason ------------------------
+def _corpus_with_problems(root: Path) -> Path:
+    root.mkdir()
+    (root / "a.txt").write_text((SEEDS / "000_7deaedef5e058121.txt").read_text("utf-8"), "utf-8")
+    (root / "empty.txt").write_bytes(b"")
+    (root / ".hidden.txt").write_text("ẩn", encoding="utf-8")
+    (root / ".git").mkdir()
+    (root / ".git" / "HEAD.txt").write_text("never read", encoding="utf-8")
+    (root / "notes.xyz").write_text("?", encoding="utf-8")
+    (root / "README").write_text("?", encoding="utf-8")
+    return root
+
+
+SKIPPED_REASONS = [
+    (".hidden.txt", "hidden file"),
+    (".git", "hidden directory, not read"),
+    ("notes.xyz", "unsupported file type .xyz"),
+    ("README", "unsupported file type (none)"),
+]
+
+
+@pytest.mark.parametrize("command", ["build", "add"])
+def test_summary_lists_each_skipped_and_failed_file_with_its_reason(tmp_path, command):
+    corpus = _corpus_with_problems(tmp_path / "c")
+    ix = str(tmp_path / "ix")
+    if command == "add":
+        assert run("build", str(SEEDS), "--index", ix).exit_code == 0
+    result = CliRunner().invoke(cli, [command, str(corpus), "--index", ix])
+    assert result.exit_code == 3  # some failed, the rest indexed
+    assert "1 document(s)" in result.stdout and "4 skipped, 1 failed" in result.stdout
+    for name, reason in SKIPPED_REASONS:
+        assert f"  SKIPPED {corpus / name}: {reason}\n" in result.stdout
+    assert f"  FAILED  {corpus / 'empty.txt'}: empty file (no text)\n" in result.stderr
+    assert "HEAD.txt" not in result.output  # a hidden directory is reported once, not walked
+
+
+@pytest.mark.parametrize("command", ["build", "add"])
+def test_json_lists_skipped_and_failed_with_reasons(tmp_path, command):
+    corpus = _corpus_with_problems(tmp_path / "c")
+    ix = str(tmp_path / "ix")
+    if command == "add":
+        assert run("build", str(SEEDS), "--index", ix).exit_code == 0
+    result = CliRunner().invoke(cli, [command, str(corpus), "--index", ix, "--json"])
+    assert result.exit_code == 3
+    data = json.loads(result.stdout)
+    assert data["indexed"] == 1
+    assert data["skipped"] == [{"path": str(corpus / name), "reason": reason}
+                               for name, reason in sorted(SKIPPED_REASONS)]
+    assert data["failed"] == [{"path": str(corpus / "empty.txt"),
+                               "reason": "empty file (no text)"}]
+
+
+@pytest.mark.parametrize(
+    "command, as_json",
+    [("build", False), ("build", True), ("add", False), ("add", True)],
+)
+def test_when_every_file_fails_each_failure_is_listed_then_the_error(tmp_path, command, as_json):
+    ix = str(tmp_path / "ix")
+    assert run("build", str(SEEDS), "--index", ix).exit_code == 0
+    generation = os.readlink(tmp_path / "ix" / "current")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    reasons = {"empty.txt": "empty file (no text)",
+               "binary.txt": "binary file, not text (contains NUL bytes; UTF-16 needs a BOM)",
+               "broken.docx": "not a valid .docx"}
+    (bad / "empty.txt").write_bytes(b"")
+    (bad / "binary.txt").write_bytes(b"\x00\x01\x02 data")
+    (bad / "broken.docx").write_bytes(b"not a zip")
+    (bad / "notes.xyz").write_text("?", encoding="utf-8")
+    args = [command, str(bad), "--index", ix] + (["--json"] if as_json else [])
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1  # an error: nothing changed
+    verb = "indexed" if command == "build" else "added"
+    error = result.stderr.splitlines()[-1]
+    assert error.startswith(f"error: nothing {verb}: all 3 document(s) failed (")
+    assert error.endswith("and 2 more); the serving index was left as it was")
+    if as_json:
+        data = json.loads(result.stdout)
+        assert {Path(p["path"]).name: p["reason"][:len(reasons[Path(p["path"]).name])]
+                for p in data["failed"]} == reasons
+        assert data["skipped"] == [{"path": str(bad / "notes.xyz"),
+                                    "reason": "unsupported file type .xyz"}]
+        assert data["error"] == error.removeprefix("error: ")
+    else:
+        failed = [line for line in result.stderr.splitlines() if line.startswith("  FAILED  ")]
+        assert len(failed) == 3
+        for name, reason in reasons.items():
+            assert any(line.startswith(f"  FAILED  {bad / name}: {reason}") for line in failed)
+        assert f"  SKIPPED {bad / 'notes.xyz'}: unsupported file type .xyz" in result.stdout
+    assert os.readlink(tmp_path / "ix" / "current") == generation  # the index as it was
+
+
+@pytest.mark.parametrize(
+    "command, args, error",
+    [
+        ("build", ["/nonexistent/path"], "nothing indexed: no readable documents found "
+                                         "(1 skipped)"),
+        ("add", ["/nonexistent/path"], "nothing added: no readable documents found (1 skipped)"),
+        ("add", [".only-hidden.txt"], None),  # named explicitly: read, even if hidden
+    ],
+)
+def test_nothing_to_index_is_an_error_naming_the_skips(tmp_path, command, args, error):
+    ix = str(tmp_path / "ix")
+    assert run("build", str(SEEDS), "--index", ix).exit_code == 0
+    hidden = tmp_path / ".only-hidden.txt"
+    hidden.write_text("Tỉnh ủy Kon Tum lãnh đạo giảm nghèo.", encoding="utf-8")
+    args = [str(hidden) if a == ".only-hidden.txt" else a for a in args]
+    result = CliRunner().invoke(cli, [command, *args, "--index", ix])
+    if error is None:
+        assert result.exit_code == 0 and "added 1 document(s)" in result.stdout
+        return
+    assert result.exit_code == 1
+    assert f"  SKIPPED {args[0]}: no such file or directory" in result.stdout
+    assert error in result.stderr

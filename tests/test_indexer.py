@@ -158,7 +158,7 @@ def _entries(root: Path) -> None:
     "name, reason",
     [
         (".hidden.txt", "hidden file"),
-        (".git", "hidden folder, not read"),
+        (".git", "hidden directory, not read"),
         ("notes.xyz", "unsupported file type .xyz"),
         ("dangling.txt", "broken symlink (its target does not exist)"),
         ("sub/loop", "folder already read (a symlink loop, or the same folder twice)"),
@@ -209,3 +209,50 @@ def test_a_legacy_8bit_text_file_is_indexed_and_found(tmp_path, encoding):
         assert stored["meta"]["number"] == "237-KL/TU"
         for q in ("237-KL/TU", '"xã đặc biệt khó khăn"', "xa dac biet kho khan"):
             assert ix.search(SearchRequest(q=q)).hits[0].id == "kl237-cu"
+
+
+def test_the_manifest_lists_skipped_and_failed_files_with_reasons(tmp_path):
+    root = tmp_path / "corpus"
+    root.mkdir()
+    _entries(root)
+    (root / "empty.txt").write_bytes(b"")
+    build_index([root], tmp_path / "ix", workers=1)
+    with open_index(tmp_path / "ix") as ix:
+        manifest = ix.manifest
+    skipped = {Path(p["path"]).relative_to(root).as_posix(): p["reason"]
+               for p in manifest["skipped"]}
+    assert skipped[".git"] == "hidden directory, not read" and len(skipped) == 6
+    assert manifest["failed"] == [{"path": str(root / "empty.txt"),
+                                   "reason": "empty file (no text)"}]
+
+
+@pytest.mark.parametrize(
+    "files, message",
+    [
+        ({"a.txt": b"", "b.txt": b"\x00bin"},
+         "nothing added: all 2 document(s) failed ("),
+        ({".hidden.txt": "ẩn".encode(), "notes.xyz": b"?"},
+         "nothing added: no readable documents found (2 skipped); "
+         "the serving index was left as it was"),
+    ],
+    ids=["all-failed", "all-skipped"],
+)
+def test_add_of_nothing_readable_is_an_error_and_changes_nothing(tmp_path, seed_copy, files,
+                                                                 message):
+    from search.indexer import NothingIndexed
+
+    ix_path = tmp_path / "ix"
+    build_index([seed_copy], ix_path, workers=1)
+    generation = os.readlink(ix_path / "current")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name, data in files.items():
+        (bad / name).write_bytes(data)
+    with pytest.raises(NothingIndexed, match=message.replace("(", r"\(").replace(")", r"\)")) as info:
+        add_documents([bad], ix_path)
+    report = info.value.report
+    assert len(report.failed) + len(report.skipped) == len(files)  # every file accounted for
+    assert os.readlink(ix_path / "current") == generation
+    assert not [p for p in ix_path.iterdir() if p.name.startswith((".build", ".work"))]
+    with open_index(ix_path) as ix:
+        assert ix.reader.doc_count() == 5

@@ -978,10 +978,12 @@ def test_fix_legacy_never_raises(text: str):
 
 
 def _legacy_encoder(name: str) -> dict[str, str]:
-    """Unicode letter → its TCVN3/VNI form (the inverse of viparse's table)."""
+    """Unicode letter → its TCVN3/VNI form (the inverse of viparse's table, which lacks
+    VNI's ẳ: a + 0xFA, like ắ a + 0xE9)."""
     from viparse.normalize.encodings import get_charmap
 
-    return {uni: seq for seq, uni in get_charmap(name).pairs if len(uni) == 1}
+    table = {uni: seq for seq, uni in get_charmap(name).pairs if len(uni) == 1}
+    return table | ({"ẳ": "aú", "Ẳ": "AÚ"} if name == "vni" else {})
 
 
 def to_legacy_bytes(text: str, name: str) -> bytes:
@@ -1064,4 +1066,192 @@ def test_any_vietnamese_text_round_trips_through_legacy_bytes(words, name):
             # too little evidence in a few words may be refused, never garbled
             assert err.reason.startswith("not UTF-8 or UTF-16 text, and not Vietnamese")
             return
+    assert parsed.text == text
+
+
+# --- legacy 8-bit text files: tables ------------------------------------------------------
+
+
+def _reason_8bit(data: bytes) -> str:
+    """The error for bytes that are neither UTF-8 nor 8-bit Vietnamese."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return ("not UTF-8 or UTF-16 text, and not Vietnamese in TCVN3, VNI or Windows-1258"
+                f" (invalid UTF-8 byte 0x{data[exc.start]:02X} at offset {exc.start});"
+                " save it as UTF-8")
+    raise AssertionError("valid UTF-8")
+
+
+UTF8_LINE = "Tỉnh ủy Kon Tum báo cáo kết quả thực hiện nghị quyết về giảm nghèo."
+LEGACY_SENTENCE = "Ban Chấp hành Đảng bộ tỉnh đã thống nhất ban hành Kết luận về xây dựng nông thôn mới."
+
+
+@pytest.mark.parametrize(
+    ("data", "text", "encoding", "converted_from"),
+    [
+        (to_legacy_bytes(VIET, "tcvn3"), VIET, "tcvn3 bytes", "tcvn3"),
+        (to_legacy_bytes(VIET, "vni"), VIET, "vni bytes", "vni"),
+        # VNI's ẳ (a + 0xFA), missing from viparse's table
+        (to_legacy_bytes("Chẳng hạn, thẳng thắn phê bình và tự phê bình trong Đảng.", "vni"),
+         "Chẳng hạn, thẳng thắn phê bình và tự phê bình trong Đảng.", "vni bytes", "vni"),
+        # cp1252 punctuation (0x80–0x9F) around TCVN3 letters (0xA0–0xFF)
+        (to_legacy_bytes(f"“{VIET}” – …", "tcvn3"), f"“{VIET}” – …", "tcvn3 bytes", "tcvn3"),
+        (to_legacy_bytes(f"‘{VIET}’ — …", "vni"), f"‘{VIET}’ — …", "vni bytes", "vni"),
+        # Windows line ends
+        (to_legacy_bytes(f"{VIET}\r\n{LEGACY_SENTENCE}\r\n", "vni"), f"{VIET}\n{LEGACY_SENTENCE}",
+         "vni bytes", "vni"),
+        # a short file with a single signature byte (ø) still reads: the bytes are not UTF-8
+        (to_legacy_bytes("chiếm diễn nhiều tế cứng kèm", "tcvn3"),
+         "chiếm diễn nhiều tế cứng kèm", "tcvn3 bytes", "tcvn3"),
+        # mixed: UTF-8 lines and legacy lines pasted into one file keep both
+        (f"{UTF8_LINE}\n".encode() + to_legacy_bytes(LEGACY_SENTENCE, "tcvn3")
+         + f"\n{UTF8_LINE}".encode(), f"{UTF8_LINE}\n{LEGACY_SENTENCE}\n{UTF8_LINE}",
+         "utf-8 and tcvn3 bytes", "tcvn3"),
+        (to_legacy_bytes(LEGACY_SENTENCE, "vni") + f"\n{UTF8_LINE}".encode(),
+         f"{LEGACY_SENTENCE}\n{UTF8_LINE}", "utf-8 and vni bytes", "vni"),
+        (_cp1258(VIET), VIET, "cp1258", None),
+        (f"{UTF8_LINE}\n".encode() + _cp1258(VIET), f"{UTF8_LINE}\n{VIET}", "utf-8 and cp1258",
+         None),
+    ],
+    ids=["tcvn3", "vni", "vni-a-breve-hook", "tcvn3-cp1252-quotes", "vni-cp1252-quotes",
+         "vni-crlf", "tcvn3-one-signature", "mixed-utf8-tcvn3", "mixed-vni-utf8", "cp1258",
+         "mixed-utf8-cp1258"],
+)
+def test_8bit_vietnamese_text_files(tmp_path: Path, data: bytes, text: str, encoding: str,
+                                    converted_from: str | None):
+    parsed = read_file(write(tmp_path / "old.txt", data))
+    assert parsed.text == text
+    assert (parsed.encoding, parsed.converted_from) == (encoding, converted_from)
+    if converted_from:
+        assert parsed.warnings == [f"converted from {converted_from.upper()}"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "Le café déjà prêt à côté de l'hôtel, où l'élève a mangé une crêpe".encode("latin-1"),
+        "« Où êtes-vous ? » – Être ou ne pas être, voilà la question…".encode("cp1252"),
+        "Größe und Übermaß für Bäume, schön daß Müller Äpfel aß".encode("latin-1"),
+        "El niño comió mañana; señor, ¿qué pasó en España?".encode("cp1252"),
+        bytes(range(0xA0, 0x100)) * 4,
+        bytes(range(0x80, 0x100)) * 4,
+        # UTF-8 with one stray Windows quote: not Vietnamese in any 8-bit encoding
+        f"{UTF8_LINE} ".encode() + b"\x93trich\x94",
+        # TCVN3 bytes that Windows-1258 reads as Vietnamese too ("chỉu"): neither wins
+        to_legacy_bytes("chiều chiều chiều chiều", "tcvn3"),
+        # a legacy word or two is too little evidence
+        to_legacy_bytes("Tờ", "tcvn3"),
+    ],
+    ids=["latin1-french", "cp1252-french", "latin1-german", "cp1252-spanish", "high-bytes",
+         "c1-and-high-bytes", "utf8-stray-cp1252", "tcvn3-or-cp1258", "one-word"],
+)
+def test_8bit_text_that_is_not_vietnamese_is_a_clear_error(tmp_path: Path, data: bytes):
+    assert read_error(write(tmp_path / "other.txt", data)).reason == _reason_8bit(data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [to_legacy_bytes(VIET, "tcvn3") + b"\x00", b"\x00" + to_legacy_bytes(VIET, "vni")],
+    ids=["tcvn3-nul", "vni-nul"],
+)
+def test_8bit_text_with_nul_bytes_stays_binary(tmp_path: Path, data: bytes):
+    err = read_error(write(tmp_path / "nul.txt", data))
+    assert err.reason == "binary file, not text (contains NUL bytes; UTF-16 needs a BOM)"
+
+
+@pytest.mark.parametrize("name", ["tcvn3", "vni"])
+def test_every_legacy_byte_round_trips(name: str):
+    """viparse's tables map Latin-1 code points 0xA0–0xFF only (none in 0x80–0x9F, which
+    a Windows editor fills with cp1252 punctuation): each sequence's bytes, read back as
+    8-bit text, are the sequence again."""
+    from viparse.normalize.encodings import get_charmap
+
+    from search.parse import _legacy_byte_text
+
+    sequences = [seq for seq, _ in get_charmap(name).pairs]
+    assert all(ch.isascii() or 0xA0 <= ord(ch) <= 0xFF for seq in sequences for ch in seq)
+    for seq in sequences:
+        assert _legacy_byte_text(seq.encode("latin-1")) == seq
+    c1 = bytes(range(0x80, 0xA0))
+    assert _legacy_byte_text(c1) == "".join(
+        bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in c1)
+
+
+@pytest.mark.parametrize(
+    ("text", "from_bytes", "expected"),
+    [
+        ("chiÕm diÔn nhiÒu tÕ cøng kÌm", False, None),  # one signature (ø): could be Unicode
+        ("chiÕm diÔn nhiÒu tÕ cøng kÌm", True, "tcvn3"),  # …but 8-bit bytes cannot be
+        ("caáp cuûa khaùc raãy chuùc", True, "vni"),
+        ("Größe und Übermaß für Bäume, schön daß Müller Äpfel aß", True, None),
+        ("Le café déjà prêt à côté de l'hôtel, où l'élève a mangé", True, None),
+        ("Das Maß ist groß, daß wir schnell laufen müssen und Äpfel essen", True, None),
+        ("§¶ng", True, None),  # one word: too little evidence still
+    ],
+)
+def test_detect_legacy_from_bytes(text: str, from_bytes: bool, expected: str | None):
+    assert detect_legacy(text, from_bytes=from_bytes) == expected
+
+
+def _without_superscripts(text: str) -> str:
+    # "¹" is byte 0xB9, which TCVN3 reads as "ạ": a .VnTime file cannot hold it
+    return text.translate(str.maketrans("¹²³", "123"))
+
+
+@pytest.mark.parametrize("name", ["tcvn3", "vni"])
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name[:3])
+def test_every_seed_saved_as_legacy_bytes_reads_back_with_its_metadata(tmp_path: Path,
+                                                                       seed: Path, name: str):
+    from search.metadata import extract_metadata
+
+    original = read_file(write(tmp_path / "u.txt", _without_superscripts(read_file(seed).text)))
+    parsed = read_file(write(tmp_path / "old.txt", to_legacy_bytes(original.text, name)))
+    assert (parsed.encoding, parsed.converted_from) == (f"{name} bytes", name)
+    if name == "vni":
+        assert parsed.text == original.text
+    else:  # TCVN3 has no accented capitals: "Ủy" is saved, and read back, as "ủy"
+        assert parsed.text.lower() == original.text.lower()
+    assert extract_metadata(parsed.text).values() == extract_metadata(original.text).values()
+
+
+# --- legacy 8-bit text files: properties ------------------------------------------------------
+
+_SEED_TEXTS = [" ".join(_without_superscripts(read_file(seed).text).split()) for seed in SEEDS]
+_SEED_SYLLABLES = sorted({w.lower() for text in _SEED_TEXTS for w in text.split()
+                          if is_vietnamese_syllable(w)})
+
+
+def _read_legacy(text: str, name: str) -> ParsedText:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return read_file(write(Path(tmp) / "t.txt", to_legacy_bytes(text, name)))
+
+
+@given(st.data(), st.sampled_from(["tcvn3", "vni"]))
+@settings(max_examples=150, deadline=None)
+def test_any_passage_saved_as_legacy_bytes_reads_back_the_same(data, name):
+    """Any run of 20+ words of real Vietnamese, saved as TCVN3 (lowercase: TCVN3 has no
+    accented capitals) or VNI bytes, reads back as the same text."""
+    words = _SEED_TEXTS[data.draw(st.sampled_from(range(len(_SEED_TEXTS))))].split()
+    size = data.draw(st.integers(20, 80))
+    start = data.draw(st.integers(0, max(0, len(words) - size)))
+    text = " ".join(words[start:start + size])
+    if name == "tcvn3":
+        text = text.lower()
+    parsed = _read_legacy(text, name)
+    assert parsed.text == text and parsed.converted_from == name
+
+
+@given(st.lists(st.sampled_from(_SEED_SYLLABLES), min_size=1, max_size=40),
+       st.sampled_from(["tcvn3", "vni"]))
+@settings(max_examples=200, deadline=None)
+def test_any_syllables_saved_as_legacy_bytes_read_back_or_fail_never_garbled(words, name):
+    text = " ".join(words)
+    try:
+        parsed = _read_legacy(text, name)
+    except ReadError as err:
+        assert err.reason == _reason_8bit(to_legacy_bytes(text, name))
+        return
     assert parsed.text == text
