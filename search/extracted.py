@@ -137,6 +137,8 @@ def check_zip(path: Path, limits: ReadLimits, kind: str, required: str) -> list[
             entries = archive.infolist()
     except (zipfile.BadZipFile, EOFError, ValueError, OSError):
         raise ReadError(path, f"not a valid {kind} (corrupt or truncated zip)") from None
+    except NotImplementedError as exc:  # "zip file version 19.4": damaged, or not ours
+        raise ReadError(path, f"not a valid {kind} (unsupported zip: {exc})") from None
     total = sum(info.file_size for info in entries)
     if total > limit:
         raise ReadError(path, f"refused: {kind} expands to {human_size(total)} (zip bomb?)")
