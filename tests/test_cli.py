@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -182,13 +183,18 @@ SKIPPED_REASONS = [
 ]
 
 
-@pytest.mark.parametrize("command", ["build", "add"])
-def test_summary_lists_each_skipped_and_failed_file_with_its_reason(tmp_path, command):
+def _run_on_problems(tmp_path: Path, command: str, *extra: str) -> tuple[Path, Any]:
+    """``build`` or ``add`` (onto the seeds) of a folder with skipped and failed files."""
     corpus = _corpus_with_problems(tmp_path / "c")
     ix = str(tmp_path / "ix")
     if command == "add":
         assert run("build", str(SEEDS), "--index", ix).exit_code == 0
-    result = CliRunner().invoke(cli, [command, str(corpus), "--index", ix])
+    return corpus, CliRunner().invoke(cli, [command, str(corpus), "--index", ix, *extra])
+
+
+@pytest.mark.parametrize("command", ["build", "add"])
+def test_summary_lists_each_skipped_and_failed_file_with_its_reason(tmp_path, command):
+    corpus, result = _run_on_problems(tmp_path, command)
     assert result.exit_code == 3  # some failed, the rest indexed
     assert "1 document(s)" in result.stdout and "4 skipped, 1 failed" in result.stdout
     for name, reason in SKIPPED_REASONS:
@@ -199,11 +205,7 @@ def test_summary_lists_each_skipped_and_failed_file_with_its_reason(tmp_path, co
 
 @pytest.mark.parametrize("command", ["build", "add"])
 def test_json_lists_skipped_and_failed_with_reasons(tmp_path, command):
-    corpus = _corpus_with_problems(tmp_path / "c")
-    ix = str(tmp_path / "ix")
-    if command == "add":
-        assert run("build", str(SEEDS), "--index", ix).exit_code == 0
-    result = CliRunner().invoke(cli, [command, str(corpus), "--index", ix, "--json"])
+    corpus, result = _run_on_problems(tmp_path, command, "--json")
     assert result.exit_code == 3
     data = json.loads(result.stdout)
     assert data["indexed"] == 1
