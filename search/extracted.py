@@ -169,6 +169,6 @@ class OcrOptions:
     max_pages: int = env_limit("VNSEARCH_MAX_OCR_PAGES", 200)
     # One page image; A4 at 600 dpi is 35 megapixels.
     max_pixels: int = env_limit("VNSEARCH_MAX_OCR_PIXELS", 60_000_000)
-    # Tesseract on one page; a normal page takes 2–6 s.
+    # Tesseract on one page; a 200-dpi page takes ~1.2 s (bench/README.md, OCR).
     page_seconds: float = env_limit("VNSEARCH_OCR_PAGE_SECONDS", 180)
     dpi: int = 300  # a PDF page without text is rendered at this resolution

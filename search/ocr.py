@@ -32,7 +32,7 @@ from search.extracted import Extracted, OcrOptions
 from search.files import sha256_of
 
 __all__ = ["IMAGE_SUFFIXES", "OCR_LANG", "OcrPage", "ScanReader", "read_image",
-           "ScanPage", "page_progress", "read_pdf_scans", "set_page_counter"]
+           "ScanPage", "read_pdf_scans", "set_page_counter"]
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})
 OCR_LANG = "vie"
@@ -67,11 +67,6 @@ def set_page_counter(counter: Any) -> None:
     """Count every recognised page in ``counter`` (a shared ``multiprocessing.Value``)."""
     global _page_counter
     _page_counter = counter
-
-
-def page_progress() -> int:
-    """Pages recognised so far in this build (0 without a counter)."""
-    return 0 if _page_counter is None else int(_page_counter.value)
 
 
 def _count_page() -> None:

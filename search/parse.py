@@ -423,18 +423,22 @@ def _open_pdf(path: Path) -> Any:
 _MIN_PAGE_LETTERS = 10
 
 
-def _has_image(page: Any) -> bool:
-    """Whether the page draws an image (directly or inside a form); best effort."""
+def _xobjects(page: Any) -> list[Any] | None:
+    """The page's XObjects (images, forms); ``None`` when its resources are broken."""
     try:
         resources = page.get("/Resources")
         xobjects = resources.get_object().get("/XObject") if resources else None
-        for ref in (xobjects.get_object().values() if xobjects else ()):
-            subtype = ref.get_object().get("/Subtype")
-            if subtype in ("/Image", "/Form"):  # a form may wrap the scan
-                return True
-    except Exception:  # a broken resource dict: treat it as possibly scanned
-        return True
-    return False
+        return [ref.get_object() for ref in (xobjects.get_object().values() if xobjects else ())]
+    except Exception:  # a damaged resource dictionary is a hint lost, not a failure
+        return None
+
+
+def _has_image(page: Any) -> bool:
+    """Whether the page draws an image (directly or inside a form); best effort."""
+    objects = _xobjects(page)
+    if objects is None:
+        return True  # broken resources: treat the page as possibly scanned
+    return any(obj.get("/Subtype") in ("/Image", "/Form") for obj in objects)
 
 
 def _is_scanned(page: Any, text: str) -> bool:
@@ -472,15 +476,10 @@ _MIN_SCAN_DPI, _MAX_SCAN_DPI = 150, 400
 def _scan_dpi(page: Any, default: int) -> int:
     """The resolution of the page's widest image, or ``default`` when it has none."""
     width_pt = float(page.mediabox.width) or 1.0
-    widest = 0
     try:
-        resources = page.get("/Resources")
-        xobjects = resources.get_object().get("/XObject") if resources else None
-        for ref in (xobjects.get_object().values() if xobjects else ()):
-            obj = ref.get_object()
-            if obj.get("/Subtype") == "/Image":
-                widest = max(widest, int(obj.get("/Width", 0)))
-    except Exception:  # a broken resource dict: render at the default
+        widest = max((int(obj.get("/Width", 0)) for obj in _xobjects(page) or ()
+                      if obj.get("/Subtype") == "/Image"), default=0)
+    except (TypeError, ValueError):  # a width that is not a number: render at the default
         return default
     if not widest:
         return default
