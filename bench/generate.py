@@ -52,7 +52,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 from corpus_common import PHAPDIEN, SentencePool, load_sentence_pool  # noqa: E402
-from search.provinces import (  # noqa: E402
+from search.ingest.provinces import (  # noqa: E402
     DATA_FILE, canonical_province, district_provinces, province_2025, provinces,
 )
 
@@ -510,7 +510,7 @@ _NEW_STYLE_SYLLABLE = re.compile(
 def old_style_tones(text: str) -> str:
     """The other tone placement: "ủy" → "uỷ", "hòa" → "hoà", "Thanh Hóa" → "Thanh Hoá".
 
-    Written here rather than taken from ``search.normalize`` so the benchmark does not
+    Written here rather than taken from ``search.text.normalize`` so the benchmark does not
     test the project against its own inverse.
     """
     def move(m: re.Match[str]) -> str:

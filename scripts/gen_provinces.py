@@ -1,4 +1,4 @@
-"""Generate ``search/data/provinces.json`` from the ``vietnamadminunits`` package data.
+"""Generate ``search/ingest/data/provinces.json`` from the ``vietnamadminunits`` package data.
 
 Run from the repository root, in an environment with the ``data`` extra installed::
 
@@ -7,7 +7,7 @@ Run from the repository root, in an environment with the ``data`` extra installe
 
 Only the package's JSON files are read (located without importing the package, which
 would pull in shapely, geopy and the GPL ``unidecode``); the output is a small JSON file
-that the runtime (:mod:`search.provinces`) loads, so none of those dependencies ship.
+that the runtime (:mod:`search.ingest.provinces`) loads, so none of those dependencies ship.
 
 What the JSON holds:
 
@@ -36,12 +36,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from search.normalize import fold, normalize_tones  # noqa: E402
+from search.text.normalize import fold, normalize_tones  # noqa: E402
 
 PACKAGE = "vietnamadminunits"
 VERSION = "1.0.4"
 HOMEPAGE = "https://github.com/tranngocminhhieu/vietnamadminunits"
-OUTPUT = ROOT / "search" / "data" / "provinces.json"
+OUTPUT = ROOT / "search" / "ingest" / "data" / "provinces.json"
 
 # The package data is dated after Thừa Thiên Huế became "Thành phố Huế" (1 Jan 2025);
 # the pre-merger list uses the name under which nearly all documents were issued.

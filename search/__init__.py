@@ -1,9 +1,9 @@
 """vnsearch: Vietnamese-aware full-text search for Party and state documents.
 
-Data flow: files → :mod:`parse` → :mod:`metadata` → :mod:`analyze` → engine
-(:mod:`whoosh_engine`) → :mod:`query` → :mod:`results` → HTML/JSON.
+Data flow: files → :mod:`search.ingest.parse` → :mod:`search.ingest.metadata` → :mod:`search.text.analyze` → engine
+(:mod:`search.engine.whoosh.engine`) → :mod:`search.query.parse` → :mod:`results` → HTML/JSON.
 
-The public names below are imported lazily, so that ``import search.normalize`` does not
+The public names below are imported lazily, so that ``import search.text.normalize`` does not
 pull in Whoosh, numpy and pyvi.
 """
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .files import Found, discover, sha256_of
-from .index import Index
+from search.ingest.extracted import sha256_of
+from search.ingest.files import Found, discover
+from search.index import Index
 
 
 @dataclass

@@ -18,14 +18,14 @@ from typing import Any, Callable, TypeVar
 
 import click
 
-from . import __version__
-from .check import check_index
-from .documents import METADATA_FIELDS
-from .errors import VnSearchError
-from .index import Index, open_index
-from .indexer import BuildReport, NothingIndexed, add_documents, build_index, remove_documents
-from .results import SORTS, SearchRequest, SearchResult
-from .store import resolve_index_path
+from search import __version__
+from search.check import check_index
+from search.documents import METADATA_FIELDS
+from search.errors import VnSearchError
+from search.index import Index, open_index
+from search.indexer import BuildReport, NothingIndexed, add_documents, build_index, remove_documents
+from search.results import SORTS, SearchRequest, SearchResult
+from search.engine.generations import resolve_index_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,7 +82,7 @@ def cli() -> None:
     Exit status: 0 ok, 1 error (nothing changed), 2 bad usage, 3 partly done (some
     files failed, or `check` found problems).
     """
-    from .extracted import LIMIT_ERRORS
+    from search.ingest.extracted import LIMIT_ERRORS
 
     if LIMIT_ERRORS:  # a limit set in the environment is unusable: say so, do nothing
         raise click.UsageError("; ".join(LIMIT_ERRORS))

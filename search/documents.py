@@ -1,7 +1,7 @@
 """The data that flows from the readers to the index.
 
 ``ParsedText`` is what a reader returns (text only, no interpretation); ``Metadata`` is
-what :mod:`search.metadata` extracts from it, every field with its provenance; a
+what :mod:`search.ingest.metadata` extracts from it, every field with its provenance; a
 ``Document`` joins both with a stable id and where it came from.
 """
 

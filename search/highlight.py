@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from .normalize import fold, nfc
+from search.text.normalize import fold, nfc
 
 MARK_CLOSE = "</mark>"
 MAX_PASSAGE_CHARS = 320

@@ -12,18 +12,18 @@ import threading
 import time
 from typing import Any
 
-from .documents import METADATA_FIELDS
-from .analyze import normalize_number
-from .engine import FACET_FIELDS, Engine, EngineReader, Filters, MatchAll, Term
-from .errors import BadQuery, DocumentNotFound, IndexCorrupt, VnSearchError
-from .highlight import Terms, passages
-from .normalize import fold
-from .provinces import canonical_province, canonical_province_2025
-from .query import ParsedQuery, build_query, describe, explain, parse_query
-from .results import MAX_PAGE, MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResult
-from .store import IndexLocation
-from .suggest import suggest
-from .whoosh_engine import WhooshEngine
+from search.documents import METADATA_FIELDS
+from search.text.analyze import normalize_number
+from search.engine.base import FACET_FIELDS, Engine, EngineReader, Filters, MatchAll, Term
+from search.errors import BadQuery, DocumentNotFound, IndexCorrupt, VnSearchError
+from search.highlight import Terms, passages
+from search.text.normalize import fold
+from search.ingest.provinces import canonical_province, canonical_province_2025
+from search.query.parse import ParsedQuery, build_query, describe, explain, parse_query
+from search.results import MAX_PAGE, MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResult
+from search.engine.generations import IndexLocation
+from search.query.suggest import suggest
+from search.engine.whoosh.engine import WhooshEngine
 
 
 class Index:
@@ -150,7 +150,7 @@ class Index:
 
 def open_index(path: str | os.PathLike[str] | None = None, engine: Engine | None = None) -> Index:
     """Open the index at ``path`` (default: ``$VNSEARCH_INDEX`` or ``index/``)."""
-    from .store import resolve_index_path
+    from search.engine.generations import resolve_index_path
 
     return Index(resolve_index_path(path), engine)
 

@@ -18,19 +18,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from . import __version__
-from .analyze import analyze_text, compounds, folded, normalize_number
-from .documents import Document
-from .engine import Engine, IndexDoc
-from .errors import ReadError, VnSearchError
-from .extracted import OcrOptions
-from .files import Found, Skipped, disambiguate, discover, file_doc_id, sha256_of, slug
-from .metadata import extract_metadata
-from .parse import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TEXT_CHARS, JsonlRecord, iter_jsonl, read_file
-from .ocr import IMAGE_SUFFIXES, set_page_counter
-from .processes import READER_NAME, name_process
-from .store import IndexLocation, utc_now
-from .whoosh_engine import WhooshEngine
+from search import __version__
+from search.text.analyze import analyze_text, compounds, folded, normalize_number
+from search.documents import Document
+from search.engine.base import Engine, IndexDoc
+from search.errors import ReadError, VnSearchError
+from search.ingest.extracted import OcrOptions
+from search.ingest.extracted import sha256_of
+from search.ingest.files import Found, Skipped, disambiguate, discover, file_doc_id, slug
+from search.ingest.metadata import extract_metadata
+from search.ingest.parse import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TEXT_CHARS, JsonlRecord, iter_jsonl, read_file
+from search.ingest.ocr import IMAGE_SUFFIXES, set_page_counter
+from search.processes import READER_NAME, name_process
+from search.engine.generations import IndexLocation, utc_now
+from search.engine.whoosh.engine import WhooshEngine
 
 INDEX_FORMAT = 1
 # Below this many files a pool costs more than it saves (pyvi loads in ~1 s per worker).

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .documents import METADATA_FIELDS
-from .engine import FACET_FIELDS
+from search.documents import METADATA_FIELDS
+from search.engine.base import FACET_FIELDS
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100

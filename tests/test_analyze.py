@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from search.analyze import analyze_text, compounds, is_number_token, normalize_number, syllables, tokenize
+from search.text.analyze import analyze_text, compounds, is_number_token, normalize_number, syllables, tokenize
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_segment_matches_pyvi_exactly():
     """Our faster feature function must give pyvi's own segmentation, chunk for chunk."""
     from pyvi import ViTokenizer
 
-    from search.segment import segment
+    from search.text.words import segment
 
     chunks = list(_chunks())
     assert len(chunks) > 500
@@ -118,7 +118,7 @@ def test_analysis_streams_are_tokenize_texts(text):
 def test_segmenting_does_not_import_scikit_learn():
     """pyvi's model loads without scikit-learn: ~1 s and ~40 MB less in each worker, in
     ``add`` and in the server's first query."""
-    code = ("import sys; from search.segment import segment; "
+    code = ("import sys; from search.text.words import segment; "
             "assert segment('Tỉnh uỷ Kon Tum') == ['Tỉnh_uỷ', 'Kon_Tum']; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

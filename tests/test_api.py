@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 import web.api
 from search.documents import METADATA_FIELDS
-from search.engine import FACET_FIELDS
+from search.engine.base import FACET_FIELDS
 from search.index import open_index
 from search.results import SearchRequest
 from tests.conftest import SEED_IDS

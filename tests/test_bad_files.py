@@ -355,7 +355,7 @@ def test_vietnamese_file_name_document_page_and_download(app: Flask, built: dict
 
 _PYVI_MEMORY = """
 import tracemalloc
-from search.analyze import compounds
+from search.text.analyze import compounds
 compounds("tỉnh ủy kon tum lãnh đạo giảm nghèo bền vững đa chiều. " * 50)  # pyvi loaded
 words = "tỉnh ủy kon tum lãnh đạo giảm nghèo bền vững đa chiều "
 text = (words * 4000)[:200_000]  # one 200,000-character "sentence"

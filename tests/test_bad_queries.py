@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from search.cli import cli
 from search.errors import BadQuery
 from search.index import Index, open_index
-from search.query import MAX_QUERY_CHARS, MAX_TERMS
+from search.query.parse import MAX_QUERY_CHARS, MAX_TERMS
 from search.results import MAX_PAGE, MAX_PER_PAGE, SearchRequest
 from tests.conftest import SEED_IDS
 from web import create_app

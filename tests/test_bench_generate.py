@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from search.normalize import normalize, normalize_tones
+from search.text.normalize import normalize, normalize_tones
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"

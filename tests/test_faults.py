@@ -35,7 +35,7 @@ from search.errors import IndexCorrupt, IndexMissing, VnSearchError
 from search.index import open_index
 from search.indexer import add_documents, build_index
 from search.results import SearchRequest
-from search.store import IndexLocation
+from search.engine.generations import IndexLocation
 from tests.conftest import ROOT, SEED_IDS, SEEDS
 from tests.test_http import fetch, running_server, wait_until
 from web import create_app
@@ -426,8 +426,8 @@ def test_add_of_a_document_without_metadata_keeps_search_working(seed_index: Pat
 # -- a writer process that dies ---------------------------------------------------------------------
 def test_a_writer_process_that_dies_fails_the_build_and_publishes_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from search.whoosh_engine import WhooshEngine
-    from search.whoosh_writers import _SidecarSubWriter
+    from search.engine.whoosh.engine import WhooshEngine
+    from search.engine.whoosh.writers import _SidecarSubWriter
 
     index = tmp_path / "index"
     build_index([SEEDS], index, workers=1)
@@ -478,7 +478,7 @@ def test_first_use_of_a_reader_part_from_two_threads_does_not_deadlock(seed_inde
     """A search holds the reader's lock and builds a part on first use while another
     thread (a facet list, say) builds the same part: with functools.cached_property's
     shared per-attribute lock (Python 3.11) that was a lock-order deadlock."""
-    from search.whoosh_engine import WhooshEngine
+    from search.engine.whoosh.engine import WhooshEngine
 
     reader = WhooshEngine().open(IndexLocation(seed_index).current())
     entered = threading.Event()

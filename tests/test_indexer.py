@@ -193,7 +193,7 @@ def test_nothing_indexed_lists_every_failure(tmp_path):
 
 @pytest.mark.parametrize("encoding", ["tcvn3", "vni"])
 def test_a_legacy_8bit_text_file_is_indexed_and_found(tmp_path, encoding):
-    from search.parse import read_file
+    from search.ingest.parse import read_file
 
     from .test_parse import to_legacy_bytes
 

@@ -1,4 +1,4 @@
-"""Metadata extraction (search/metadata.py): the five seeds, layout variants, properties."""
+"""Metadata extraction (search/ingest/metadata.py): the five seeds, layout variants, properties."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search.documents import METADATA_FIELDS, Metadata
-from search.metadata import extract_metadata, find_cites
-from search.normalize import nfc
+from search.ingest.metadata import extract_metadata, find_cites
+from search.text.normalize import nfc
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
-try:  # the readers' cleanup, when search/parse.py is there
-    from search.parse import clean_text
+try:  # the readers' cleanup, when search/ingest/parse.py is there
+    from search.ingest.parse import clean_text
 except ImportError:  # pragma: no cover - the same three steps, inline
     def clean_text(text: str) -> tuple[str, str]:
         text = nfc(text)

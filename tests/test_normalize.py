@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from search.normalize import fold, nfc, normalize, normalize_tones, strip_controls
+from search.text.normalize import fold, nfc, normalize, normalize_tones, strip_controls
 
 
 @pytest.mark.parametrize(

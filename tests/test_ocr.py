@@ -1,4 +1,4 @@
-"""Scans read by OCR (search/ocr.py): scanned PDFs, page images, partly scanned PDFs.
+"""Scans read by OCR (search/ingest/ocr.py): scanned PDFs, page images, partly scanned PDFs.
 
 The scans are made here: a short Party document drawn as a noisy, skewed page
 (bench/scan.py), saved as an image-only PDF, PNG, JPEG or multi-page TIFF, and read back
@@ -20,11 +20,11 @@ from hypothesis import strategies as st
 
 from bench.scan import render_pages, save_pdf, save_tiff
 from search.errors import ReadError
-from search.extracted import OcrOptions
+from search.ingest.extracted import OcrOptions
 from search.index import open_index
 from search.indexer import add_documents, build_index
-from search.ocr import _lines_from_data
-from search.parse import read_file
+from search.ingest.ocr import _lines_from_data
+from search.ingest.parse import read_file
 from search.results import SearchRequest
 
 # id → (the document's text, what its metadata must say)
@@ -377,7 +377,7 @@ def test_a_nearly_empty_page_is_still_read(tmp_path):
     ],
 )
 def test_a_date_after_today_is_unknown(date_line, date, year):
-    from search.metadata import extract_metadata
+    from search.ingest.metadata import extract_metadata
 
     meta = extract_metadata(f"TỈNH ỦY CAO BẰNG\nSố 08-CT/TU\n{date_line}\nCHỈ THỊ\n"
                             "về trồng rừng\nCác cấp ủy chỉ đạo trồng rừng.")

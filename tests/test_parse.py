@@ -1,4 +1,4 @@
-"""Readers (search.parse) and legacy encodings (search.legacy).
+"""Readers (search.ingest.parse) and legacy encodings (search.text.legacy).
 
 Every fixture is built in tmp_path: .docx with python-docx (footnotes and endnotes
 spliced into the package by hand, since python-docx has no API for them), PDFs written
@@ -26,13 +26,13 @@ from pypdf import PdfReader, PdfWriter
 
 from search.documents import ParsedText
 from search.errors import ReadError
-from search.legacy import (
+from search.text.legacy import (
     convert_legacy,
     detect_legacy,
     fix_legacy,
     is_vietnamese_syllable,
 )
-from search.parse import (
+from search.ingest.parse import (
     DEFAULT_MAX_FILE_BYTES,
     DEFAULT_MAX_TEXT_CHARS,
     JSONL_SUFFIXES,
@@ -1020,7 +1020,7 @@ def test_windows_1258_text_file(tmp_path: Path):
 
 @pytest.mark.parametrize("name", ["tcvn3", "vni"])
 def test_a_real_seed_saved_in_a_legacy_encoding(tmp_path: Path, name: str):
-    from search.metadata import extract_metadata
+    from search.ingest.metadata import extract_metadata
 
     original = read_file(SEED_KT)
     parsed = read_file(write(tmp_path / "kl237.txt", to_legacy_bytes(original.text, name)))
@@ -1167,7 +1167,7 @@ def test_every_legacy_byte_round_trips(name: str):
     8-bit text, are the sequence again."""
     from viparse.normalize.encodings import get_charmap
 
-    from search.parse import _legacy_byte_text
+    from search.ingest.parse import _legacy_byte_text
 
     sequences = [seq for seq, _ in get_charmap(name).pairs]
     assert all(ch.isascii() or 0xA0 <= ord(ch) <= 0xFF for seq in sequences for ch in seq)
@@ -1203,7 +1203,7 @@ def _without_superscripts(text: str) -> str:
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name[:3])
 def test_every_seed_saved_as_legacy_bytes_reads_back_with_its_metadata(tmp_path: Path,
                                                                        seed: Path, name: str):
-    from search.metadata import extract_metadata
+    from search.ingest.metadata import extract_metadata
 
     original = read_file(write(tmp_path / "u.txt", _without_superscripts(read_file(seed).text)))
     parsed = read_file(write(tmp_path / "old.txt", to_legacy_bytes(original.text, name)))

@@ -1,4 +1,4 @@
-"""Provinces, the 2025 merger and legacy districts (search/provinces.py and its data)."""
+"""Provinces, the 2025 merger and legacy districts (search/ingest/provinces.py and its data)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from search.normalize import fold
-from search.provinces import (
+from search.text.normalize import fold
+from search.ingest.provinces import (
     DATA_FILE,
     canonical_province,
     canonical_province_2025,
@@ -340,7 +340,7 @@ def test_scanners_never_raise(text: str) -> None:
 
 import datetime as dt  # noqa: E402
 
-from search.provinces import (  # noqa: E402
+from search.ingest.provinces import (  # noqa: E402
     HUE_CITY_DATE,
     MERGER_DATE,
     district_name,

@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search.engine import And, AndMaybe, Not, Or
+from search.engine.base import And, AndMaybe, Not, Or
 from search.errors import BadQuery
-from search.query import build_query, describe, explain, parse_query
+from search.query.parse import build_query, describe, explain, parse_query
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from search.errors import IndexCorrupt, IndexLocked, IndexMissing
-from search.store import ENV_VAR, IndexLocation, resolve_index_path
+from search.engine.generations import ENV_VAR, IndexLocation, resolve_index_path
 
 
 def _publish(loc: IndexLocation, marker: str) -> Path:

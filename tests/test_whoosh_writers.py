@@ -1,4 +1,4 @@
-"""Whoosh's writer, made faster (search/whoosh_writers.py), writes what Whoosh writes."""
+"""Whoosh's writer, made faster (search/engine/whoosh/writers.py), writes what Whoosh writes."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from whoosh import index as windex
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import TEXT, Schema
 
-from search.whoosh_engine import make_schema
-from search.whoosh_writers import PretokenizedText, _BulkPool, tune_writer
+from search.engine.whoosh.engine import make_schema
+from search.engine.whoosh.writers import PretokenizedText, _BulkPool, tune_writer
 
 from .conftest import SEEDS
 

@@ -19,7 +19,7 @@ from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from search.errors import VnSearchError
-from search.store import resolve_index_path
+from search.engine.generations import resolve_index_path
 
 from . import api, views
 

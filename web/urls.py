@@ -20,9 +20,9 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-from search.engine import FACET_FIELDS
+from search.engine.base import FACET_FIELDS
 from search.errors import BadQuery
-from search.normalize import strip_controls
+from search.text.normalize import strip_controls
 from search.results import SearchRequest
 
 # Parameters of the search page, the JSON API and the exports (repeatable ones first).

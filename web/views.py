@@ -14,11 +14,11 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
 
 from search.documents import METADATA_FIELDS
-from search.engine import FACET_FIELDS
+from search.engine.base import FACET_FIELDS
 from search.errors import BadQuery
 from search.highlight import Terms, full_text
-from search.normalize import fold
-from search.query import parse_query
+from search.text.normalize import fold
+from search.query.parse import parse_query
 from search.results import MAX_PAGE
 
 from .api import (current_index, document_data, downloadable_path, open_indexed_file,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import difflib
 
-from .analyze import fold_token
-from .engine import EngineReader
-from .query import ParsedQuery
+from search.text.analyze import fold_token
+from search.engine.base import EngineReader
+from search.query.parse import ParsedQuery
 
 SUGGEST_FIELDS = ("body_f", "title_f")
 MAX_CANDIDATES = 20_000  # vocabulary scanned per word at most (keeps the zero-hit path bounded)

@@ -7,7 +7,7 @@ One entry point per shape of input:
 
 Every failure becomes a :class:`~search.errors.ReadError` carrying the path and a reason
 a user can act on; no library exception escapes. Every reader's text then goes through
-the same finish: NFC, legacy-encoding repair (:mod:`search.legacy`), :func:`clean_text`
+the same finish: NFC, legacy-encoding repair (:mod:`search.text.legacy`), :func:`clean_text`
 and the size limit.
 """
 
@@ -28,7 +28,7 @@ from typing import IO, Any
 
 from search.documents import ParsedText
 from search.errors import ReadError
-from search.extracted import (
+from search.ingest.extracted import (
     ZIP_EXPANSION_FACTOR,
     Extracted,
     OcrOptions,
@@ -41,15 +41,15 @@ from search.extracted import (
     read_bytes,
     stat_regular_file,
 )
-from search.legacy import ENCODINGS as LEGACY_ENCODINGS
-from search.legacy import (
+from search.text.legacy import ENCODINGS as LEGACY_ENCODINGS
+from search.text.legacy import (
     convert_legacy,
     convert_legacy_lines,
     detect_legacy,
     fix_legacy,
     is_vietnamese_syllable,
 )
-from search.normalize import nfc, strip_controls
+from search.text.normalize import nfc, strip_controls
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -489,7 +489,7 @@ def _scan_dpi(page: Any, default: int) -> int:
 def _recognise_pdf_pages(path: Path, reader: Any, pages: list[str | None],
                          limits: ReadLimits) -> dict[str, Any]:
     """Fill the scanned pages with OCR text; return the recognition summary."""
-    from search.ocr import ScanPage, read_pdf_scans  # imported late: only scans need them
+    from search.ingest.ocr import ScanPage, read_pdf_scans  # imported late: only scans need them
 
     default = (limits.ocr or OcrOptions()).dpi
     scanned = []
@@ -523,7 +523,7 @@ def _read_pdf(path: Path, limits: ReadLimits) -> Extracted:
         extra["fonts"] = list(fonts)
     if summary is None:
         return Extracted(text=text, fonts=fonts, extra=extra)
-    from search.ocr import ocr_warning
+    from search.ingest.ocr import ocr_warning
 
     source = "ocr" if len(summary["pages"]) == len(pages) else "mixed"
     return Extracted(text=text, fonts=fonts, extra=extra, text_source=source, ocr=summary,
@@ -637,7 +637,7 @@ def _read_html(path: Path, limits: ReadLimits) -> Extracted:
 
 
 def _read_image(path: Path, limits: ReadLimits) -> Extracted:
-    from search.ocr import read_image  # imported late: only scans need Tesseract
+    from search.ingest.ocr import read_image  # imported late: only scans need Tesseract
 
     return read_image(path, limits.ocr)
 
@@ -646,10 +646,12 @@ def _read_image(path: Path, limits: ReadLimits) -> Extracted:
 
 
 def _read_office(path: Path, limits: ReadLimits) -> Extracted:
-    from search import office  # imported late: only these formats need it
+    from search.ingest import office  # imported late: only these formats need it
 
-    reader = {".doc": office.read_doc, ".odt": office.read_odt, ".rtf": office.read_rtf}
-    return reader[_suffix(path)](path, limits)
+    suffix = _suffix(path)
+    if suffix == ".doc":
+        return office.read_doc(path, limits, {".docx": _read_docx, ".html": _read_html})
+    return {".odt": office.read_odt, ".rtf": office.read_rtf}[suffix](path, limits)
 
 
 # --- read_file -----------------------------------------------------------------------

@@ -1,7 +1,7 @@
-"""Whoosh implementation of :mod:`search.engine`.
+"""Whoosh implementation of :mod:`search.engine.base`.
 
 Whoosh stores the documents and their postings; it never analyses text: every text field
-uses a whitespace tokenizer over the tokens that :mod:`search.analyze` produced. Facet
+uses a whitespace tokenizer over the tokens that :mod:`search.text.analyze` produced. Facet
 counting and filtering are done with numpy over the facet columns, loaded once per
 reader, so counts are exact over all matches whatever the page size.
 """
@@ -19,13 +19,13 @@ from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, STORED, Schema
 from whoosh.scoring import BM25F
 
-from .errors import VnSearchError
-from .evaluate import Evaluator
-from .postings import SidecarBuilder, segment_id_of, sync_sidecars
-from .whoosh_query import to_whoosh
-from .whoosh_writers import PretokenizedText, SidecarMpWriter, tune_writer
+from search.errors import VnSearchError
+from search.engine.whoosh.evaluate import Evaluator
+from search.engine.whoosh.postings import SidecarBuilder, segment_id_of, sync_sidecars
+from search.engine.whoosh.query import to_whoosh
+from search.engine.whoosh.writers import PretokenizedText, SidecarMpWriter, tune_writer
 
-from .engine import (
+from search.engine.base import (
     FACET_FIELDS,
     TEXT_FIELDS,
     And,

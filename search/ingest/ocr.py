@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from search.errors import ReadError
-from search.extracted import Extracted, OcrOptions
-from search.files import sha256_of
+from search.ingest.extracted import Extracted, OcrOptions
+from search.ingest.extracted import sha256_of
 
 __all__ = ["IMAGE_SUFFIXES", "OCR_LANG", "OcrPage", "ScanReader", "read_image",
            "ScanPage", "read_pdf_scans", "set_page_counter"]

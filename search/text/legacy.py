@@ -36,7 +36,7 @@ from functools import cache, lru_cache
 from viparse.normalize.encodings import get_charmap
 from viparse.normalize.tables import Charmap, build_charmap, convert
 
-from search.normalize import nfc
+from search.text.normalize import nfc
 
 __all__ = [
     "ENCODINGS",

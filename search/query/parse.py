@@ -23,10 +23,10 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 
-from .analyze import fold_token, is_number_token, normalize_number, tokenize
-from .engine import And, AndMaybe, MatchAll, Not, Or, Phrase, Query, Term
-from .errors import BadQuery
-from .normalize import fold, nfc, normalize, strip_controls
+from search.text.analyze import fold_token, is_number_token, normalize_number, tokenize
+from search.engine.base import And, AndMaybe, MatchAll, Not, Or, Phrase, Query, Term
+from search.errors import BadQuery
+from search.text.normalize import fold, nfc, normalize, strip_controls
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 32

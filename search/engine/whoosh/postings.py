@@ -4,7 +4,7 @@ Whoosh's own matcher is the cost at tens of thousands of documents (``shared/who
 evaluating a query means walking pickled, compressed posting blocks in Python. The sidecar
 keeps, for every segment and every text field, each term's document numbers (int32) and
 term frequencies (float32) as flat arrays, memory-mapped at open, so a query is evaluated
-with numpy instead (:mod:`search.evaluate`).
+with numpy instead (:mod:`search.engine.whoosh.evaluate`).
 
 Files (flat, so that :meth:`store.IndexLocation.clone_current` hard-links them), per segment
 ``S`` and field ``F``::

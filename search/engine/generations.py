@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import IndexCorrupt, IndexLocked, IndexMissing
+from search.errors import IndexCorrupt, IndexLocked, IndexMissing
 
 ENV_VAR = "VNSEARCH_INDEX"
 DEFAULT_DIR = "index"

@@ -1,13 +1,14 @@
 """What every format reader hands back, the limits it reads under, and shared helpers.
 
-The readers (:mod:`search.parse` for text, .docx, .pdf and .html; :mod:`search.office`
-for .doc, .odt and .rtf; :mod:`search.ocr` for scans and page images) all return an
-:class:`Extracted`; :func:`search.parse.read_file` finishes it the same way for every
+The readers (:mod:`search.ingest.parse` for text, .docx, .pdf and .html; :mod:`search.ingest.office`
+for .doc, .odt and .rtf; :mod:`search.ingest.ocr` for scans and page images) all return an
+:class:`Extracted`; :func:`search.ingest.parse.read_file` finishes it the same way for every
 format (NFC, legacy-encoding repair, cleaning, the size limit).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import zipfile
@@ -52,7 +53,7 @@ ZIP_EXPANSION_FACTOR = 20
 
 @dataclass
 class Extracted:
-    """What a format reader hands to :func:`search.parse.read_file`'s common finish.
+    """What a format reader hands to :func:`search.ingest.parse.read_file`'s common finish.
 
     ``text_source`` says where the words came from: ``"text"`` (the file's own text),
     ``"ocr"`` (every page recognised from images) or ``"mixed"`` (some pages each);
@@ -172,3 +173,12 @@ class OcrOptions:
     # Tesseract on one page; a 200-dpi page takes ~1.2 s (bench/README.md, OCR).
     page_seconds: float = env_limit("VNSEARCH_OCR_PAGE_SECONDS", 180)
     dpi: int = 300  # a PDF page without text is rendered at this resolution
+
+
+def sha256_of(path: Path) -> str:
+    """The file's content hash: the OCR cache key and the index's staleness check."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

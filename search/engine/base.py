@@ -1,7 +1,7 @@
 """The engine interface: what any index backend must do, in terms of already-normalised tokens.
 
 Parsing, metadata, analysis, query understanding and the web layer talk to this interface
-only. Whoosh (:mod:`search.whoosh_engine`) is the embedded default; a distributed engine can
+only. Whoosh (:mod:`search.engine.whoosh.engine`) is the embedded default; a distributed engine can
 implement the same few methods later.
 
 A query reaches the engine as a small tree of :class:`Term`, :class:`Phrase`, :class:`And`,
@@ -178,7 +178,7 @@ class EngineReader(ABC):
 
 
 class Engine(ABC):
-    """Writes index generations. Directories are managed by :mod:`search.store`."""
+    """Writes index generations. Directories are managed by :mod:`search.engine.generations`."""
 
     name: str = "engine"
 

@@ -5,12 +5,12 @@ analysing it, and at commit the writer sorts and writes every posting alone whil
 analysis workers have nothing left to do (about 40 % of the build at 50,000 documents).
 Whoosh's :class:`~whoosh.multiproc.MpWriter` with ``multisegment=True`` runs several
 sub-writers, each writing its own segment and committing it in parallel. Each sub-writer
-here also feeds a :class:`~search.postings.SidecarBuilder` with the tokens of the documents
+here also feeds a :class:`~search.engine.whoosh.postings.SidecarBuilder` with the tokens of the documents
 it adds, in the order it numbers them, and writes its segment's sidecar when it finishes,
 so no segment needs its sidecar rebuilt from Whoosh's postings afterwards.
 
 Sub-writers are forked: they inherit nothing that holds the index lock (see
-:mod:`search.store`), and they exit when the parent dies, whatever kills it.
+:mod:`search.engine.generations`), and they exit when the parent dies, whatever kills it.
 """
 
 from __future__ import annotations
@@ -33,15 +33,15 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.system import pack_uint
 from whoosh.writing import PostingPool, SegmentWriter
 
-from .errors import VnSearchError
-from .postings import SidecarBuilder
-from .processes import WRITER_NAME, die_with_parent, name_process
+from search.errors import VnSearchError
+from search.engine.whoosh.postings import SidecarBuilder
+from search.processes import WRITER_NAME, die_with_parent, name_process
 
 PARENT_POLL_S = 1.0  # how often a waiting sub-writer checks that its parent is alive
 
 
 class PretokenizedText(TEXT):  # type: ignore[misc]
-    """A TEXT field over tokens :mod:`search.analyze` already made, joined by spaces.
+    """A TEXT field over tokens :mod:`search.text.analyze` already made, joined by spaces.
 
     Whoosh indexes a field by running its analyzer, one Token object per token, about a
     quarter of a writer's CPU. The tokens are final here, so :meth:`index` counts them

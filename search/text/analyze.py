@@ -1,6 +1,6 @@
 """Vietnamese analysis: text → token streams, identical at index time and at query time.
 
-A text becomes three aligned views (all built on :mod:`search.normalize`):
+A text becomes three aligned views (all built on :mod:`search.text.normalize`):
 
 - ``syllables``: NFC, tone-normalised, lower-case syllables; document numbers
   (``04-NQ/TU``, ``50/2016/QĐ-TTg``, ``861/QĐ-TTg``) kept whole as one token.
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator
 
-from .normalize import fold, nfc, normalize
-from .segment import segment
+from search.text.normalize import fold, nfc, normalize
+from search.text.words import segment
 
 __all__ = [
     "Token",

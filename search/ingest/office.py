@@ -14,7 +14,7 @@ and RTF, compared"):
   converted one by one; fonts from the font table.
 
 Legacy text (``.VnTime``/TCVN3, ``VNI-Times``) comes back unconverted, with the font
-names as a hint: :func:`search.parse.read_file` converts it like every other format's.
+names as a hint: :func:`search.ingest.parse.read_file` converts it like every other format's.
 A file named ``.doc`` that is really a .docx, RTF or a web page (Word users rename
 files, and Word saves all of these under a .doc name) is read as what it is, by its
 first bytes, with a warning.
@@ -33,10 +33,10 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from search.errors import ReadError
-from search.extracted import Extracted, ReadLimits, check_zip, describe, read_bytes
+from search.ingest.extracted import Extracted, ReadLimits, check_zip, describe, read_bytes
 
 __all__ = ["read_doc", "read_odt", "read_rtf"]
 
@@ -299,21 +299,24 @@ def _read_with_soffice(path: Path, limits: ReadLimits, reason: str, needed: bool
     return extracted
 
 
-def _read_renamed(path: Path, head: bytes, limits: ReadLimits) -> Extracted:
+def _read_renamed(path: Path, head: bytes, limits: ReadLimits, others: OtherReaders) -> Extracted:
     """A web page saved under a .doc name (Word's "Save as Web Page" keeps it): read as
     HTML. Anything else without the OLE2 signature is an error: text renamed .doc is
     too rare to guess at, and a corrupt .doc would read as garbage text."""
-    from search.parse import _read_html  # the reader of what it really is
-
     if not _HTML.search(head):
         raise ReadError(path, "not a Word 97 .doc (no OLE2 signature; is it text or HTML "
                               "renamed .doc?)")
-    extracted = _read_html(path, limits)
+    extracted = others[".html"](path, limits)
     extracted.warnings.append("a web page (HTML) named .doc, read as what it is")
     return extracted
 
 
-def read_doc(path: Path, limits: ReadLimits) -> Extracted:
+# The readers of other formats, by suffix (".docx", ".html"), passed in by read_file: a
+# file named .doc is often a .docx or a web page, read as what it is.
+OtherReaders = Mapping[str, Callable[[Path, ReadLimits], Extracted]]
+
+
+def read_doc(path: Path, limits: ReadLimits, others: OtherReaders) -> Extracted:
     """A Word 97 .doc, or whatever a file named .doc really holds (by its magic bytes)."""
     try:
         with path.open("rb") as fh:
@@ -321,22 +324,21 @@ def read_doc(path: Path, limits: ReadLimits) -> Extracted:
     except OSError as exc:
         raise ReadError(path, f"cannot read file ({exc.strerror or exc})") from None
     if head.startswith(_ZIP):
-        from search.parse import _read_docx  # a .docx renamed .doc
-
-        extracted, kind = _read_docx(path, limits), "a .docx"
+        extracted, kind = others[".docx"](path, limits), "a .docx"
     elif head.lstrip().startswith(_RTF):
         extracted, kind = read_rtf(path, limits), "RTF"  # Word saves RTF under any name
     else:
-        return _read_binary_doc(path, head, limits)
+        return _read_binary_doc(path, head, limits, others)
     extracted.warnings.append(f"{kind} named .doc, read as what it is")
     return extracted
 
 
-def _read_binary_doc(path: Path, head: bytes, limits: ReadLimits) -> Extracted:
+def _read_binary_doc(path: Path, head: bytes, limits: ReadLimits,
+                     others: OtherReaders) -> Extracted:
     if not head:
         raise ReadError(path, "empty file (no text)")
     if not head.startswith(_OLE2):
-        return _read_renamed(path, head, limits)
+        return _read_renamed(path, head, limits, others)
     try:
         extracted = _read_word97(path, limits)
     except _TryOffice as why:

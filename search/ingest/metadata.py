@@ -73,9 +73,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .documents import Metadata, inferred
-from .normalize import fold, nfc, normalize, normalize_tones
-from .provinces import (
+from search.documents import Metadata, inferred
+from search.text.normalize import fold, nfc, normalize, normalize_tones
+from search.ingest.provinces import (
     canonical_province,
     district_name,
     district_provinces,

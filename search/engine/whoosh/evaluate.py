@@ -1,4 +1,4 @@
-"""Query evaluation in numpy over the postings sidecar (:mod:`search.postings`).
+"""Query evaluation in numpy over the postings sidecar (:mod:`search.engine.whoosh.postings`).
 
 Same answers as Whoosh's own matchers, measured in ``tests/test_equivalence.py``: BM25F
 with Whoosh's formula (``idf · tf·(K1+1) / (tf + K1·((1−B) + B·len/avglen))``), its idf and
@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from .engine import And, AndMaybe, MatchAll, Not, Or, Phrase, Query, Term
-from .postings import SegmentPostings, has_sidecar, segment_id_of
-from .whoosh_query import to_whoosh
+from search.engine.base import And, AndMaybe, MatchAll, Not, Or, Phrase, Query, Term
+from search.engine.whoosh.postings import SegmentPostings, has_sidecar, segment_id_of
+from search.engine.whoosh.query import to_whoosh
 
 K1 = 1.2
 B = 0.75

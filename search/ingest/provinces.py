@@ -1,9 +1,9 @@
 """Provinces and legacy districts of Việt Nam, before and after the 1 July 2025 merger.
 
-The data comes from ``search/data/provinces.json``, generated from ``vietnamadminunits``
+The data comes from ``search/ingest/data/provinces.json``, generated from ``vietnamadminunits``
 1.0.4 (MIT) by ``scripts/gen_provinces.py``; it is loaded once, on first use.
 
-Names are matched on a folded key (:func:`search.normalize.fold`, then letters and digits
+Names are matched on a folded key (:func:`search.text.normalize.fold`, then letters and digits
 only), so case, tone placement, diacritics, hyphens and spaces do not matter:
 "KON TUM", "kon tum", "Đăk Lăk", "Thừa Thiên - Huế", "TP. Hồ Chí Minh" all resolve.
 
@@ -17,7 +17,7 @@ only), so case, tone placement, diacritics, hyphens and spaces do not matter:
   "Huế" from 1 January 2025 (a centrally-run city by Nghị quyết 175/2024/QH15), and
   every province is one of the 34 from 1 July 2025.
 - :func:`find_province_mentions`, :func:`find_district_mentions`, :func:`vote_districts`
-  — the text scanners that :mod:`search.metadata` uses to place a document.
+  — the text scanners that :mod:`search.ingest.metadata` uses to place a document.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TypeVar
 
-from .normalize import fold, nfc, normalize
+from search.text.normalize import fold, nfc, normalize
 
 __all__ = [
     "DATA_FILE",

@@ -1,4 +1,4 @@
-"""The engine-neutral query tree (search.engine) as Whoosh query objects.
+"""The engine-neutral query tree (search.engine.base) as Whoosh query objects.
 
 Its own module so that both the Whoosh engine and the numpy evaluator (which falls back
 to Whoosh's matchers for a segment without postings arrays) can use it without importing
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from whoosh import query as wq
 
-from .engine import And, AndMaybe, MatchAll, Not, Or, Phrase, Query, Term
+from search.engine.base import And, AndMaybe, MatchAll, Not, Or, Phrase, Query, Term
 
 __all__ = ["to_whoosh"]
 

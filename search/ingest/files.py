@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .normalize import fold
-from .parse import JSONL_SUFFIXES, SUPPORTED_SUFFIXES
+from search.text.normalize import fold
+from search.ingest.parse import JSONL_SUFFIXES, SUPPORTED_SUFFIXES
+
 
 # Suffixes we recognise but cannot read: reported as failures, not silently skipped.
 KNOWN_UNREADABLE = frozenset({".xls", ".xlsx", ".ppt", ".pptx"})
@@ -121,10 +122,3 @@ def disambiguate(doc_id: str, path: str) -> str:
     """Id for a second document whose name slug is taken: add a hash of its path."""
     return f"{doc_id}-{hashlib.sha1(path.encode('utf-8')).hexdigest()[:8]}"
 
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
