@@ -25,7 +25,7 @@ from search.errors import VnSearchError
 from search.index import Index, open_index
 from search.indexer import BuildReport, NothingIndexed, add_documents, build_index, remove_documents
 from search.results import SORTS, SearchRequest, SearchResult
-from search.engine.generations import resolve_index_path
+from search.engine.registry import resolve_index_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -164,9 +164,12 @@ def add(paths: tuple[str, ...], index_path: str | None, as_json: bool) -> None:
 def remove(ids: tuple[str, ...], index_path: str | None) -> None:
     """Remove documents by id from the live index."""
     removed, unknown = remove_documents(list(ids), resolve_index_path(index_path))
+    if not removed:
+        _fail(f"not in the index: {', '.join(unknown)}; nothing changed")
     click.echo(f"removed {len(removed)} document(s)")
-    if unknown:
-        _fail(f"not in the index: {', '.join(unknown)}")
+    if unknown:  # the others were removed: done, in part (like a build with failures)
+        click.echo(f"error: not in the index: {', '.join(unknown)}", err=True)
+        sys.exit(EXIT_PARTIAL)
 
 
 # -- inspecting ---------------------------------------------------------------------------

@@ -6,8 +6,6 @@ or an ``add`` swaps in a new one, so a long-running server never needs a restart
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 import time
 from typing import Any
@@ -15,23 +13,21 @@ from typing import Any
 from search.documents import METADATA_FIELDS
 from search.text.analyze import normalize_number
 from search.engine.base import FACET_FIELDS, Engine, EngineReader, Filters, MatchAll, Term
-from search.errors import BadQuery, DocumentNotFound, IndexCorrupt, VnSearchError
+from search.errors import BadQuery, DocumentNotFound
 from search.highlight import Terms, passages
 from search.text.normalize import fold
 from search.ingest.provinces import canonical_province, canonical_province_2025
 from search.query.parse import ParsedQuery, build_query, describe, explain, parse_query
 from search.results import MAX_PAGE, MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResult
-from search.engine.generations import IndexLocation
+from search.engine.registry import Location, open_engine, resolve_index_path
 from search.query.suggest import suggest
-from search.engine.whoosh.engine import WhooshEngine
 
 
 class Index:
-    """An open index location. Thread-safe for searching."""
+    """An open index location, whatever engine stores it. Thread-safe for searching."""
 
-    def __init__(self, path: str | os.PathLike[str], engine: Engine | None = None) -> None:
-        self.location = IndexLocation(path)
-        self.engine = engine or WhooshEngine()
+    def __init__(self, location: Location) -> None:
+        self.engine = open_engine(location)
         self._lock = threading.Lock()
         self._reader: EngineReader | None = None
         self._retired: EngineReader | None = None  # the previous generation's reader
@@ -46,38 +42,21 @@ class Index:
         The reader of the previous generation is closed only at the swap after next, so a
         search that started on it a moment before the swap finishes on it unharmed.
         """
-        gen = self.location.generation_id()
+        gen = self.engine.generation()
         if gen is not None and gen == self.generation and self._reader is not None:
             return False
         with self._lock:
-            gen = self.location.generation_id()
-            if gen == self.generation and self._reader is not None:
+            gen = self.engine.generation()
+            if gen is not None and gen == self.generation and self._reader is not None:
                 return False
-            directory = self.location.current()  # IndexMissing with a hint
-            manifest = self.location.manifest(directory)  # IndexCorrupt with a hint
-            self.location.verify_files(directory, manifest)  # IndexCorrupt too
-            reader = self._open_reader(directory)
+            opened = self.engine.open()  # IndexMissing / IndexCorrupt, with a hint
             retired, self._retired = self._retired, self._reader
-            self._reader = reader
-            self.generation = gen
-            self.manifest = manifest
+            self._reader = opened.reader
+            self.generation = opened.generation
+            self.manifest = opened.manifest
         if retired is not None:
             retired.close()
         return True
-
-    def _open_reader(self, directory: Any) -> EngineReader:
-        try:
-            if isinstance(self.engine, WhooshEngine):
-                _check_whoosh_files(directory)
-            return self.engine.open(directory)
-        except VnSearchError:
-            raise
-        except Exception as err:
-            raise IndexCorrupt(
-                f"index at {self.location.root} is damaged and cannot be opened "
-                f"({type(err).__name__}: {_short(err)}): rebuild it with "
-                f"`vnsearch build PATHS --index {self.location.root}`"
-            ) from None
 
     @property
     def reader(self) -> EngineReader:
@@ -118,7 +97,7 @@ class Index:
         cited_by: list[dict[str, Any]] = []
         if meta.get("number"):
             res = self.reader.search(Term("cites", normalize_number(meta["number"])), Filters(),
-                                     facets=(), limit=200)
+                                     facets=(), limit=200, fields=("meta",))
             cited_by = [_brief(h.id, h.stored) for h in res.hits
                         if h.id != doc_id and _same_scope(meta["number"], province, h.stored)]
         return {"cites": cites, "cited_by": cited_by}
@@ -126,7 +105,7 @@ class Index:
     def _documents_numbered(self, number: str, province: str | None,
                             exclude: str) -> list[dict[str, Any]]:
         res = self.reader.search(Term("number", normalize_number(number)), Filters(), facets=(),
-                                 limit=20)
+                                 limit=20, fields=("meta",))
         return [_brief(h.id, h.stored) for h in res.hits
                 if h.id != exclude and _same_scope(number, province, h.stored)]
 
@@ -134,7 +113,7 @@ class Index:
         reader = self.reader
         counts = reader.search(MatchAll(), Filters(), limit=0).facets
         return {
-            "index": str(self.location.root),
+            "index": self.engine.location,
             "generation": self.generation,
             "documents": reader.doc_count(),
             "built_at": self.manifest.get("built_at"),
@@ -148,42 +127,10 @@ class Index:
         return search(self, request)
 
 
-def open_index(path: str | os.PathLike[str] | None = None, engine: Engine | None = None) -> Index:
-    """Open the index at ``path`` (default: ``$VNSEARCH_INDEX`` or ``index/``)."""
-    from search.engine.generations import resolve_index_path
-
-    return Index(resolve_index_path(path), engine)
-
-
-def _short(err: BaseException) -> str:
-    return " ".join(str(err).split())[:160]
-
-
-def _check_whoosh_files(directory: Any) -> None:
-    """Open the Whoosh index in ``directory`` once, through a storage that remembers every
-    file it opens, and close them all, whatever happens.
-
-    Whoosh leaves the TOC or segment file open when it fails on a damaged one (and retries
-    a failing segment ten times), so a corrupt index would leak open files on every
-    attempt; this way a damaged index fails here, with nothing left open.
-    """
-    from whoosh.filedb.filestore import FileStorage
-
-    opened: list[Any] = []
-
-    class _Storage(FileStorage):  # type: ignore[misc]
-        def open_file(self, name: str, **kwargs: Any) -> Any:
-            handle = super().open_file(name, **kwargs)
-            opened.append(handle)
-            return handle
-
-    try:
-        _Storage(str(directory), readonly=True).open_index().reader().close()
-    finally:
-        for handle in opened:
-            if not getattr(handle, "is_closed", False):
-                with contextlib.suppress(Exception):
-                    handle.close()
+def open_index(location: Location | None = None) -> Index:
+    """Open the index at ``location`` (default: ``$VNSEARCH_INDEX`` or ``index/``): a path,
+    or an :class:`~search.engine.base.Engine` already bound to one."""
+    return Index(location if isinstance(location, Engine) else resolve_index_path(location))
 
 
 _CENTRAL = ("/TW", "/VPTW")
@@ -294,12 +241,15 @@ def search(index: Index, request: SearchRequest) -> SearchResult:
     if pq.is_empty():
         messages.append(_browse_message(request, pq, filters, sort))
     offset = (request.page - 1) * request.per_page
-    res = reader.search(engine_query, filters, limit=request.per_page, offset=offset, sort=sort)
+    fields = (*HIT_FIELDS, "text") if request.highlight else HIT_FIELDS  # text: for passages
+    res = reader.search(engine_query, filters, limit=request.per_page, offset=offset, sort=sort,
+                        fields=fields)
     relaxed = False
     if res.total == 0 and query is not None and len(pq.groups) > 1:
         relaxed_query = build_query(pq, relax=1)
         assert relaxed_query is not None
-        res = reader.search(relaxed_query, filters, limit=request.per_page, offset=offset, sort=sort)
+        res = reader.search(relaxed_query, filters, limit=request.per_page, offset=offset,
+                            sort=sort, fields=fields)
         if res.total:
             relaxed, query = True, relaxed_query
             messages.append("no document has all the words; showing documents with some of them")
@@ -312,6 +262,10 @@ def search(index: Index, request: SearchRequest) -> SearchResult:
         parsed=f"{describe(pq)} => {explain(query)}", took_ms=(time.perf_counter() - start) * 1000,
         relaxed=relaxed, messages=messages, suggestion=suggestion,
     )
+
+
+# Stored fields a hit shows (the full text only when passages are highlighted).
+HIT_FIELDS = ("meta", "path", "text_source")
 
 
 def _hit(doc_id: str, score: float, stored: dict[str, Any], terms: Terms | None) -> Hit:

@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import threading
 import time
+from datetime import datetime, timezone
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -21,7 +22,8 @@ from typing import Any, Callable, Iterable, Iterator
 from search import __version__
 from search.text.analyze import analyze_text, compounds, folded, normalize_number
 from search.documents import Document
-from search.engine.base import Engine, IndexDoc
+from search.engine.base import Batch, Engine, EngineReader, IndexDoc
+from search.engine.registry import Location, open_engine
 from search.errors import ReadError, VnSearchError
 from search.ingest.extracted import OcrOptions
 from search.ingest.extracted import sha256_of
@@ -30,8 +32,6 @@ from search.ingest.metadata import extract_metadata
 from search.ingest.parse import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TEXT_CHARS, JsonlRecord, iter_jsonl, read_file
 from search.ingest.ocr import IMAGE_SUFFIXES, set_page_counter
 from search.processes import READER_NAME, name_process
-from search.engine.generations import IndexLocation, utc_now
-from search.engine.whoosh.engine import WhooshEngine
 
 INDEX_FORMAT = 1
 # Below this many files a pool costs more than it saves (pyvi loads in ~1 s per worker).
@@ -50,9 +50,13 @@ class Limits:
     ocr: OcrOptions = OcrOptions()  # scans: limits, and the cache (set per index)
 
 
-def limits_for(location: IndexLocation) -> Limits:
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def limits_for(engine: Engine) -> Limits:
     """The default limits, with the OCR cache of this index location."""
-    return replace(Limits(), ocr=OcrOptions(cache_dir=location.ocr_cache_dir()))
+    return replace(Limits(), ocr=OcrOptions(cache_dir=engine.cache_dir()))
 
 
 @dataclass
@@ -328,39 +332,33 @@ def default_workers() -> int:
 # -- the commands --------------------------------------------------------------------------
 def build_index(
     paths: list[str | os.PathLike[str]],
-    index: str | os.PathLike[str],
+    index: Location,
     *,
-    engine: Engine | None = None,
     workers: int | None = None,
     progress: bool = False,
 ) -> BuildReport:
     """Rebuild the whole index from ``paths`` and swap it in atomically.
 
-    Raises VnSearchError (and leaves the serving index untouched) when nothing could be
-    indexed; otherwise per-file failures are listed in the report.
+    ``index`` is a location (its engine chosen by :mod:`search.engine.registry`) or an
+    engine bound to one. Raises VnSearchError (and leaves the serving index untouched)
+    when nothing could be indexed; otherwise per-file failures are listed in the report.
     """
-    location = IndexLocation(index)
-    report = BuildReport(index=str(location.root))
+    engine = open_engine(index)
+    report = BuildReport(index=engine.location)
     start = time.perf_counter()
-    with location.lock("build"):
-        build_dir = location.new_build_dir()
-        try:
-            found = list(discover(list(paths)))  # cheap: JSONL records are streamed later
-            n_workers = _choose_workers(workers, found)
-            # As many writer processes as workers: the writers' commit runs in parallel too.
-            engine = engine or WhooshEngine(writers=min(n_workers, MAX_WRITERS))
-            tasks = _Planner(report).tasks(found)
+    with engine.lock("build"):
+        found = list(discover(list(paths)))  # cheap: JSONL records are streamed later
+        n_workers = _choose_workers(workers, found)
+        tasks = _Planner(report).tasks(found)
+        # As many writer processes as workers: the writers' commit runs in parallel too.
+        with engine.begin(fresh=True, writers=min(n_workers, MAX_WRITERS)) as batch:
             with _progress(progress, "indexing") as (bar, pages):
-                prepared = _prepared(tasks, n_workers, limits_for(location), pages)
-                report.indexed = engine.create(build_dir, _docs_only(prepared, report, bar))
+                prepared = _prepared(tasks, n_workers, limits_for(engine), pages)
+                report.indexed = batch.add(_docs_only(prepared, report, bar))
                 report.ocr_pages = pages.value
             if report.indexed == 0:
                 raise NothingIndexed(_nothing_indexed(report), report)
-            manifest = _manifest(engine, paths, report)
-            report.generation = location.publish(build_dir, manifest).name
-        except BaseException:
-            location.discard(build_dir)
-            raise
+            report.generation = batch.publish(_manifest(engine, paths, report))
     report.seconds = time.perf_counter() - start
     return report
 
@@ -413,75 +411,53 @@ def _manifest(engine: Engine, paths: Iterable[Any], report: BuildReport) -> dict
 
 def add_documents(
     paths: list[str | os.PathLike[str]],
-    index: str | os.PathLike[str],
+    index: Location,
     *,
-    engine: Engine | None = None,
     progress: bool = False,
 ) -> BuildReport:
-    """Add or replace documents in the live index (copy, change, swap)."""
-    engine = engine or WhooshEngine()
-    location = IndexLocation(index)
-    report = BuildReport(index=str(location.root))
+    """Add or replace documents in the live index (one batch, published at once)."""
+    engine = open_engine(index)
+    report = BuildReport(index=engine.location)
     start = time.perf_counter()
-    with location.lock("add"):
-        manifest = location.manifest()
-        work = location.clone_current()
-        try:
-            reader = engine.open(work)
-            try:
+    with engine.lock("add"):
+        manifest = engine.manifest()
+        with engine.begin(fresh=False) as batch:
+            with batch.reader() as reader:
                 planner = _Planner(report, taken=lambda i: _path_of(reader, i))
                 tasks = list(planner.tasks(discover(list(paths))))
-            finally:
-                reader.close()
             with _progress(progress, "adding") as (bar, pages):
-                prepared = _prepared(tasks, 1, limits_for(location), pages)
+                prepared = _prepared(tasks, 1, limits_for(engine), pages)
                 docs = list(_docs_only(prepared, report, bar))
                 report.ocr_pages = pages.value
             if not docs:  # every file failed or was skipped: nothing changes
                 raise NothingIndexed(_nothing_indexed(report, "added"), report)
-            report.indexed = engine.add(work, docs)
-            manifest = _updated(manifest, engine, work)
-            report.generation = location.publish(work, manifest).name
-        except BaseException:
-            location.discard(work)
-            raise
+            report.indexed = batch.add(docs)
+            report.generation = batch.publish(_updated(manifest, batch))
     report.seconds = time.perf_counter() - start
     return report
 
 
-def _path_of(reader: Any, doc_id: str) -> str | None:
-    stored = reader.get(doc_id)
+def _path_of(reader: EngineReader, doc_id: str) -> str | None:
+    stored = reader.get(doc_id, fields=("path",))
     return None if stored is None else stored.get("path")
 
 
-def _updated(manifest: dict[str, Any], engine: Engine, directory: Path) -> dict[str, Any]:
-    reader = engine.open(directory)
-    try:
+def _updated(manifest: dict[str, Any], batch: Batch) -> dict[str, Any]:
+    with batch.reader() as reader:
         count = reader.doc_count()
-    finally:
-        reader.close()
     return {**manifest, "documents": count, "updated_at": utc_now()}
 
 
-def remove_documents(
-    ids: Iterable[str], index: str | os.PathLike[str], *, engine: Engine | None = None
-) -> tuple[list[str], list[str]]:
-    """Remove documents by id; returns (removed ids, ids that were not in the index)."""
-    engine = engine or WhooshEngine()
-    location = IndexLocation(index)
-    removed: list[str] = []
-    unknown: list[str] = []
-    with location.lock("remove"):
-        manifest = location.manifest()
-        work = location.clone_current()
-        try:
-            for doc_id in ids:
-                (removed if engine.remove(work, [doc_id]) else unknown).append(doc_id)
+def remove_documents(ids: Iterable[str], index: Location) -> tuple[list[str], list[str]]:
+    """Remove documents by id in one change; returns (removed ids, ids not in the index).
+    When none of the ids is in the index, nothing is published."""
+    engine = open_engine(index)
+    wanted = list(dict.fromkeys(ids))
+    with engine.lock("remove"):
+        manifest = engine.manifest()
+        with engine.begin(fresh=False) as batch:
+            removed = batch.remove(wanted)
             if removed:
-                location.publish(work, _updated(manifest, engine, work))
-            else:
-                location.discard(work)
-        except BaseException:
-            location.discard(work)
-            raise
-    return removed, unknown
+                batch.publish(_updated(manifest, batch))
+    gone = set(removed)
+    return removed, [i for i in wanted if i not in gone]

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from search.cli import cli
+from search.index import open_index
 
 from .conftest import SEED_IDS, SEEDS
 
@@ -96,6 +97,27 @@ def test_build_add_remove_check_cycle(tmp_path):
     assert run("remove", "b", "--index", ix).exit_code == 0
     result = run("remove", "zzz", "--index", ix)
     assert result.exit_code == 1 and "not in the index: zzz" in result.output
+
+
+@pytest.mark.parametrize("ids, exit_code, left, changed", [
+    (["a", "b"], 0, [], True),            # all removed
+    (["a", "zzz"], 3, ["b"], True),       # done in part: the index changed, one id unknown
+    (["zzz", "yyy"], 1, ["a", "b"], False),  # nothing removed: an error, nothing changed
+    (["a", "a"], 0, ["b"], True),         # an id given twice is removed once
+])
+def test_remove_exit_status_says_what_changed(tmp_path, ids, exit_code, left, changed):
+    ix = str(tmp_path / "ix")
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for name, seed in (("a", "000_7deaedef5e058121"), ("b", "003_f630ab64a90e327c")):
+        (corpus / f"{name}.txt").write_text((SEEDS / f"{seed}.txt").read_text("utf-8"), "utf-8")
+    assert run("build", str(corpus), "--index", ix).exit_code == 0
+    before = os.readlink(Path(ix) / "current")
+    result = run("remove", *ids, "--index", ix)
+    assert result.exit_code == exit_code, result.output
+    assert (os.readlink(Path(ix) / "current") != before) == changed
+    with open_index(ix) as index:
+        assert sorted(d["id"] for d in index.reader.iter_stored()) == left
 
 
 def test_build_reports_failures_with_exit_3(tmp_path):

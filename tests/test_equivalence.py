@@ -20,7 +20,7 @@ from search.indexer import add_documents, build_index, remove_documents
 from search.engine.whoosh.postings import PREFIX
 from search.query.parse import build_query, parse_query
 from search.engine.generations import IndexLocation
-from search.engine.whoosh.engine import WhooshEngine
+from search.engine.whoosh.engine import WhooshEngine, open_directory
 
 from .conftest import ROOT, SEEDS
 
@@ -47,8 +47,8 @@ FILTERS = [Filters(), Filters({"province": ["Kon Tum", "Hà Giang"]}), Filters(y
 
 def compare(directory: Path) -> int:
     """Run every query both ways; returns how many (query, filter) pairs were compared."""
-    ref = WhooshEngine(mode="whoosh").open(directory)
-    fast = WhooshEngine(mode="numpy").open(directory)
+    ref = open_directory(directory, "whoosh")
+    fast = open_directory(directory, "numpy")
     compared = 0
     try:
         for text in QUERIES:
@@ -93,7 +93,7 @@ def test_segments_with_deletions_and_updates(corpus, tmp_path):
     add_documents([changed], tmp_path / "ix")  # update = delete + add in a new segment
     remove_documents(["r05_laichau_nq", "000_7deaedef5e058121"], tmp_path / "ix")
     directory = IndexLocation(tmp_path / "ix").current()
-    reader = WhooshEngine().open(directory)
+    reader = open_directory(directory)
     try:
         assert len(reader.evaluator.segments) >= 2 and reader.evaluator.complete
     finally:
@@ -106,7 +106,7 @@ def test_segment_without_sidecar_falls_back(corpus, tmp_path):
     directory = IndexLocation(tmp_path / "ix").current()
     for path in directory.glob(f"{PREFIX}*"):
         path.unlink()
-    reader = WhooshEngine().open(directory)
+    reader = open_directory(directory)
     try:
         assert not reader.evaluator.complete
     finally:
@@ -116,9 +116,9 @@ def test_segment_without_sidecar_falls_back(corpus, tmp_path):
 
 def test_segments_written_by_parallel_writers(corpus, tmp_path):
     """Several writer processes, each writing a segment and its sidecar from the tokens."""
-    build_index([corpus], tmp_path / "ix", workers=2, engine=WhooshEngine(writers=2, batch=4))
+    build_index([corpus], WhooshEngine(tmp_path / "ix", writers=2, batch=4), workers=2)
     directory = IndexLocation(tmp_path / "ix").current()
-    reader = WhooshEngine().open(directory)
+    reader = open_directory(directory)
     try:
         assert reader.doc_count() == len(list(corpus.rglob("*.*")))
         assert len(reader.evaluator.segments) == 2 and reader.evaluator.complete

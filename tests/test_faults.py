@@ -426,7 +426,7 @@ def test_add_of_a_document_without_metadata_keeps_search_working(seed_index: Pat
 # -- a writer process that dies ---------------------------------------------------------------------
 def test_a_writer_process_that_dies_fails_the_build_and_publishes_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from search.engine.whoosh.engine import WhooshEngine
+    from search.engine.whoosh.engine import WhooshEngine, open_directory
     from search.engine.whoosh.writers import _SidecarSubWriter
 
     index = tmp_path / "index"
@@ -446,13 +446,13 @@ def test_a_writer_process_that_dies_fails_the_build_and_publishes_nothing(
     try:
         # Few jobs (they fit the job queue): the parent sees the loss when it counts.
         with pytest.raises(VnSearchError, match=r"writer process failed: 0 of 5 documents"):
-            build_index([SEEDS], index, workers=2, engine=WhooshEngine(writers=2, batch=2))
+            build_index([SEEDS], WhooshEngine(index, writers=2, batch=2), workers=2)
         # More jobs than the queue holds: the parent must not wait forever to hand them out.
         many = tmp_path / "many"
         shutil.copytree(SEEDS, many / "seeds")
         shutil.copytree(ROOT / "bench" / "relevance" / "docs", many / "rel")
         with pytest.raises(VnSearchError, match=r"writer process failed \(exit code 9\)"):
-            build_index([many], index, workers=2, engine=WhooshEngine(writers=2, batch=1))
+            build_index([many], WhooshEngine(index, writers=2, batch=1), workers=2)
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
@@ -478,9 +478,9 @@ def test_first_use_of_a_reader_part_from_two_threads_does_not_deadlock(seed_inde
     """A search holds the reader's lock and builds a part on first use while another
     thread (a facet list, say) builds the same part: with functools.cached_property's
     shared per-attribute lock (Python 3.11) that was a lock-order deadlock."""
-    from search.engine.whoosh.engine import WhooshEngine
+    from search.engine.whoosh.engine import WhooshEngine, open_directory
 
-    reader = WhooshEngine().open(IndexLocation(seed_index).current())
+    reader = open_directory(IndexLocation(seed_index).current())
     entered = threading.Event()
     results: list[object] = []
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from search.errors import IndexCorrupt, IndexLocked, IndexMissing
-from search.engine.generations import ENV_VAR, IndexLocation, resolve_index_path
+from search.engine.generations import IndexLocation
+from search.engine.registry import ENV_VAR, resolve_index_path
 
 
 def _publish(loc: IndexLocation, marker: str) -> Path:

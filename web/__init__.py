@@ -19,7 +19,8 @@ from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from search.errors import VnSearchError
-from search.engine.generations import resolve_index_path
+from search.engine.base import Engine
+from search.engine.registry import resolve_index_path
 
 from . import api, views
 
@@ -62,7 +63,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["DEBUG"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese as is
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented order
-    app.extensions[api.EXTENSION] = api.IndexHolder(str(app.config["INDEX"]))
+    # INDEX: a path, or an engine already bound to an index (see search.engine.registry)
+    index = app.config["INDEX"]
+    app.extensions[api.EXTENSION] = api.IndexHolder(index if isinstance(index, Engine) else str(index))
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)

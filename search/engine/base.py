@@ -1,8 +1,12 @@
 """The engine interface: what any index backend must do, in terms of already-normalised tokens.
 
 Parsing, metadata, analysis, query understanding and the web layer talk to this interface
-only. Whoosh (:mod:`search.engine.whoosh.engine`) is the embedded default; a distributed engine can
-implement the same few methods later.
+only. An :class:`Engine` is bound to one index location (what ``--index`` names) and owns
+its storage and lifecycle: it opens the serving index for reading (:meth:`Engine.open`),
+takes the one writer's lock, and changes the index through a :class:`Batch` of adds and
+removes that becomes visible all at once when published. How it stores the index (Whoosh
+generations in a directory, a networked cluster with no directory at all) is its own
+business. :mod:`search.engine.registry` picks the engine an index was built with.
 
 A query reaches the engine as a small tree of :class:`Term`, :class:`Phrase`, :class:`And`,
 :class:`Or` and :class:`Not` nodes over *field names* and *normalised tokens*.
@@ -13,7 +17,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence, Union
+from types import TracebackType
+from typing import Any, ClassVar, ContextManager, Iterable, Iterator, Sequence, Union
 
 # Text fields every engine indexes (token lists) and what each holds.
 TEXT_FIELDS = {
@@ -122,10 +127,6 @@ class Filters:
     year_from: int | None = None
     year_to: int | None = None
 
-    def without(self, facet: str) -> "Filters":
-        rest = {k: v for k, v in self.values.items() if k != facet}
-        return Filters(rest, self.year_from, self.year_to)
-
     def is_empty(self) -> bool:
         return not any(self.values.values()) and self.year_from is None and self.year_to is None
 
@@ -143,16 +144,19 @@ class EngineReader(ABC):
         limit: int = 10,
         offset: int = 0,
         sort: str = "relevance",
+        fields: Sequence[str] | None = None,
     ) -> EngineResult:
         """Ranked hits ``[offset, offset+limit)``, the total, and per-facet counts.
 
         Each facet is counted as if its own filter were not set (so a user can widen it).
-        ``sort`` is ``relevance``, ``newest`` or ``oldest``.
+        ``sort`` is ``relevance``, ``newest`` or ``oldest``. ``fields`` names the stored
+        fields each hit carries (``None``: all of them; a document's full text is by far
+        the largest, and a networked engine should not ship it when it is not shown).
         """
 
     @abstractmethod
-    def get(self, doc_id: str) -> dict[str, Any] | None:
-        """Stored data of one document, or None."""
+    def get(self, doc_id: str, fields: Sequence[str] | None = None) -> dict[str, Any] | None:
+        """Stored data of one document (only ``fields`` when given), or None."""
 
     @abstractmethod
     def iter_stored(self) -> Iterator[dict[str, Any]]:
@@ -176,23 +180,99 @@ class EngineReader(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def __enter__(self) -> "EngineReader":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def only(stored: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
+    """The stored record cut to ``fields`` (all of it for None)."""
+    return stored if fields is None else {k: stored[k] for k in fields if k in stored}
+
+
+@dataclass
+class Opened:
+    """What :meth:`Engine.open` returns: the serving index, opened, and what it is."""
+
+    reader: EngineReader
+    generation: str  # an id that changes whenever the served index changes
+    manifest: dict[str, Any]  # what the last build/add/remove wrote about the index
+
+
+class Batch(ABC):
+    """A pending change to the index: nothing of it is visible until :meth:`publish`.
+
+    Used as a context manager, a batch that was not published is discarded, whatever
+    happened, so a failed build or add leaves the serving index as it was.
+    """
+
+    @abstractmethod
+    def add(self, docs: Iterable[IndexDoc]) -> int:
+        """Add documents, replacing any with the same id; returns how many were added."""
+
+    @abstractmethod
+    def remove(self, ids: Iterable[str]) -> list[str]:
+        """Delete documents by id, in one change; returns the ids that existed."""
+
+    @abstractmethod
+    def reader(self) -> EngineReader:
+        """A reader of the pending state (the caller closes it)."""
+
+    @abstractmethod
+    def publish(self, manifest: dict[str, Any]) -> str:
+        """Make the change visible at once, with ``manifest``; returns the new generation."""
+
+    @abstractmethod
+    def discard(self) -> None:
+        """Drop the change (safe to call after publish: then it does nothing)."""
+
+    def __enter__(self) -> "Batch":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.discard()
+
 
 class Engine(ABC):
-    """Writes index generations. Directories are managed by :mod:`search.engine.generations`."""
+    """One index location, whatever stores it: its readers, its writer lock, its batches."""
 
-    name: str = "engine"
+    name: ClassVar[str] = "engine"
+
+    @property
+    @abstractmethod
+    def location(self) -> str:
+        """What ``--index`` named, for messages (a directory, a cluster's configuration)."""
 
     @abstractmethod
-    def create(self, directory: Path, docs: Iterable[IndexDoc]) -> int:
-        """Build a new index in an empty ``directory`` from ``docs``; returns the count."""
+    def generation(self) -> str | None:
+        """The serving generation's id, cheap enough to poll before every search (None if
+        there is no index)."""
 
     @abstractmethod
-    def add(self, directory: Path, docs: Iterable[IndexDoc]) -> int:
-        """Add documents, replacing any with the same id."""
+    def open(self) -> Opened:
+        """Open the serving index: IndexMissing or IndexCorrupt, with a hint, if it cannot."""
 
     @abstractmethod
-    def remove(self, directory: Path, ids: Iterable[str]) -> int:
-        """Delete documents by id; returns how many existed."""
+    def manifest(self) -> dict[str, Any]:
+        """The serving index's manifest (IndexMissing if there is none)."""
 
     @abstractmethod
-    def open(self, directory: Path) -> EngineReader: ...
+    def lock(self, command: str) -> ContextManager[None]:
+        """The one writer's lock (IndexLocked, naming the holder, if another has it)."""
+
+    @abstractmethod
+    def begin(self, *, fresh: bool, writers: int = 1) -> Batch:
+        """A batch that replaces the whole index (``fresh``) or changes the serving one.
+
+        ``writers`` is how many processes may write a fresh index in parallel (a hint).
+        Call under :meth:`lock`.
+        """
+
+    @abstractmethod
+    def cache_dir(self) -> Path:
+        """A local directory for this index's caches (recognised scan pages), kept across
+        generations."""

@@ -1,4 +1,5 @@
-"""Where an index lives on disk, and how a new one replaces the old one atomically.
+"""Where a directory engine's index lives on disk, and how a new one replaces the old one
+atomically (used by :mod:`search.engine.whoosh.engine`).
 
 Layout of an index location (``index/`` by default)::
 
@@ -24,24 +25,16 @@ import json
 import os
 import shutil
 import socket
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
 from search.errors import IndexCorrupt, IndexLocked, IndexMissing
 
-ENV_VAR = "VNSEARCH_INDEX"
-DEFAULT_DIR = "index"
 MANIFEST = "manifest.json"
 CURRENT = "current"
 OCR_CACHE = "ocr-cache"
 KEEP_GENERATIONS = 2  # the current one and the one before (readers may still use it)
-
-
-def resolve_index_path(value: str | os.PathLike[str] | None = None) -> Path:
-    """``--index PATH``, else ``$VNSEARCH_INDEX``, else ``index/``."""
-    return Path(value or os.environ.get(ENV_VAR) or DEFAULT_DIR)
 
 
 def _now_tag() -> str:
@@ -243,6 +236,3 @@ def _fsync_dir(path: Path) -> None:
     finally:
         os.close(fd)
 
-
-def file_age_seconds(path: Path) -> float:
-    return time.time() - path.stat().st_mtime

@@ -8,18 +8,22 @@ reader, so counts are exact over all matches whatever the page size.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import threading
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, ContextManager, Iterable, Iterator, Sequence
 
 import numpy as np
 from whoosh import index as windex
 from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.filedb.filestore import FileStorage
 from whoosh.fields import ID, KEYWORD, STORED, Schema
 from whoosh.scoring import BM25F
 
-from search.errors import VnSearchError
+from search.engine.generations import IndexLocation
+from search.errors import IndexCorrupt, VnSearchError
 from search.engine.whoosh.evaluate import Evaluator
 from search.engine.whoosh.postings import SidecarBuilder, segment_id_of, sync_sidecars
 from search.engine.whoosh.query import to_whoosh
@@ -30,6 +34,7 @@ from search.engine.base import (
     TEXT_FIELDS,
     And,
     AndMaybe,
+    Batch,
     Engine,
     EngineHit,
     EngineReader,
@@ -38,10 +43,12 @@ from search.engine.base import (
     IndexDoc,
     MatchAll,
     Not,
+    Opened,
     Or,
     Phrase,
     Query,
     Term,
+    only,
 )
 
 _MISSING = object()
@@ -98,19 +105,11 @@ def _fields_of(doc: IndexDoc) -> dict[str, Any]:
     return out
 
 
-class WhooshEngine(Engine):
-    """Whoosh as the store; numpy postings beside each segment for evaluation.
+class _DirectoryWriter:
+    """Writes Whoosh indexes in plain directories: a fresh one, or changes to a copy."""
 
-    ``mode="whoosh"`` evaluates with Whoosh's own matchers instead (the reference the
-    equivalence test compares against, and the fallback).
-    """
-
-    name = "whoosh"
-
-    def __init__(self, limitmb: int = WRITER_LIMIT_MB, mode: str = "numpy", writers: int = 1,
-                 batch: int = WRITER_BATCH) -> None:
+    def __init__(self, limitmb: int, writers: int, batch: int) -> None:
         self.limitmb = limitmb
-        self.mode = mode
         self.writers = writers  # > 1: a fresh index is written by that many processes
         self.batch = batch  # documents handed to a writer process at a time
 
@@ -167,13 +166,15 @@ class WhooshEngine(Engine):
         self.sync(directory)
         return count
 
-    def remove(self, directory: Path, ids: Iterable[str]) -> int:
+    def remove(self, directory: Path, ids: Iterable[str]) -> list[str]:
+        """Delete by id in one commit; the ids that existed."""
         ix = windex.open_dir(str(directory))
         writer = self._writer(ix)
-        removed = 0
+        removed: list[str] = []
         try:
-            for doc_id in ids:
-                removed += writer.delete_by_term("id", doc_id)
+            for doc_id in dict.fromkeys(ids):  # each id once, in order
+                if writer.delete_by_term("id", doc_id):
+                    removed.append(doc_id)
         except BaseException:
             writer.cancel()
             raise
@@ -210,9 +211,142 @@ class WhooshEngine(Engine):
         ix.close()
         return count
 
-    def open(self, directory: Path) -> "WhooshReader":
-        return WhooshReader(windex.open_dir(str(directory)), directory, self.mode)
 
+def open_directory(directory: Path, mode: str = "numpy") -> "WhooshReader":
+    """A reader of the Whoosh index in ``directory`` (one generation)."""
+    return WhooshReader(windex.open_dir(str(directory)), directory, mode)
+
+
+class WhooshEngine(Engine):
+    """Whoosh generations in a directory (:mod:`search.engine.generations`); numpy postings
+    beside each segment for evaluation.
+
+    ``mode="whoosh"`` evaluates with Whoosh's own matchers instead (the reference the
+    equivalence test compares against, and the fallback). ``writers`` fixes how many
+    processes write a fresh index (by default the number :meth:`begin` is given).
+    """
+
+    name = "whoosh"
+
+    def __init__(self, root: str | os.PathLike[str], *, limitmb: int = WRITER_LIMIT_MB,
+                 mode: str = "numpy", writers: int | None = None,
+                 batch: int = WRITER_BATCH) -> None:
+        self.store = IndexLocation(root)
+        self.limitmb = limitmb
+        self.mode = mode
+        self.writers = writers
+        self.batch = batch
+
+    @property
+    def location(self) -> str:
+        return str(self.store.root)
+
+    def generation(self) -> str | None:
+        return self.store.generation_id()
+
+    def open(self) -> Opened:
+        directory = self.store.current()  # IndexMissing with a hint
+        manifest = self.store.manifest(directory)  # IndexCorrupt with a hint
+        self.store.verify_files(directory, manifest)  # IndexCorrupt too
+        try:
+            _check_whoosh_files(directory)
+            reader = open_directory(directory, self.mode)
+        except VnSearchError:
+            raise
+        except Exception as err:
+            raise IndexCorrupt(
+                f"index at {self.store.root} is damaged and cannot be opened "
+                f"({type(err).__name__}: {_short(err)}): rebuild it with "
+                f"`vnsearch build PATHS --index {self.store.root}`"
+            ) from None
+        return Opened(reader, directory.name, manifest)
+
+    def manifest(self) -> dict[str, Any]:
+        return self.store.manifest()
+
+    def lock(self, command: str) -> ContextManager[None]:
+        return self.store.lock(command)
+
+    def begin(self, *, fresh: bool, writers: int = 1) -> "WhooshBatch":
+        writer = _DirectoryWriter(self.limitmb, self.writers or writers, self.batch)
+        directory = self.store.new_build_dir() if fresh else self.store.clone_current()
+        return WhooshBatch(self.store, directory, writer, self.mode, empty=fresh)
+
+    def cache_dir(self) -> Path:
+        return self.store.ocr_cache_dir()
+
+
+class WhooshBatch(Batch):
+    """A build directory (fresh) or a hard-linked copy of the serving generation, changed in
+    place and renamed into a generation on publish."""
+
+    def __init__(self, store: IndexLocation, directory: Path, writer: _DirectoryWriter,
+                 mode: str, *, empty: bool) -> None:
+        self.store = store
+        self.directory = directory
+        self.writer = writer
+        self.mode = mode
+        self._empty = empty  # no Whoosh index in the directory yet
+        self._finished = False
+
+    def _ensure_index(self) -> None:
+        if self._empty:
+            self._empty = False
+            self.writer.create(self.directory, ())
+
+    def add(self, docs: Iterable[IndexDoc]) -> int:
+        if self._empty:  # the first documents of a fresh index: written in parallel
+            self._empty = False
+            return self.writer.create(self.directory, docs)
+        return self.writer.add(self.directory, docs)
+
+    def remove(self, ids: Iterable[str]) -> list[str]:
+        self._ensure_index()
+        return self.writer.remove(self.directory, ids)
+
+    def reader(self) -> "WhooshReader":
+        self._ensure_index()
+        return open_directory(self.directory, self.mode)
+
+    def publish(self, manifest: dict[str, Any]) -> str:
+        self._ensure_index()
+        generation = self.store.publish(self.directory, manifest).name
+        self._finished = True
+        return generation
+
+    def discard(self) -> None:
+        if not self._finished:
+            self._finished = True
+            self.store.discard(self.directory)
+
+
+def _short(err: BaseException) -> str:
+    return " ".join(str(err).split())[:160]
+
+
+def _check_whoosh_files(directory: Path) -> None:
+    """Open the Whoosh index in ``directory`` once, through a storage that remembers every
+    file it opens, and close them all, whatever happens.
+
+    Whoosh leaves the TOC or segment file open when it fails on a damaged one (and retries
+    a failing segment ten times), so a corrupt index would leak open files on every
+    attempt; this way a damaged index fails here, with nothing left open.
+    """
+    opened: list[Any] = []
+
+    class _Storage(FileStorage):  # type: ignore[misc]
+        def open_file(self, name: str, **kwargs: Any) -> Any:
+            handle = super().open_file(name, **kwargs)
+            opened.append(handle)
+            return handle
+
+    try:
+        _Storage(str(directory), readonly=True).open_index().reader().close()
+    finally:
+        for handle in opened:
+            if not getattr(handle, "is_closed", False):
+                with contextlib.suppress(Exception):
+                    handle.close()
 
 
 class _FacetColumns:
@@ -326,12 +460,6 @@ class WhooshReader(EngineReader):
         return self._lazy("years", make)
 
     # -- matching ---------------------------------------------------------------------
-    def _match_mask(self, q: Query) -> np.ndarray:
-        """Documents matching ``q``, evaluated node by node (so Or.min_match holds at any depth)."""
-        if self.evaluator is not None:
-            return self.evaluator.evaluate(q)[0]
-        return self._whoosh_mask(q)
-
     def _whoosh_mask(self, q: Query) -> np.ndarray:
         if isinstance(q, (Term, Phrase)):
             mask = np.zeros(self.n, dtype=bool)
@@ -375,9 +503,13 @@ class WhooshReader(EngineReader):
         limit: int = 10,
         offset: int = 0,
         sort: str = "relevance",
+        fields: Sequence[str] | None = None,
     ) -> EngineResult:
         with self._lock:
-            return self._search(query, filters, facets, limit, offset, sort)
+            res = self._search(query, filters, facets, limit, offset, sort)
+        for hit in res.hits:
+            hit.stored = only(hit.stored, fields)
+        return res
 
     def _search(self, query: Query, filters: Filters, facets: Sequence[str], limit: int,
                 offset: int, sort: str) -> EngineResult:
@@ -420,10 +552,10 @@ class WhooshReader(EngineReader):
         return EngineHit(id=fields["id"], score=score, stored=fields["data"])
 
     # -- lookup -----------------------------------------------------------------------
-    def get(self, doc_id: str) -> dict[str, Any] | None:
+    def get(self, doc_id: str, fields: Sequence[str] | None = None) -> dict[str, Any] | None:
         with self._lock:
-            fields = self.searcher.document(id=doc_id)
-        return None if fields is None else fields["data"]
+            found = self.searcher.document(id=doc_id)
+        return None if found is None else only(found["data"], fields)
 
     def iter_stored(self) -> Iterator[dict[str, Any]]:
         for _docnum, fields in self.searcher.reader().iter_docs():
