@@ -14,6 +14,7 @@ A query reaches the engine as a small tree of :class:`Term`, :class:`Phrase`, :c
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -241,6 +242,11 @@ class Engine(ABC):
     """One index location, whatever stores it: its readers, its writer lock, its batches."""
 
     name: ClassVar[str] = "engine"
+
+    @abstractmethod
+    def __init__(self, location: str | os.PathLike[str], **options: Any) -> None:
+        """How :mod:`search.engine.registry` builds every engine: the location ``--index``
+        names (a directory, a configuration file) and engine-specific options."""
 
     @property
     @abstractmethod

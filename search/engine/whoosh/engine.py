@@ -13,7 +13,7 @@ import itertools
 import os
 import threading
 from pathlib import Path
-from typing import Any, ContextManager, Iterable, Iterator, Sequence
+from typing import Any, Callable, ContextManager, Iterable, Iterator, Sequence, TypeVar
 
 import numpy as np
 from whoosh import index as windex
@@ -52,6 +52,7 @@ from search.engine.base import (
 )
 
 _MISSING = object()
+_T = TypeVar("_T")
 WRITER_LIMIT_MB = 256
 WRITER_BATCH = 100
 MAX_TERM_STATS = 50_000  # terms listed per term_stats() call at most
@@ -423,14 +424,14 @@ class WhooshReader(EngineReader):
     # Python 3.11 it holds one lock per attribute shared by every instance, so a search
     # holding this reader's lock and another thread building the same attribute for a
     # reader (taking that lock, then this reader's) could deadlock after a swap.
-    def _lazy(self, name: str, make: Any) -> Any:
+    def _lazy(self, name: str, make: Callable[[], _T]) -> _T:
         value = self._cache.get(name, _MISSING)
         if value is _MISSING:
             with self._lock:
                 value = self._cache.get(name, _MISSING)
                 if value is _MISSING:
                     value = self._cache[name] = make()
-        return value
+        return value  # type: ignore[no-any-return,unused-ignore]  # what make() made it
 
     @property
     def evaluator(self) -> Evaluator | None:
@@ -562,7 +563,7 @@ class WhooshReader(EngineReader):
             yield fields["data"]
 
     def doc_count(self) -> int:
-        return self.searcher.doc_count()
+        return int(self.searcher.doc_count())
 
     def doc_frequency(self, field: str, token: str) -> int:
         with self._lock:

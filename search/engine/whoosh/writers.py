@@ -241,7 +241,7 @@ class SidecarMpWriter(MpWriter):  # type: ignore[misc]
                  procs: int, **kwargs: Any) -> None:
         super().__init__(ix, procs=procs, multisegment=True, **kwargs)
         self._sidecar = (Path(directory), tuple(fields), tuple(positional))
-        self._jobs = self.jobqueue  # what the writer processes read
+        self._jobs: Any = getattr(self, "jobqueue")  # what the writer processes read
         self.jobqueue = _WatchedQueue(self._jobs, self.tasks)  # what MpWriter puts into
 
     def cancel(self) -> None:
