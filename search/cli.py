@@ -18,13 +18,13 @@ from typing import Any, Callable, TypeVar
 
 import click
 
-from search import __version__
+from search import __version__, fields
 from search.check import check_index
 from search.documents import METADATA_FIELDS
 from search.errors import VnSearchError
 from search.index import Index, open_index
 from search.indexer import BuildReport, NothingIndexed, add_documents, build_index, remove_documents
-from search.results import SORTS, SearchRequest, SearchResult
+from search.results import SearchRequest, SearchResult
 from search.engine.registry import resolve_index_path
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -289,31 +289,47 @@ def _print_result(result: SearchResult, explain_query: bool) -> None:
         click.echo(f"\ndid you mean: {result.suggestion}")
 
 
+# -- the search options, from the table of fields (search.fields) -------------------------
+# Each option's value arrives under its URL parameter's name (--type as doc_type, --limit
+# as per_page), so the CLI and the web read a search the same way.
+def search_option_decorators(facets: tuple[fields.Facet, ...] = fields.FACETS
+                             ) -> list[Callable[[F], F]]:
+    """click options of the facets (each followed by its range's bounds), sort and paging."""
+    options: list[Callable[[F], F]] = []
+    for facet in facets:
+        options.append(click.option(facet.cli_option, facet.param, multiple=True,
+                                    help=facet.cli_help))
+        for bound in facet.range.bounds if facet.range else ():
+            options.append(click.option(bound.cli_option, bound.param, type=int, default=None,
+                                        help=bound.cli_help))
+    for choice in fields.PAGING:
+        kind: click.ParamType = (click.Choice(choice.choices) if choice.choices
+                                 else click.IntRange(choice.minimum, choice.maximum))
+        options.append(click.option(choice.cli_option, choice.param, type=kind,
+                                    default=choice.default, show_default=True,
+                                    help=choice.cli_help))
+    return options
+
+
+def search_options(func: F) -> F:
+    """Apply :func:`search_option_decorators` in order (the first listed shows first)."""
+    for option in reversed(search_option_decorators()):
+        func = option(func)
+    return func
+
+
 def _request(query: str, opts: dict[str, Any]) -> SearchRequest:
-    filters = {facet: list(opts[key]) for key, facet in _FILTER_OPTS.items() if opts.get(key)}
-    return SearchRequest(q=query, filters=filters, year_from=opts.get("year_from"),
-                         year_to=opts.get("year_to"), page=opts.get("page") or 1,
-                         per_page=opts.get("limit") or 10, sort=opts.get("sort") or "relevance")
-
-
-_FILTER_OPTS = {"province": "province", "province_2025": "province_2025", "year": "year",
-                "doc_type": "doc_type", "issuer": "issuer"}
+    filters = {f.name: list(opts[f.param]) for f in fields.FACETS if opts.get(f.param)}
+    # A range bound and a sort or paging parameter is named like its SearchRequest field.
+    bounds = {b.param: opts.get(b.param) for r in fields.ranges() for b in r.bounds}
+    paging = {c.param: opts.get(c.param) or c.default for c in fields.PAGING}
+    return SearchRequest(q=query, filters=filters, **bounds, **paging)
 
 
 @cli.command(name="search")
 @click.argument("query", required=False, default="")
 @index_option
-@click.option("--province", multiple=True, help="Province as issued (repeatable: OR).")
-@click.option("--province-2025", "province_2025", multiple=True,
-              help="Province after the 1 July 2025 merger (repeatable).")
-@click.option("--year", multiple=True, help="Year (repeatable).")
-@click.option("--year-from", type=int, default=None, help="First year of a range.")
-@click.option("--year-to", type=int, default=None, help="Last year of a range.")
-@click.option("--type", "doc_type", multiple=True, help='Document type, e.g. "Kết luận".')
-@click.option("--issuer", multiple=True, help='Issuing body, e.g. "Ban Thường vụ Tỉnh ủy".')
-@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
-@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
+@search_options
 @click.option("--explain", "explain_query", is_flag=True, help="Print the parsed query.")
 @click.option("--queries", "queries_file", type=click.File("r", encoding="utf-8"),
               default=None, help="Batch: one query per line; one JSON result per line.")

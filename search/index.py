@@ -12,6 +12,7 @@ from typing import Any
 
 from search.documents import METADATA_FIELDS
 from search.text.analyze import normalize_number
+from search.fields import FACETS
 from search.engine.base import FACET_FIELDS, Engine, EngineReader, Filters, MatchAll, Term
 from search.errors import BadQuery, DocumentNotFound
 from search.highlight import Terms, passages
@@ -207,8 +208,8 @@ def _filters(req: SearchRequest, pq: ParsedQuery, reader: EngineReader,
     return Filters(out, year_from, year_to)
 
 
-FILTER_NAMES = {"province": "province", "province_2025": "province (2025)", "year": "year",
-                "doc_type": "document type", "issuer": "issuer"}
+# Each facet as messages name it, from the table of fields.
+FILTER_NAMES = {f.name: f.english for f in FACETS}
 
 
 def _browse_message(request: SearchRequest, pq: ParsedQuery, filters: Filters,

@@ -8,10 +8,7 @@ from typing import Any
 
 from search.documents import METADATA_FIELDS
 from search.engine.base import FACET_FIELDS
-
-SORTS = ("relevance", "newest", "oldest")
-MAX_PER_PAGE = 100
-MAX_PAGE = 1000
+from search.fields import MAX_PAGE, MAX_PER_PAGE, SORTS  # noqa: F401 - the request limits, named here too
 
 
 @dataclass

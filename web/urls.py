@@ -20,17 +20,19 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-from search.engine.base import FACET_FIELDS
+from search import fields
 from search.errors import BadQuery
 from search.text.normalize import strip_controls
 from search.results import SearchRequest
 
-# Parameters of the search page, the JSON API and the exports (repeatable ones first).
-FILTER_PARAMS: tuple[str, ...] = FACET_FIELDS
-SEARCH_PARAMS: tuple[str, ...] = ("q", *FILTER_PARAMS, "year_from", "year_to", "sort",
-                                  "page", "per_page")
-DEFAULT_PER_PAGE = 10
-MIN_YEAR, MAX_YEAR = 1, 9999
+# Parameters of the search page, the JSON API and the exports, from the table of fields:
+# the query, the repeatable facet filters, the year range, sort and paging.
+FILTER_PARAMS: tuple[str, ...] = fields.filter_params()
+RANGE_PARAMS: tuple[str, ...] = fields.range_params()
+SEARCH_PARAMS: tuple[str, ...] = fields.search_params()
+FACET_OF_PARAM = {f.param: f.name for f in fields.FACETS}
+DEFAULT_PER_PAGE = fields.DEFAULT_PER_PAGE
+MIN_YEAR, MAX_YEAR = fields.YEAR_RANGE.minimum, fields.YEAR_RANGE.maximum
 _INTEGER = re.compile(r"[+-]?\d{1,9}")  # longer is out of every range we accept
 
 Args = Union[MultiDict[str, str], Mapping[str, Any], Iterable[tuple[str, str]]]
@@ -103,7 +105,7 @@ def without_params(args: Args, *keys: str) -> str:
 
 def clear_filters(args: Args) -> str:
     """"Clear all": keep the query, sort and page size; drop facet filters and year range."""
-    return without_params(args, *FILTER_PARAMS, "year_from", "year_to")
+    return without_params(args, *FILTER_PARAMS, *RANGE_PARAMS)
 
 
 def hidden_pairs(args: Args, *exclude: str) -> list[tuple[str, str]]:
@@ -167,8 +169,9 @@ def search_request(args: Args, *, per_page: int | None = None, page: int | None 
     """
     filters: dict[str, list[str]] = {}
     for key, value in state_pairs(args):
-        if key in FILTER_PARAMS and value.strip() not in filters.get(key, []):
-            filters.setdefault(key, []).append(value.strip())
+        facet = FACET_OF_PARAM.get(key)
+        if facet is not None and value.strip() not in filters.get(facet, []):
+            filters.setdefault(facet, []).append(value.strip())
     year_from = _year_param(args, "year_from")
     year_to = _year_param(args, "year_to")
     if year_from is not None and year_to is not None and year_from > year_to:
@@ -184,6 +187,6 @@ def search_request(args: Args, *, per_page: int | None = None, page: int | None 
         year_to=year_to,
         page=page if page is not None else requested_page,
         per_page=per_page if per_page is not None else requested_per_page,
-        sort=_first(args, "sort") or "relevance",
+        sort=_first(args, "sort") or fields.DEFAULT_SORT,
         highlight=highlight,
     )

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
 
 from search.documents import METADATA_FIELDS
-from search.engine.base import FACET_FIELDS
+from search import fields
 from search.errors import BadQuery
 from search.highlight import Terms, full_text
 from search.text.normalize import fold
@@ -28,21 +28,17 @@ from .urls import (clear_filters, encode, hidden_pairs, is_selected, search_requ
 
 bp = Blueprint("views", __name__)
 
-FACET_LABELS = {
-    "province": "Tỉnh/thành (khi ban hành)",
-    "province_2025": "Tỉnh/thành (sau sáp nhập 2025)",
-    "year": "Năm",
-    "doc_type": "Loại văn bản",
-    "issuer": "Cơ quan ban hành",
-}
+# Labels of the facets and of the year range's bounds, from the table of fields.
+FACET_LABELS = {f.name: f.label for f in fields.FACETS}
+RANGE_LABELS = {b.param: b.label for r in fields.ranges() for b in r.bounds}
 FIELD_LABELS = {
     "number": "Số hiệu",
-    "doc_type": "Loại văn bản",
-    "issuer": "Cơ quan ban hành",
-    "province": "Tỉnh/thành (khi ban hành)",
-    "province_2025": "Tỉnh/thành (sau sáp nhập 2025)",
+    "doc_type": FACET_LABELS["doc_type"],
+    "issuer": FACET_LABELS["issuer"],
+    "province": FACET_LABELS["province"],
+    "province_2025": FACET_LABELS["province_2025"],
     "date": "Ngày ban hành",
-    "year": "Năm",
+    "year": FACET_LABELS["year"],
     "title": "Trích yếu",
     "term": "Khóa",
     "signer": "Người ký",
@@ -76,11 +72,24 @@ class FacetValue:
 
 
 @dataclass
+class RangeInput:
+    """One bound of a facet's range form (the year box "Từ năm")."""
+
+    param: str
+    label: str
+    value: int | None
+    minimum: int
+    maximum: int
+
+
+@dataclass
 class FacetView:
     name: str
     label: str
     shown: list[FacetValue] = field(default_factory=list)
     more: list[FacetValue] = field(default_factory=list)
+    bounds: list[RangeInput] = field(default_factory=list)  # empty: the facet has no range
+    range_hidden: list[tuple[str, str]] = field(default_factory=list)  # state the form keeps
 
     @property
     def selected_count(self) -> int:
@@ -110,8 +119,8 @@ def search_href(query_string: str) -> str:
     return f"{base}?{query_string}" if query_string else base
 
 
-def _facet_order(name: str, counts: dict[str, int]) -> list[tuple[str, int]]:
-    if name == "year":  # years read best newest first, whatever their counts
+def _facet_order(facet: fields.Facet, counts: dict[str, int]) -> list[tuple[str, int]]:
+    if facet.order == "value_desc":  # years read best newest first, whatever their counts
         return sorted(counts.items(), key=lambda kv: kv[0], reverse=True)
     return sorted(counts.items(), key=lambda kv: (-kv[1], fold(kv[0]), kv[0]))
 
@@ -123,31 +132,44 @@ def facet_views(result: dict[str, Any], args: Any) -> list[FacetView]:
     deselected.
     """
     views = []
-    for name in FACET_FIELDS:
-        counts = dict(result["facets"].get(name, {}))
-        for key, value in state_pairs(args):
-            if key == name:
+    for facet in fields.FACETS:
+        counts = dict(result["facets"].get(facet.name, {}))
+        key = facet.param  # the facet's values are counted by name, linked by parameter
+        for param, value in state_pairs(args):
+            if param == key:
                 counts.setdefault(value, 0)
         values = []
-        for value, count in _facet_order(name, counts):
-            selected = is_selected(args, name, value)
-            qs = without_value(args, name, value) if selected else with_value(args, name, value)
+        for value, count in _facet_order(facet, counts):
+            selected = is_selected(args, key, value)
+            qs = without_value(args, key, value) if selected else with_value(args, key, value)
             values.append(FacetValue(value, count, selected, search_href(qs)))
         # Selected values are always visible, even when they are not among the top ones.
         shown = values[:FACET_TOP] + [v for v in values[FACET_TOP:] if v.selected]
         more = [v for v in values[FACET_TOP:] if not v.selected]
-        views.append(FacetView(name, FACET_LABELS[name], shown, more))
+        views.append(FacetView(facet.name, facet.label, shown, more,
+                               *_range_form(facet.range, result, args)))
     return views
+
+
+def _range_form(rng: fields.Range | None, result: dict[str, Any], args: Any
+                ) -> tuple[list[RangeInput], list[tuple[str, str]]]:
+    """The inputs of a facet's range form (filled from the result) and the hidden state."""
+    if rng is None:
+        return [], []
+    bounds = [RangeInput(b.param, b.label, result.get(b.param), rng.minimum, rng.maximum)
+              for b in rng.bounds]
+    return bounds, hidden_pairs(args, *(b.param for b in rng.bounds))
 
 
 def active_filters(args: Any) -> list[dict[str, str]]:
     """Chips of the filters in force, each with a link that removes it."""
     chips = []
+    labels = {f.param: f.label for f in fields.FACETS}
     for key, value in state_pairs(args):
-        if key in FACET_FIELDS:
-            chips.append({"label": FACET_LABELS[key], "value": value,
+        if key in labels:
+            chips.append({"label": labels[key], "value": value,
                           "href": search_href(without_value(args, key, value))})
-    for key, label in (("year_from", "Từ năm"), ("year_to", "Đến năm")):
+    for key, label in RANGE_LABELS.items():
         year = next((v for k, v in state_pairs(args) if k == key), None)
         if year:
             chips.append({"label": label, "value": year,
@@ -340,9 +362,6 @@ def search_page() -> str:
         last=first + len(hits) - 1,
         q=result["query"],
         hidden=hidden_pairs(args, "q"),
-        range_hidden=hidden_pairs(args, "year_from", "year_to"),
-        year_from=result["year_from"],
-        year_to=result["year_to"],
         facets=facet_views(result, args),
         chips=active_filters(args),
         clear_href=search_href(clear_filters(args)),

@@ -21,25 +21,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar, ContextManager, Iterable, Iterator, Sequence, Union
 
+from search import fields
+
+# Defined by the one table of fields (search.fields), which every other surface reads too.
 # Text fields every engine indexes (token lists) and what each holds.
-TEXT_FIELDS = {
-    "number": "the document's own number, one token (04-nq/tu)",
-    "cites": "numbers the document cites",
-    "title": "trích yếu syllables",
-    "title_f": "trích yếu, folded",
-    "body": "body syllables (positions kept)",
-    "body_f": "body, folded",
-    "notes": "footnotes syllables",
-    "notes_f": "footnotes, folded",
-    "meta": "province as issued, document type and issuer, as words",
-    "meta_f": "the same, folded",
-    "words": "pyvi compounds of title and body",
-    "words_f": "pyvi compounds, folded",
-}
+TEXT_FIELDS: dict[str, str] = {t.name: t.description for t in fields.TOKEN_FIELDS}
 # Faceted fields: exact values, counted per query.
-FACET_FIELDS = ("province", "province_2025", "year", "doc_type", "issuer")
+FACET_FIELDS: tuple[str, ...] = fields.facet_names()
 # Fields a request may sort on besides relevance.
-SORT_FIELDS = ("date",)
+SORT_FIELDS: tuple[str, ...] = tuple(s.name for s in fields.SORTABLE_FIELDS)
 
 
 @dataclass(frozen=True)

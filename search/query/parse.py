@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from search.text.analyze import fold_token, is_number_token, normalize_number, tokenize
 from search.engine.base import And, AndMaybe, MatchAll, Not, Or, Phrase, Query, Term
 from search.errors import BadQuery
+from search.fields import query_aliases
 from search.text.normalize import fold, nfc, normalize, strip_controls
 
 MAX_QUERY_CHARS = 1000
@@ -50,21 +51,8 @@ WEIGHTS = {
 }
 FOLDED_PENALTY = 0.6  # a match only after folding counts for less, when the query had tones
 
-FILTER_ALIASES = {
-    "tinh": "province",
-    "province": "province",
-    "tinh2025": "province_2025",
-    "province_2025": "province_2025",
-    "nam": "year",
-    "year": "year",
-    "loai": "doc_type",
-    "type": "doc_type",
-    "doc_type": "doc_type",
-    "coquan": "issuer",
-    "issuer": "issuer",
-    "so": "number",
-    "number": "number",
-}
+# Filter name typed in the query (tinh:, nam:, so:) → facet or token field, from the table.
+FILTER_ALIASES = query_aliases()
 
 
 @dataclass

@@ -22,6 +22,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.fields import ID, KEYWORD, STORED, Schema
 from whoosh.scoring import BM25F
 
+from search import fields
 from search.engine.generations import IndexLocation
 from search.errors import IndexCorrupt, VnSearchError
 from search.engine.whoosh.evaluate import Evaluator
@@ -57,35 +58,34 @@ WRITER_LIMIT_MB = 256
 WRITER_BATCH = 100
 MAX_TERM_STATS = 50_000  # terms listed per term_stats() call at most
 # Fields whose postings go into the numpy sidecar: every token field; positions for the
-# fields phrases are searched in.
+# fields phrases are searched in (both from the table of fields).
 POSTING_FIELDS = tuple(TEXT_FIELDS)
-PHRASE_FIELDS = ("title", "title_f", "body", "body_f", "notes", "notes_f", "meta", "meta_f")
+PHRASE_FIELDS = fields.phrase_fields()
 
 
-def make_schema() -> Schema:
-    """The one schema: token fields, facet columns, one stored record per document."""
+def _token_field(spec: fields.TokenField, tokens: SpaceSeparatedTokenizer) -> Any:
+    # Whole values (numbers) are keywords; running words are pre-tokenized text, with
+    # positions only where phrases are searched.
+    if spec.kind == "keyword":
+        return KEYWORD(scorable=True)
+    return PretokenizedText(analyzer=tokens, phrase=spec.positions)
+
+
+def make_schema(token_fields: tuple[fields.TokenField, ...] = fields.TOKEN_FIELDS,
+                facets: tuple[fields.Facet, ...] = fields.FACETS,
+                sortable: tuple[fields.SortField, ...] = fields.SORTABLE_FIELDS) -> Schema:
+    """The one schema: token fields, facet columns, one stored record per document.
+
+    Generated from the table of fields (:mod:`search.fields`); only the id, the path and
+    the stored record are the engine's own.
+    """
     tokens = SpaceSeparatedTokenizer()
+    columns = [f.name for f in facets] + [s.name for s in sortable]
     return Schema(
         id=ID(unique=True, stored=True),
         path=ID(),
-        number=KEYWORD(scorable=True),
-        cites=KEYWORD(scorable=True),
-        title=PretokenizedText(analyzer=tokens, phrase=True),
-        title_f=PretokenizedText(analyzer=tokens, phrase=True),
-        body=PretokenizedText(analyzer=tokens, phrase=True),
-        body_f=PretokenizedText(analyzer=tokens, phrase=True),
-        notes=PretokenizedText(analyzer=tokens, phrase=True),
-        notes_f=PretokenizedText(analyzer=tokens, phrase=True),
-        meta=PretokenizedText(analyzer=tokens, phrase=True),
-        meta_f=PretokenizedText(analyzer=tokens, phrase=True),
-        words=PretokenizedText(analyzer=tokens, phrase=False),
-        words_f=PretokenizedText(analyzer=tokens, phrase=False),
-        province=ID(sortable=True),
-        province_2025=ID(sortable=True),
-        year=ID(sortable=True),
-        doc_type=ID(sortable=True),
-        issuer=ID(sortable=True),
-        date=ID(sortable=True),
+        **{t.name: _token_field(t, tokens) for t in token_fields},
+        **{name: ID(sortable=True) for name in columns},
         data=STORED(),
     )
 

@@ -1,0 +1,272 @@
+"""The OpenAPI 3.1 document of the app, generated from the table of fields.
+
+Search parameters, facet names and the result schemas' facet and range properties come
+from :mod:`search.fields`, the same table the routes read their parameters from
+(:mod:`web.urls`), so the description cannot drift from what the code accepts; tests
+compare it with the app's url_map and with the responses.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from search import fields
+
+JSONDict = dict[str, Any]
+_COUNTS: JSONDict = {"type": "object", "additionalProperties": {"type": "integer"}}
+
+
+def _param(name: str, schema: JSONDict, description: str, *, where: str = "query",
+           required: bool = False) -> JSONDict:
+    param: JSONDict = {"name": name, "in": where, "required": required,
+                       "description": description, "schema": schema}
+    if schema.get("type") == "array":
+        param.update(style="form", explode=True)
+    return param
+
+
+def _facet_param(facet: fields.Facet) -> JSONDict:
+    # Repeatable: OR within the facet. The examples are real values of the seed corpus.
+    items: JSONDict = {"type": "string"}
+    if facet.examples:
+        items["examples"] = list(facet.examples)
+    return _param(facet.param, {"type": "array", "items": items}, facet.description)
+
+
+def _bound_param(bound: fields.Bound, rng: fields.Range) -> JSONDict:
+    return _param(bound.param, {"type": "integer", "minimum": rng.minimum,
+                                "maximum": rng.maximum}, bound.description)
+
+
+def _choice_param(choice: fields.Choice) -> JSONDict:
+    schema: JSONDict
+    if choice.choices:
+        schema = {"type": "string", "enum": list(choice.choices), "default": choice.default}
+    else:
+        schema = {"type": "integer", "minimum": choice.minimum, "maximum": choice.maximum,
+                  "default": choice.default}
+    return _param(choice.param, schema, choice.description)
+
+
+def search_parameters(*, paging: bool, facets: tuple[fields.Facet, ...] = fields.FACETS
+                      ) -> list[JSONDict]:
+    """The query, each facet, each range bound and (``paging``) sort and paging."""
+    params = [_param(fields.QUERY_PARAM, {"type": "string"}, fields.QUERY_DESCRIPTION)]
+    params += [_facet_param(f) for f in facets]
+    params += [_bound_param(b, r) for r in fields.ranges(facets) for b in r.bounds]
+    if paging:
+        params += [_choice_param(c) for c in fields.PAGING]
+    return params
+
+
+def export_parameters(facets: tuple[fields.Facet, ...] = fields.FACETS) -> list[JSONDict]:
+    # Exports take the search parameters but not the page shown: they have every page.
+    page_only = {c.param for c in fields.PAGING if c.page_only}
+    return [p for p in search_parameters(paging=True, facets=facets)
+            if p["name"] not in page_only]
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: JSONDict, description: str) -> JSONDict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_ERROR_TEXTS = {
+    400: "Bad parameter (the message says which and why).",
+    404: "No such document or route.",
+    405: "Only GET and HEAD are allowed.",
+    500: "Unexpected server error.",
+    503: "No usable index (the message says how to build one).",
+}
+
+
+def _errors(*codes: int, html: bool = False) -> JSONDict:
+    """Error responses: the JSON Error shape, or (for the HTML pages) an HTML page."""
+    if html:
+        return {str(code): {"description": _ERROR_TEXTS[code] + " (an HTML page)",
+                            "content": {"text/html": {"schema": {"type": "string"}}}}
+                for code in codes}
+    return {str(code): {"$ref": f"#/components/responses/E{code}"} for code in codes}
+
+
+def _result_props(facets: tuple[fields.Facet, ...]) -> tuple[JSONDict, JSONDict]:
+    """A result's properties that follow the table: counts per facet, range bounds."""
+    per_facet = {f.name: _COUNTS for f in facets}
+    bounds = {b.param: {"type": ["integer", "null"]} for r in fields.ranges(facets)
+              for b in r.bounds}
+    return per_facet, bounds
+
+
+def _paging_props() -> JSONDict:
+    """The sort and paging a result echoes."""
+    return {c.param: {"type": "string" if c.choices else "integer"} for c in fields.PAGING}
+
+
+def _schemas(export_columns: tuple[str, ...],
+             facets: tuple[fields.Facet, ...] = fields.FACETS) -> JSONDict:
+    nullable_str = {"type": ["string", "null"]}
+    per_facet, bounds = _result_props(facets)
+    meta_props: JSONDict = {
+        "number": {**nullable_str, "description": "Normalised number, e.g. 237-KL/TU."},
+        "doc_type": nullable_str, "issuer": nullable_str, "province": nullable_str,
+        "province_2025": nullable_str,
+        "date": {"type": ["string", "null"], "format": "date"},
+        "year": {"type": ["integer", "null"]},
+        "title": nullable_str, "term": nullable_str, "signer": nullable_str,
+        "signer_role": nullable_str,
+        "cites": {"type": ["array", "null"], "items": {"type": "string"}},
+        "provenance": {"type": "object", "additionalProperties": nullable_str,
+                       "description": "Field -> header, title_line, body, signature, "
+                                      "record (a key of the imported JSON Lines record) or "
+                                      "'inferred: <from what>'; null when unknown."},
+    }
+    brief = {"type": "object", "properties": {
+        "id": {"type": "string"}, "number": nullable_str, "doc_type": nullable_str,
+        "date": nullable_str, "province": nullable_str, "title": nullable_str}}
+    export_props = {name: {"type": ["string", "integer", "null"]} for name in export_columns}
+    text_source = {"type": "string", "enum": ["text", "ocr", "mixed"],
+                   "description": "Where the words came from: the file's own text, OCR of "
+                                  "scanned pages, or both."}
+    return {
+        "Error": {"type": "object", "required": ["ok", "error", "status"], "properties": {
+            "ok": {"type": "boolean", "const": False},
+            "error": {"type": "string", "description": "What went wrong, for a person."},
+            "status": {"type": "integer", "description": "The HTTP status again."}}},
+        "Hit": {"type": "object", "properties": {
+            "id": {"type": "string"}, "path": {"type": "string"}, "score": {"type": "number"},
+            **meta_props,
+            "highlights": {"type": "array", "items": {"type": "string"},
+                           "description": "HTML passages: only <mark> is markup, the rest "
+                                          "is escaped."},
+            "text_source": text_source}},
+        "SearchResult": {"type": "object", "properties": {
+            "ok": {"type": "boolean", "const": True},
+            "total": {"type": "integer"},
+            "hits": {"type": "array", "items": _ref("Hit")},
+            "facets": {"type": "object", "description": "Facet -> value -> count, each "
+                       "facet counted as if its own filter were not set.",
+                       "properties": per_facet},
+            **_paging_props(), "pages": {"type": "integer"},
+            "query": {"type": "string"}, "parsed": {"type": "string"},
+            "filters": {"type": "object", "additionalProperties":
+                        {"type": "array", "items": {"type": "string"}}},
+            **bounds, "took_ms": {"type": "number"}, "suggestion": nullable_str,
+            "relaxed": {"type": "boolean"},
+            "messages": {"type": "array", "items": {"type": "string"}}}},
+        "Facets": {"type": "object", "properties": {
+            "ok": {"type": "boolean", "const": True}, "total": {"type": "integer"},
+            "facets": {"type": "object", "additionalProperties": _COUNTS},
+            "query": {"type": "string"}, "filters": {"type": "object"},
+            **bounds, "took_ms": {"type": "number"},
+            "messages": {"type": "array", "items": {"type": "string"}}}},
+        "Document": {"type": "object", "properties": {
+            "ok": {"type": "boolean", "const": True},
+            "id": {"type": "string"}, "path": {"type": "string"}, "format": {"type": "string"},
+            "converted_from": {**nullable_str, "description": "Legacy encoding converted "
+                               "from (TCVN3, VNI), if any."},
+            "size": {"type": ["integer", "null"]}, "mtime": {"type": ["number", "null"]},
+            "sha256": nullable_str, "indexed_at": nullable_str, **meta_props,
+            "text_source": text_source,
+            "ocr": {"type": ["object", "null"], "description": "How scanned pages were "
+                    "recognised: engine, lang, pages (1-based), of_pages, mean_confidence "
+                    "(0–100, per word), words, cached_pages.", "properties": {
+                        "engine": {"type": "string"}, "lang": {"type": "string"},
+                        "pages": {"type": "array", "items": {"type": "integer"}},
+                        "of_pages": {"type": "integer"}, "mean_confidence": {"type": "number"},
+                        "words": {"type": "integer"}, "cached_pages": {"type": "integer"}}},
+            "warnings": {"type": "array", "items": {"type": "string"}},
+            "text": {"type": "string"}, "notes": nullable_str,
+            "related": {"type": "object", "properties": {
+                "cites": {"type": "array", "items": {"type": "object", "properties": {
+                    "number": {"type": "string"},
+                    "documents": {"type": "array", "items": brief}}}},
+                "cited_by": {"type": "array", "items": brief}}}}},
+        "Health": {"type": "object", "properties": {
+            "ok": {"type": "boolean", "const": True}, "status": {"type": "string"},
+            "index": {"type": "string"}, "documents": {"type": "integer"},
+            "generation": nullable_str, "built_at": nullable_str, "updated_at": nullable_str}},
+        "ExportRecord": {"type": "object", "properties": export_props},
+    }
+
+
+def openapi_document(export_columns: tuple[str, ...], export_max_rows: int,
+                     facets: tuple[fields.Facet, ...] = fields.FACETS) -> JSONDict:
+    """OpenAPI 3.1 description of every route of the app (HTML ones included).
+
+    The exports' columns and row cap are the export code's own, passed in; ``facets`` is
+    the table's (another table, in tests, shows that a new row reaches the document).
+    """
+    search_params = search_parameters(paging=True, facets=facets)
+    export_params = export_parameters(facets)
+    doc_id = _param("doc_id", {"type": "string"}, "Document id (from a search hit).",
+                    where="path", required=True)
+    html = {"description": "HTML page.", "content": {"text/html": {"schema": {"type": "string"}}}}
+    export_headers = {
+        "Content-Disposition": {"schema": {"type": "string"}, "description": "attachment"},
+        "X-Total-Count": {"schema": {"type": "integer"}, "description": "Matches in all."},
+        "X-Export-Rows": {"schema": {"type": "integer"}, "description": "Rows exported."},
+        "X-Export-Truncated": {"schema": {"type": "string", "enum": ["true", "false"]},
+                               "description": f"Whether the cap of {export_max_rows} rows "
+                                              f"cut the export."},
+    }
+
+    def op(summary: str, params: list[JSONDict], ok: JSONDict,
+           *errors: int) -> JSONDict:
+        html_page = "text/html" in ok.get("content", {}) or "binary" in json.dumps(ok)
+        return {"get": {"summary": summary, "parameters": params,
+                        "responses": {"200": ok, **_errors(*errors, 405, 500, html=html_page)}}}
+
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "vnsearch", "version": "1",
+                 "description": "Vietnamese-aware full-text search of Party and state "
+                                "documents. Read-only: GET and HEAD only. Every error is "
+                                "JSON of the Error schema on /api/ routes, /healthz and the "
+                                "exports; an HTML page on the HTML routes."},
+        "paths": {
+            "/": op("Search page (HTML)", search_params, html, 400, 503),
+            "/documents/{doc_id}": op(
+                "Document page (HTML), with the query's words highlighted",
+                [doc_id, _param("q", {"type": "string"}, "Query whose words to highlight.")],
+                html, 404, 503),
+            "/documents/{doc_id}/download": op(
+                "The original file of a document (not for JSON Lines records)", [doc_id],
+                {"description": "The file, as an attachment.",
+                 "content": {"application/octet-stream": {"schema": {"type": "string",
+                                                                      "format": "binary"}}}},
+                404, 503),
+            "/api/search": op("Search", search_params,
+                              _json(_ref("SearchResult"), "One page of hits with facets."),
+                              400, 503),
+            "/api/facets": op("Facet counts of a query",
+                              search_parameters(paging=False, facets=facets),
+                              _json(_ref("Facets"), "Counts per facet value."), 400, 503),
+            "/api/documents/{doc_id}": op("One document: metadata, provenance, text, related",
+                                          [doc_id], _json(_ref("Document"), "The document."),
+                                          404, 503),
+            "/api/openapi.json": op("This description", [],
+                                    _json({"type": "object"}, "OpenAPI 3.1 document.")),
+            "/healthz": op("Whether an index is loaded", [],
+                           _json(_ref("Health"), "Index loaded."), 503),
+            "/export.csv": op(
+                f"Every hit of a query as CSV (UTF-8 with BOM; at most {export_max_rows} rows)",
+                export_params,
+                {"description": "CSV with columns " + ", ".join(export_columns) + ".",
+                 "headers": export_headers,
+                 "content": {"text/csv": {"schema": {"type": "string"}}}}, 400, 503),
+            "/export.json": op(
+                f"Every hit of a query as a JSON list (at most {export_max_rows} records)",
+                export_params,
+                {**_json({"type": "array", "items": _ref("ExportRecord")}, "The records."),
+                 "headers": export_headers}, 400, 503),
+        },
+        "components": {
+            "schemas": _schemas(export_columns, facets),
+            "responses": {f"E{code}": _json(_ref("Error"), text)
+                          for code, text in _ERROR_TEXTS.items()},
+        },
+    }
