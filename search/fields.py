@@ -46,7 +46,9 @@ class Range:
 class Facet:
     """A faceted field: exact values, filtered on (OR within, AND across) and counted."""
 
-    name: str  # the engine's facet column and the key of SearchRequest.filters
+    # the engine's facet column, the key of SearchRequest.filters, and the metadata field
+    # that fills it (search.indexer)
+    name: str
     param: str  # URL and API parameter (repeatable)
     cli_option: str
     aliases: tuple[str, ...]  # filter names accepted in query text (``tinh:``), lower case

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Iterator
 from search import __version__
 from search.text.analyze import analyze_text, compounds, folded, normalize_number
 from search.documents import Document
-from search.engine.base import Batch, Engine, EngineReader, IndexDoc
+from search.engine.base import FACET_FIELDS, Batch, Engine, EngineReader, IndexDoc
 from search.engine.registry import Location, open_engine
 from search.errors import ReadError, VnSearchError
 from search.ingest.extracted import OcrOptions
@@ -139,14 +139,6 @@ def to_index_doc(doc: Document) -> IndexDoc:
     meta_words = analyze_text(" ".join(str(meta.get(k) or "") for k in
                                        ("province", "doc_type", "issuer")), with_compounds=False)
     number = meta.get("number")
-    year = meta.get("year")
-    facets = {
-        "province": [meta.get("province")],
-        "province_2025": [meta.get("province_2025")],
-        "year": [str(year) if year else None],
-        "doc_type": [meta.get("doc_type")],
-        "issuer": [meta.get("issuer")],
-    }
     return IndexDoc(
         id=doc.id,
         fields={
@@ -158,7 +150,8 @@ def to_index_doc(doc: Document) -> IndexDoc:
             "meta": meta_words.syllables, "meta_f": meta_words.folded,
             "words": words, "words_f": folded(words),
         },
-        facets={k: [v for v in vals if v] for k, vals in facets.items()},
+        # Each facet is filled by the metadata field of its name (search/fields.py).
+        facets={name: [str(meta.get(name))] if meta.get(name) else [] for name in FACET_FIELDS},
         sort={"date": meta.get("date") or ""},
         stored=stored_record(doc),
     )
