@@ -3,8 +3,9 @@
 A thin layer over the library: commands validate options, call :mod:`search`, and turn
 library errors into one line on stderr and a non-zero exit status (never a traceback).
 
-Exit status: 0 success; 1 error (nothing was changed); 2 bad usage; 3 done, but some
-files failed to index (build/add) or the index disagrees with the files (check).
+Exit status (the EXIT_ constants below; README: Command line): 0 success; 1 error
+(nothing was changed); 2 bad usage; 3 done, but some files failed to index (build/add) or
+the index disagrees with the files (check); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -24,13 +25,16 @@ from search.documents import METADATA_FIELDS
 from search.errors import VnSearchError
 from search.index import Index, open_index
 from search.indexer import BuildReport, NothingIndexed, add_documents, build_index, remove_documents
-from search.results import SORTS, SearchRequest, SearchResult
+from search.results import MAX_PAGE, MAX_PER_PAGE, SORTS, SearchRequest, SearchResult
 from search.engine.generations import resolve_index_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+EXIT_OK = 0
 EXIT_ERROR = 1
+EXIT_USAGE = 2  # click's own status for a bad option or argument (click.UsageError.exit_code)
 EXIT_PARTIAL = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 
 
 def _fail(message: str) -> None:
@@ -49,10 +53,10 @@ def friendly_errors(func: F) -> F:
             _fail(str(err))
         except BrokenPipeError:  # `vnsearch search … | head`: the reader left, not an error
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(0)
+            sys.exit(EXIT_OK)
         except KeyboardInterrupt:
             click.echo("interrupted; the serving index is unchanged", err=True)
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
         except (click.ClickException, click.exceptions.Exit, SystemExit):
             raise
         except Exception as err:  # last resort: still one line
@@ -80,7 +84,7 @@ def cli() -> None:
     """Vietnamese-aware full-text search for Party documents.
 
     Exit status: 0 ok, 1 error (nothing changed), 2 bad usage, 3 partly done (some
-    files failed, or `check` found problems).
+    files failed, or `check` found problems), 130 interrupted.
     """
     from search.ingest.extracted import LIMIT_ERRORS
 
@@ -309,8 +313,8 @@ _FILTER_OPTS = {"province": "province", "province_2025": "province_2025", "year"
 @click.option("--type", "doc_type", multiple=True, help='Document type, e.g. "Kết luận".')
 @click.option("--issuer", multiple=True, help='Issuing body, e.g. "Ban Thường vụ Tỉnh ủy".')
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
-@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
+@click.option("--limit", type=click.IntRange(1, MAX_PER_PAGE), default=10, show_default=True)
+@click.option("--page", type=click.IntRange(1, MAX_PAGE), default=1, show_default=True)
 @click.option("--explain", "explain_query", is_flag=True, help="Print the parsed query.")
 @click.option("--queries", "queries_file", type=click.File("r", encoding="utf-8"),
               default=None, help="Batch: one query per line; one JSON result per line.")

@@ -17,7 +17,7 @@ from typing import Any
 
 from search.errors import ReadError
 
-__all__ = ["LIMIT_ERRORS", "env_limit", "DEFAULT_MAX_FILE_BYTES", "DEFAULT_MAX_TEXT_CHARS",
+__all__ = ["LIMIT_ERRORS", "LIMIT_DEFAULTS", "env_limit", "DEFAULT_MAX_FILE_BYTES", "DEFAULT_MAX_TEXT_CHARS",
            "DEFAULT_MAX_DOCX_EXPANDED_BYTES", "Extracted", "ReadLimits", "OcrOptions",
            "describe", "too_long", "human_size", "read_bytes", "stat_regular_file", "preview",
            "check_zip"]
@@ -26,10 +26,13 @@ _MIB = 1024 * 1024
 
 # Limits can be changed with environment variables, read once at start-up.
 LIMIT_ERRORS: list[str] = []  # bad values of those variables (the CLI refuses to run)
+# Each variable's default, whatever the environment says (the README's Limits table).
+LIMIT_DEFAULTS: dict[str, int] = {}
 
 
 def env_limit(name: str, default: int) -> int:
     """A whole-number limit from the environment (``_`` allowed), else ``default``."""
+    LIMIT_DEFAULTS[name] = default
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -54,8 +57,8 @@ DEFAULT_MAX_DOCX_EXPANDED_BYTES = env_limit("VNSEARCH_MAX_DOCX_EXPANDED_BYTES", 
 
 # One zip entry inflating more than this many times over, once large, is a bomb: Word
 # and ODF XML compress 5–30×, while deflate reaches ~1000× only on repetitive filler.
-_MAX_ENTRY_RATIO = 100
-_LARGE_ENTRY_BYTES = 5 * 1024 * 1024
+MAX_ENTRY_RATIO = 100
+LARGE_ENTRY_BYTES = 5 * 1024 * 1024
 # A zip document may inflate to at most this many times the file-size limit.
 ZIP_EXPANSION_FACTOR = 20
 
@@ -159,7 +162,7 @@ def check_zip(path: Path, limits: ReadLimits, kind: str, required: str) -> list[
         raise ReadError(path, f"refused: {kind} expands to {human_size(total)} (zip bomb?)")
     for info in entries:
         ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > _LARGE_ENTRY_BYTES and ratio > _MAX_ENTRY_RATIO:
+        if info.file_size > LARGE_ENTRY_BYTES and ratio > MAX_ENTRY_RATIO:
             raise ReadError(
                 path,
                 f"refused: {kind} expands to {human_size(total)} ({info.filename} is"

@@ -39,8 +39,8 @@ class JsonlRecord:
 
 # A JSON-escaped character takes up to 6 bytes ("\\u1ea1"); beyond that a line cannot
 # hold an acceptable record, and reading it whole would only waste memory.
-_JSON_BYTES_PER_CHAR = 6
-_JSON_LINE_SLACK = 64 * 1024
+JSON_BYTES_PER_CHAR = 6
+JSON_LINE_SLACK = 64 * 1024
 _STREAM_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error)
 
 
@@ -151,7 +151,7 @@ def iter_jsonl(
     ``ReadError`` for the file and stops.
     """
     p = Path(os.fspath(path))
-    limit = _JSON_BYTES_PER_CHAR * max_chars + _JSON_LINE_SLACK
+    limit = JSON_BYTES_PER_CHAR * max_chars + JSON_LINE_SLACK
     try:
         stat_regular_file(p)
         stream = _open_jsonl(p)

@@ -71,7 +71,7 @@ def _decode_legacy_bytes(data: bytes) -> tuple[str, str] | None:
     Line by line: a line that is valid UTF-8 is UTF-8 (a file of UTF-8 lines and legacy
     lines, pasted together, keeps both; its encoding is then ``"utf-8 and tcvn3 bytes"``),
     any other line is 8-bit. TCVN3 and VNI text is what the legacy tables read: their
-    bytes as Latin-1 code points (``_finish`` converts it). Windows-1258 decodes to
+    bytes as Latin-1 code points (``read_file``'s finish converts it). Windows-1258 decodes to
     Unicode with combining tone marks. Whatever does not read as Vietnamese is ``None``
     (the caller's error).
     """
@@ -139,7 +139,7 @@ def _reject_binary(path: Path, text: str) -> None:
         raise ReadError(path, f"binary file, not text ({share:.0f}% control characters)")
 
 
-# The encoding 8-bit bytes were found to be, handed to ``_finish``'s legacy detection as
+# The encoding 8-bit bytes were found to be, handed to ``read_file``'s legacy detection as
 # the font such a file is typed in: the bytes already showed what they are, and a short
 # file may hold too few signature characters to show it again from its text alone.
 _BYTES_FONT = {"tcvn3 bytes": ".VnTime", "vni bytes": "VNI-Times"}
