@@ -1,7 +1,7 @@
 #!/bin/sh
 # Make sure the Debian programs the readers call are installed (idempotent; needs root,
 # or sudo, only when something is missing):
-#   tesseract-ocr + tesseract-ocr-vie  OCR of scanned PDFs and page images (search/ingest/ocr.py)
+#   tesseract-ocr + tesseract-ocr-vie  OCR of scanned PDFs and page images (search/ingest/readers/ocr.py)
 #   fonts-dejavu-core                  with --test: the font the tests draw their "scans" in
 # Without them vnsearch still runs; only files of those kinds fail, naming the package.
 set -eu

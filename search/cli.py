@@ -3,8 +3,9 @@
 A thin layer over the library: commands validate options, call :mod:`search`, and turn
 library errors into one line on stderr and a non-zero exit status (never a traceback).
 
-Exit status: 0 success; 1 error (nothing was changed); 2 bad usage; 3 done, but some
-files failed to index (build/add) or the index disagrees with the files (check).
+Exit status (the EXIT_ constants below; README: Command line): 0 success; 1 error
+(nothing was changed); 2 bad usage; 3 done, but some files failed to index (build/add) or
+the index disagrees with the files (check); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ from search.engine.registry import resolve_index_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+EXIT_OK = 0
 EXIT_ERROR = 1
+EXIT_USAGE = 2  # click's own status for a bad option or argument (click.UsageError.exit_code)
 EXIT_PARTIAL = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 
 
 def _fail(message: str) -> None:
@@ -49,10 +53,10 @@ def friendly_errors(func: F) -> F:
             _fail(str(err))
         except BrokenPipeError:  # `vnsearch search … | head`: the reader left, not an error
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(0)
+            sys.exit(EXIT_OK)
         except KeyboardInterrupt:
             click.echo("interrupted; the serving index is unchanged", err=True)
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
         except (click.ClickException, click.exceptions.Exit, SystemExit):
             raise
         except Exception as err:  # last resort: still one line
@@ -80,7 +84,7 @@ def cli() -> None:
     """Vietnamese-aware full-text search for Party documents.
 
     Exit status: 0 ok, 1 error (nothing changed), 2 bad usage, 3 partly done (some
-    files failed, or `check` found problems).
+    files failed, or `check` found problems), 130 interrupted.
     """
     from search.ingest.extracted import LIMIT_ERRORS
 

@@ -25,12 +25,13 @@ from search.documents import Document
 from search.engine.base import FACET_FIELDS, Batch, Engine, EngineReader, IndexDoc
 from search.engine.registry import Location, open_engine
 from search.errors import ReadError, VnSearchError
-from search.ingest.extracted import OcrOptions
+from search.ingest.extracted import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TEXT_CHARS, OcrOptions
 from search.ingest.extracted import sha256_of
 from search.ingest.files import Found, Skipped, disambiguate, discover, file_doc_id, slug
 from search.ingest.metadata import extract_metadata
-from search.ingest.parse import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TEXT_CHARS, JsonlRecord, iter_jsonl, read_file
-from search.ingest.ocr import IMAGE_SUFFIXES, set_page_counter
+from search.ingest.jsonl import JsonlRecord, iter_jsonl
+from search.ingest.parse import read_file
+from search.ingest.readers.ocr import IMAGE_SUFFIXES, set_page_counter
 from search.processes import READER_NAME, name_process
 
 INDEX_FORMAT = 1

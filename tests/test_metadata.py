@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -15,18 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search.documents import METADATA_FIELDS, Metadata
+from search.ingest.clean import clean_text
 from search.ingest.metadata import extract_metadata, find_cites
-from search.text.normalize import nfc
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-
-try:  # the readers' cleanup, when search/ingest/parse.py is there
-    from search.ingest.parse import clean_text
-except ImportError:  # pragma: no cover - the same three steps, inline
-    def clean_text(text: str) -> tuple[str, str]:
-        text = nfc(text)
-        text = re.sub(r"\[(?:footnote|endnote)Ref:\d+\]", "", text)
-        return re.sub(r"(?<=\w)\*\*(?=\w)", " ", text).replace("**", ""), ""
 
 
 def seed_meta(prefix: str) -> Metadata:

@@ -1,4 +1,4 @@
-"""Scans read by OCR (search/ingest/ocr.py): scanned PDFs, page images, partly scanned PDFs.
+"""Scans read by OCR (search/ingest/readers/ocr.py): scanned PDFs, page images, partly scanned PDFs.
 
 The scans are made here: a short Party document drawn as a noisy, skewed page
 (bench/scan.py), saved as an image-only PDF, PNG, JPEG or multi-page TIFF, and read back
@@ -23,7 +23,7 @@ from search.errors import ReadError
 from search.ingest.extracted import OcrOptions
 from search.index import open_index
 from search.indexer import add_documents, build_index
-from search.ingest.ocr import _lines_from_data
+from search.ingest.readers.ocr import _lines_from_data
 from search.ingest.parse import read_file
 from search.results import SearchRequest
 

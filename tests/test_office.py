@@ -1,4 +1,4 @@
-"""Word 97 .doc, .odt and .rtf (search/ingest/office.py), on fixtures an office suite wrote.
+"""Word 97 .doc, .odt and .rtf (search/ingest/readers/office.py), on fixtures an office suite wrote.
 
 The fixtures in tests/fixtures/office/ were made by make_fixtures.py there (python-docx
 with a real Word footnote, then LibreOffice's conversion, as an office saves them); four
@@ -16,13 +16,13 @@ from pathlib import Path
 import olefile
 import pytest
 
-from search.ingest import office
+from search.ingest.readers import office
 from search.errors import ReadError
 from search.ingest.extracted import ReadLimits
 from search.index import open_index
 from search.indexer import build_index
 from search.ingest.metadata import extract_metadata
-from search.ingest.office import _doc_text, _footnotes, _split_notes, _without_field_codes
+from search.ingest.readers.office import _doc_text, _footnotes, _split_notes, _without_field_codes
 from search.ingest.parse import read_file
 from search.results import SearchRequest
 
@@ -423,7 +423,7 @@ def test_doc_with_a_damaged_ole2_header(tmp_path):
     path = tmp_path / "header.doc"
     path.write_bytes(bytes(data))
     with pytest.raises(ReadError) as info:
-        office.read_doc(path, ReadLimits(10**6, 10**6, 10**8), others={})
+        office.read_doc(path, ReadLimits(10**6, 10**6, 10**8))
     assert info.value.reason.startswith("not a valid .doc ("), info.value.reason
 
 

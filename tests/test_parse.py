@@ -1,4 +1,4 @@
-"""Readers (search.ingest.parse) and legacy encodings (search.text.legacy).
+"""Readers (search.ingest.parse, search.ingest.readers, search.ingest.jsonl) and legacy encodings (search.text.legacy).
 
 Every fixture is built in tmp_path: .docx with python-docx (footnotes and endnotes
 spliced into the package by hand, since python-docx has no API for them), PDFs written
@@ -32,16 +32,10 @@ from search.text.legacy import (
     fix_legacy,
     is_vietnamese_syllable,
 )
-from search.ingest.parse import (
-    DEFAULT_MAX_FILE_BYTES,
-    DEFAULT_MAX_TEXT_CHARS,
-    JSONL_SUFFIXES,
-    SUPPORTED_SUFFIXES,
-    JsonlRecord,
-    clean_text,
-    iter_jsonl,
-    read_file,
-)
+from search.ingest.clean import clean_text
+from search.ingest.extracted import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TEXT_CHARS
+from search.ingest.jsonl import JSONL_SUFFIXES, JsonlRecord, iter_jsonl
+from search.ingest.parse import SUPPORTED_SUFFIXES, read_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -1167,7 +1161,7 @@ def test_every_legacy_byte_round_trips(name: str):
     8-bit text, are the sequence again."""
     from viparse.normalize.encodings import get_charmap
 
-    from search.ingest.parse import _legacy_byte_text
+    from search.ingest.readers.text import _legacy_byte_text
 
     sequences = [seq for seq, _ in get_charmap(name).pairs]
     assert all(ch.isascii() or 0xA0 <= ord(ch) <= 0xFF for seq in sequences for ch in seq)

@@ -1,7 +1,6 @@
 """What every format reader hands back, the limits it reads under, and shared helpers.
 
-The readers (:mod:`search.ingest.parse` for text, .docx, .pdf and .html; :mod:`search.ingest.office`
-for .doc, .odt and .rtf; :mod:`search.ingest.ocr` for scans and page images) all return an
+The readers (one module per format in :mod:`search.ingest.readers`) all return an
 :class:`Extracted`; :func:`search.ingest.parse.read_file` finishes it the same way for every
 format (NFC, legacy-encoding repair, cleaning, the size limit).
 """
@@ -18,17 +17,22 @@ from typing import Any
 
 from search.errors import ReadError
 
-__all__ = ["LIMIT_ERRORS", "env_limit", "Extracted", "ReadLimits", "OcrOptions", "describe",
-           "human_size", "read_bytes", "stat_regular_file", "preview", "check_zip"]
+__all__ = ["LIMIT_ERRORS", "LIMIT_DEFAULTS", "env_limit", "DEFAULT_MAX_FILE_BYTES", "DEFAULT_MAX_TEXT_CHARS",
+           "DEFAULT_MAX_DOCX_EXPANDED_BYTES", "Extracted", "ReadLimits", "OcrOptions",
+           "describe", "too_long", "human_size", "read_bytes", "stat_regular_file", "preview",
+           "check_zip"]
 
 _MIB = 1024 * 1024
 
 # Limits can be changed with environment variables, read once at start-up.
 LIMIT_ERRORS: list[str] = []  # bad values of those variables (the CLI refuses to run)
+# Each variable's default, whatever the environment says (the README's Limits table).
+LIMIT_DEFAULTS: dict[str, int] = {}
 
 
 def env_limit(name: str, default: int) -> int:
     """A whole-number limit from the environment (``_`` allowed), else ``default``."""
+    LIMIT_DEFAULTS[name] = default
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -43,10 +47,18 @@ def env_limit(name: str, default: int) -> int:
     return value
 
 
+# Limits per file (README: Limits), from VNSEARCH_MAX_FILE_BYTES, VNSEARCH_MAX_TEXT_CHARS
+# and VNSEARCH_MAX_DOCX_EXPANDED_BYTES (whole numbers; "_" allowed: 100_000_000).
+DEFAULT_MAX_FILE_BYTES = env_limit("VNSEARCH_MAX_FILE_BYTES", 50 * _MIB)
+DEFAULT_MAX_TEXT_CHARS = env_limit("VNSEARCH_MAX_TEXT_CHARS", 5_000_000)
+# A .docx may inflate to at most this much, and to at most ZIP_EXPANSION_FACTOR times
+# the file-size limit: a real 5 MB .docx inflates to ~20–60 MB of XML.
+DEFAULT_MAX_DOCX_EXPANDED_BYTES = env_limit("VNSEARCH_MAX_DOCX_EXPANDED_BYTES", 200 * _MIB)
+
 # One zip entry inflating more than this many times over, once large, is a bomb: Word
 # and ODF XML compress 5–30×, while deflate reaches ~1000× only on repetitive filler.
-_MAX_ENTRY_RATIO = 100
-_LARGE_ENTRY_BYTES = 5 * 1024 * 1024
+MAX_ENTRY_RATIO = 100
+LARGE_ENTRY_BYTES = 5 * 1024 * 1024
 # A zip document may inflate to at most this many times the file-size limit.
 ZIP_EXPANSION_FACTOR = 20
 
@@ -94,6 +106,11 @@ def describe(kind: str, exc: BaseException) -> str:
     """``cannot read <kind> (ExceptionType: message)``, one line, at most 200 characters."""
     message = " ".join(str(exc).split())[:200]
     return f"cannot read {kind} ({type(exc).__name__}{': ' + message if message else ''})"
+
+
+def too_long(n: int, limit: int, what: str = "extracted text") -> str:
+    """``extracted text is 6,000,000 characters, over the 5,000,000 limit``."""
+    return f"{what} is {n:,} characters, over the {limit:,} limit"
 
 
 def stat_regular_file(path: Path) -> os.stat_result:
@@ -145,7 +162,7 @@ def check_zip(path: Path, limits: ReadLimits, kind: str, required: str) -> list[
         raise ReadError(path, f"refused: {kind} expands to {human_size(total)} (zip bomb?)")
     for info in entries:
         ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > _LARGE_ENTRY_BYTES and ratio > _MAX_ENTRY_RATIO:
+        if info.file_size > LARGE_ENTRY_BYTES and ratio > MAX_ENTRY_RATIO:
             raise ReadError(
                 path,
                 f"refused: {kind} expands to {human_size(total)} ({info.filename} is"

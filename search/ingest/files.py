@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Iterator
 
 from search.text.normalize import fold
-from search.ingest.parse import JSONL_SUFFIXES, SUPPORTED_SUFFIXES
+from search.ingest.jsonl import JSONL_SUFFIXES
+from search.ingest.parse import SUPPORTED_SUFFIXES
 
 
 # Suffixes we recognise but cannot read: reported as failures, not silently skipped.

@@ -3,8 +3,13 @@
 Same answers as Whoosh's own matchers, measured in ``tests/test_equivalence.py``: BM25F
 with Whoosh's formula (``idf · tf·(K1+1) / (tf + K1·((1−B) + B·len/avglen))``), its idf and
 average lengths from the live searcher, its quantised field lengths, boosts multiplied in
-the same places, sums for And/Or/AndMaybe, the positive side's score for Not. Phrases are
-checked by Whoosh's own phrase matcher, but only on the documents that have all the words.
+the same places, sums for And/Or/AndMaybe, the positive side's score for Not.
+
+A phrase is first narrowed to the documents that have all its words (and, inside an
+AndMaybe, to those the required part matched); its positions are then intersected from
+the sidecar's position arrays. A segment without a sidecar, or a field without positions,
+falls back to Whoosh's own APIs: its postings for terms and field lengths, its phrase
+matcher for phrases.
 
 Every node evaluates to a boolean mask and a float64 score over all documents of the index
 (segments concatenated at their offsets); deleted documents are masked out at the end.

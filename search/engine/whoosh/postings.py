@@ -1,20 +1,25 @@
 """Per-segment postings as numpy arrays, beside each Whoosh segment (the "sidecar").
 
-Whoosh's own matcher is the cost at tens of thousands of documents (``shared/whoosh-speed.md``):
+Whoosh's own matcher is the cost at tens of thousands of documents (``../shared/whoosh-speed.md``):
 evaluating a query means walking pickled, compressed posting blocks in Python. The sidecar
 keeps, for every segment and every text field, each term's document numbers (int32) and
-term frequencies (float32) as flat arrays, memory-mapped at open, so a query is evaluated
-with numpy instead (:mod:`search.engine.whoosh.evaluate`).
+term frequencies (float32) as flat arrays, and for the phrase fields each occurrence's
+position (int32), memory-mapped at open, so a query is evaluated with numpy instead
+(:mod:`search.engine.whoosh.evaluate`).
 
-Files (flat, so that :meth:`store.IndexLocation.clone_current` hard-links them), per segment
-``S`` and field ``F``::
+Files (flat, so that :meth:`search.engine.generations.IndexLocation.clone_current`
+hard-links them), per segment ``S`` and field ``F``::
 
-    _vn_S.json            which fields, how many documents, format version
-    _vn_S.lengths.npy     float32 [fields, docs]: field lengths as Whoosh quantises them
-    _vn_S__F.terms        the terms, one per line, sorted
-    _vn_S__F.offsets.npy  int64 [terms + 1]: term i's postings are [offsets[i], offsets[i+1])
-    _vn_S__F.docs.npy     int32 segment-local document numbers, ascending per term
-    _vn_S__F.tf.npy       float32 term frequency (Whoosh's posting weight)
+    _vn_S.json              which fields (the rows of lengths.npy), how many documents,
+                            format version; written last: a sidecar without it is incomplete
+    _vn_S.lengths.npy       float32 [fields, docs]: field lengths as Whoosh quantises them
+    _vn_S__F.terms          the terms, one per line, sorted
+    _vn_S__F.offsets.npy    int64 [terms + 1]: term i's postings are [offsets[i], offsets[i+1])
+    _vn_S__F.docs.npy       int32 segment-local document numbers, ascending per term
+    _vn_S__F.tf.npy         float32 term frequency (Whoosh's posting weight)
+    _vn_S__F.pos.npy        int32 positions, phrase fields only: posting j's tf[j] positions
+                            in a row, the postings in the order of docs.npy
+    _vn_S__F.posstart.npy   int64 [terms + 1]: where term i's run of positions starts
 
 Two ways to write them: :class:`SidecarBuilder` from the analysed tokens while a fresh
 segment is written (cheap: the counts are at hand), and :func:`build_from_segment` through
@@ -239,7 +244,8 @@ class SidecarBuilder:
     """Collects postings from analysed tokens while a fresh segment is written.
 
     Documents must be added in the order the Whoosh writer numbers them (0, 1, 2, …), which
-    holds for one single-process writer on an empty index.
+    holds for a writer that starts a fresh segment: the single writer of a new index, or
+    each sub-writer of :mod:`search.engine.whoosh.writers` (one segment each).
     """
 
     def __init__(self, fields: Iterable[str], work_dir: Path,

@@ -33,10 +33,12 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from search.errors import ReadError
 from search.ingest.extracted import Extracted, ReadLimits, check_zip, describe, read_bytes
+from search.ingest.readers.docx import read_docx
+from search.ingest.readers.html import read_html
 
 __all__ = ["read_doc", "read_odt", "read_rtf"]
 
@@ -299,24 +301,19 @@ def _read_with_soffice(path: Path, limits: ReadLimits, reason: str, needed: bool
     return extracted
 
 
-def _read_renamed(path: Path, head: bytes, limits: ReadLimits, others: OtherReaders) -> Extracted:
+def _read_renamed(path: Path, head: bytes, limits: ReadLimits) -> Extracted:
     """A web page saved under a .doc name (Word's "Save as Web Page" keeps it): read as
     HTML. Anything else without the OLE2 signature is an error: text renamed .doc is
     too rare to guess at, and a corrupt .doc would read as garbage text."""
     if not _HTML.search(head):
         raise ReadError(path, "not a Word 97 .doc (no OLE2 signature; is it text or HTML "
                               "renamed .doc?)")
-    extracted = others[".html"](path, limits)
+    extracted = read_html(path, limits)
     extracted.warnings.append("a web page (HTML) named .doc, read as what it is")
     return extracted
 
 
-# The readers of other formats, by suffix (".docx", ".html"), passed in by read_file: a
-# file named .doc is often a .docx or a web page, read as what it is.
-OtherReaders = Mapping[str, Callable[[Path, ReadLimits], Extracted]]
-
-
-def read_doc(path: Path, limits: ReadLimits, others: OtherReaders) -> Extracted:
+def read_doc(path: Path, limits: ReadLimits) -> Extracted:
     """A Word 97 .doc, or whatever a file named .doc really holds (by its magic bytes)."""
     try:
         with path.open("rb") as fh:
@@ -324,21 +321,20 @@ def read_doc(path: Path, limits: ReadLimits, others: OtherReaders) -> Extracted:
     except OSError as exc:
         raise ReadError(path, f"cannot read file ({exc.strerror or exc})") from None
     if head.startswith(_ZIP):
-        extracted, kind = others[".docx"](path, limits), "a .docx"
+        extracted, kind = read_docx(path, limits), "a .docx"
     elif head.lstrip().startswith(_RTF):
         extracted, kind = read_rtf(path, limits), "RTF"  # Word saves RTF under any name
     else:
-        return _read_binary_doc(path, head, limits, others)
+        return _read_binary_doc(path, head, limits)
     extracted.warnings.append(f"{kind} named .doc, read as what it is")
     return extracted
 
 
-def _read_binary_doc(path: Path, head: bytes, limits: ReadLimits,
-                     others: OtherReaders) -> Extracted:
+def _read_binary_doc(path: Path, head: bytes, limits: ReadLimits) -> Extracted:
     if not head:
         raise ReadError(path, "empty file (no text)")
     if not head.startswith(_OLE2):
-        return _read_renamed(path, head, limits, others)
+        return _read_renamed(path, head, limits)
     try:
         extracted = _read_word97(path, limits)
     except _TryOffice as why:

@@ -28,8 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from search.errors import ReadError
-from search.ingest.extracted import Extracted, OcrOptions
-from search.ingest.extracted import sha256_of
+from search.ingest.extracted import Extracted, OcrOptions, ReadLimits, sha256_of
 
 __all__ = ["IMAGE_SUFFIXES", "OCR_LANG", "OcrPage", "ScanReader", "read_image",
            "ScanPage", "read_pdf_scans", "set_page_counter"]
@@ -315,12 +314,12 @@ def _grey(frame: Any) -> Any:
     return frame.convert("L")
 
 
-def read_image(path: Path, options: OcrOptions | None) -> Extracted:
+def read_image(path: Path, limits: ReadLimits) -> Extracted:
     """A page image (.png, .jpg, .tif; every frame of a multi-page TIFF is a page)."""
     image = _open_image(path)
     with image:
         total = getattr(image, "n_frames", 1)
-        reader = ScanReader(path, options, dpi=0)  # images are read at their own size
+        reader = ScanReader(path, limits.ocr, dpi=0)  # images are read at their own size
         reader.check_page_count(total)
         texts = []
         try:
