@@ -13,6 +13,7 @@ from typing import Any
 from search.documents import METADATA_FIELDS
 from search.text.analyze import normalize_number
 from search.fields import FACETS
+from search.text.numbers import links_across_provinces
 from search.engine.base import FACET_FIELDS, Engine, EngineReader, Filters, MatchAll, Term
 from search.errors import BadQuery, DocumentNotFound
 from search.highlight import Terms, passages
@@ -134,13 +135,10 @@ def open_index(location: Location | None = None) -> Index:
     return Index(location if isinstance(location, Engine) else resolve_index_path(location))
 
 
-_CENTRAL = ("/TW", "/VPTW")
-
-
 def _same_scope(number: str, province: str | None, stored: dict[str, Any]) -> bool:
     """Whether a citation of ``number`` from a document of ``province`` can mean ``stored``."""
-    if "-" not in number.split("/")[0] or number.upper().endswith(_CENTRAL):
-        return True  # state numbers and central Party numbers are unique enough
+    if links_across_provinces(number):
+        return True  # state numbers and central Party numbers (…/TW, …/BTCTW) are unique enough
     other = stored.get("meta", {}).get("province")
     return province is not None and other == province
 

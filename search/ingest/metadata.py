@@ -75,6 +75,7 @@ from typing import Any
 
 from search.documents import Metadata, inferred
 from search.text.normalize import fold, nfc, normalize, normalize_tones
+from search.text.numbers import CITE_RE, HEADER_PARTY, HEADER_STATE, is_central_issuer
 from search.ingest.provinces import (
     canonical_province,
     district_name,
@@ -143,21 +144,16 @@ _CELL_SPLIT = re.compile(r"\t+|\s{3,}")
 _SO = (r"^[-–—_*§.'`|~•]{0,4}\s*(?:Số|SỐ|số|Sồ|S[§$*'`]?[ốôồổỗộóòỏõọoÔỒỔỖỘÓÒỎÕỌOỐ06])"
        r"\s*[:.]?\s*")
 _SO_RE = re.compile(_SO)
-_DASH = r"[-–—]"  # OCR reads a hyphen as a dash
-_PARTY_NUMBER = re.compile(
-    _SO + r"(\d{1,4}[a-z]?)\s*" + _DASH
-    + r"\s*([A-ZĐ][A-Za-zĐđ]{0,4})\s*/\s*([A-ZĐ][A-Za-zĐđ]{0,11})" + r"(?=[_'`’|]?(?:\s|$|[.,;:]))"
-)
+# The number's shapes are search.text.numbers'; here, "Số" before it and the stray mark
+# OCR may leave after it ("Số 12-NQ/TU'").
+_PARTY_NUMBER = re.compile(_SO + HEADER_PARTY + r"(?=[_'`’|]?(?:\s|$|[.,;:]))")
 # A party number OCR garbled: a letter read for a digit ("O4-NQ/TU", "l2-NQ/TU", "1O"),
 # or the type or issuer code misread ("12-NO/TU", "12-NQ/TƯ"). Never read as a number.
 _GARBLED_NUMBER = re.compile(
     _SO + r"(?P<n>[\dOoIl|]{1,4}[a-z]?)\s*[-–—~]\s*(?P<t>[^\W\d_][^\W_]{0,4})\s*/\s*"
     r"(?P<i>[^\W\d_][^\W_]{0,11})(?=[_'`’|]?(?:\s|$|[.,;:]))"
 )
-_STATE_NUMBER = re.compile(
-    _SO + r"(\d{1,5}[a-z]?)\s*/\s*(?:(\d{4})\s*/\s*)?([A-ZĐ][A-Za-zĐđ]{0,5})\s*-\s*"
-    r"([A-ZĐ][A-Za-zĐđ0-9]*(?:-[A-ZĐ][A-Za-zĐđ0-9]*)*)(?![\w/])"
-)
+_STATE_NUMBER = re.compile(_SO + HEADER_STATE)
 # "<Place>, ngày DD tháng MM năm YYYY" as a whole cell (a body sentence never ends there).
 # The place may follow other words of a flattened line ("Số 237-KL/TU Kon Tum, ngày …").
 # A place has no digit, except an urban district named by its number ("Quận 8").
@@ -342,20 +338,7 @@ _NOT_NAME = re.compile(
 
 # --- citations -----------------------------------------------------------------------
 
-# One pass for every form, anchored on the first digit: a leading look-behind would be
-# tried at every position (8× slower on a 30 KB text). The look-behind after that digit
-# keeps "QĐ30/…" and "1.800-2.000" from matching mid-token.
-_ISSUERS = r"[A-ZĐ][A-Za-zĐđ0-9]*(?:-[A-ZĐ][A-Za-zĐđ0-9]*)*"
-_CITE = re.compile(
-    r"(\d)(?<![\w/.,-]\d)(\d{0,4}[a-z]?)(?:"
-    # Party: 04-NQ/TU (a stray space around the separators is tolerated)
-    r"[ \t]?-[ \t]?(?P<pt>[A-ZĐ][A-Za-zĐđ]{0,4})[ \t]?/[ \t]?(?P<pi>[A-ZĐ][A-Za-zĐđ]{0,11})"
-    # state, normative: 50/2016/QĐ-TTg, 02/2011/TTLT-VPCP-BNV; law: 202/2025/QH15
-    r"|/(?P<y>\d{4})/(?:(?P<qh>QH\d{1,2})|(?P<st>[A-ZĐ][A-Za-zĐđ]{0,5})-(?P<si>" + _ISSUERS + r"))"
-    # state, administrative: 861/QĐ-TTg, 5886/CV-VPTU
-    r"|/(?P<at>[A-ZĐ][A-Za-zĐđ]{0,5})-(?P<ai>[A-ZĐ][A-Za-zĐđ]*(?:-[A-ZĐ][A-Za-zĐđ]*)*)"
-    r")(?![\w/])"
-)
+# Cited numbers: search.text.numbers.CITE_RE, every form in one pass.
 
 
 # === the text, cut once ==============================================================
@@ -1396,7 +1379,7 @@ def _province_levels(ctx: _Context) -> list[tuple[Callable[[], set[str]], str]]:
 
 def _is_central(ctx: _Context) -> bool:
     """Issued by a central body: a "…/TW" number or a central header line."""
-    if ctx.number and not ctx.number.state and ctx.number.issuer_code.endswith("TW"):
+    if ctx.number and not ctx.number.state and is_central_issuer(ctx.number.issuer_code):
         return True
     return any(normalize(_strip_edges(c.text)) in _CENTRAL for c in ctx.doc.header
                if _is_caps(c.text))
@@ -1582,7 +1565,7 @@ def find_cites(text: str) -> list[str]:
     >>> find_cites("Nghị quyết số 04 - NQ/TU và Quyết định số 50/2016/QĐ-TTg")
     ['04-NQ/TU', '50/2016/QĐ-TTg']
     """
-    return sorted({c for m in _CITE.finditer(nfc(text)) if (c := _cite_of(m))})
+    return sorted({c for m in CITE_RE.finditer(nfc(text)) if (c := _cite_of(m))})
 
 
 def _own_number_cites(doc: _Text) -> set[str]:
@@ -1592,14 +1575,14 @@ def _own_number_cites(doc: _Text) -> set[str]:
     for cell in doc.header:
         so = _SO_RE.match(cell.text)
         if so:
-            own.update(c for m in _CITE.finditer(cell.text, so.end())
+            own.update(c for m in CITE_RE.finditer(cell.text, so.end())
                        if m.start() == so.end() and (c := _cite_of(m)))
     return own
 
 
 def _set_cites(ctx: _Context) -> None:
     own = {ctx.meta.get("number"), *_own_number_cites(ctx.doc)}
-    found = {c for text in (ctx.doc.body, ctx.notes) for m in _CITE.finditer(text)
+    found = {c for text in (ctx.doc.body, ctx.notes) for m in CITE_RE.finditer(text)
              if (c := _cite_of(m))}
     cites = sorted(c for c in found if c not in own)
     ctx.meta.set("cites", cites, "body")

@@ -23,11 +23,12 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 
-from search.text.analyze import fold_token, is_number_token, normalize_number, tokenize
+from search.text.analyze import fold_token, tokenize
 from search.engine.base import And, AndMaybe, MatchAll, Not, Or, Phrase, Query, Term
 from search.errors import BadQuery
 from search.fields import query_aliases
 from search.text.normalize import fold, nfc, normalize, strip_controls
+from search.text.numbers import SPACED_PARTY_RE, is_number_token, normalize_number
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 32
@@ -107,12 +108,6 @@ _LEX = re.compile(
 )
 
 
-# "04 - NQ/TU" typed with spaces: join it before splitting the query on spaces.
-_SPACED_NUMBER = re.compile(
-    r"(?<![\w/])\d{1,4}[a-z]?\s*-\s*[A-Za-zĐđ]{1,6}\s*/\s*[A-Za-zĐđ0-9]+(?:-[A-Za-zĐđ0-9]+)*", re.I
-)
-
-
 # "*" anywhere, or "?" alone or inside a word ("gi?m"): someone expects wildcards.
 _WILDCARD = re.compile(r"\*|(?<!\S)\?(?!\S)|(?<=\w)\?(?=\w)")
 WILDCARD_MESSAGE = ("* and ? are not wildcards here: words are matched whole, "
@@ -138,7 +133,8 @@ def parse_query(text: str) -> ParsedQuery:
     """
     # A generous first cut keeps normalising a huge input cheap; the real cut follows.
     text, cut = _cut(strip_controls(nfc((text or "")[: 4 * MAX_QUERY_CHARS])))
-    text = _SPACED_NUMBER.sub(lambda m: re.sub(r"\s+", "", m.group(0)), text)
+    # "04 - NQ/TU" typed with spaces: join it before splitting the query on spaces.
+    text = SPACED_PARTY_RE.sub(lambda m: re.sub(r"\s+", "", m.group(0)), text)
     pq = ParsedQuery()
     if cut:
         pq.messages.append(f"query cut to its first {MAX_QUERY_CHARS:,} characters")

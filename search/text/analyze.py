@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Iterator
 
 from search.text.normalize import fold, nfc, normalize
+from search.text.numbers import NUMBER_RE, is_number_token, normalize_number
 from search.text.words import segment
 
 __all__ = [
@@ -32,25 +33,12 @@ __all__ = [
     "compounds",
     "analyze_text",
     "Analysis",
+    # Document numbers are search.text.numbers'; re-exported for the analyser's callers.
     "normalize_number",
     "is_number_token",
     "NUMBER_RE",
 ]
 
-_UPPER = "A-ZĐ"
-_CODE = rf"[{_UPPER}][A-Za-zĐđ]{{0,5}}"  # NQ, KL, QĐi, CTr, TTLT …
-_ISSUER = rf"[{_UPPER}][A-Za-zĐđ0-9]*(?:-[{_UPPER}][A-Za-zĐđ0-9]*)*"  # TU, VPTW, UBND-VX, QH15
-# Party: 04-NQ/TU (hyphen after the number, spaces tolerated: "04 - NQ/TU").
-_PARTY = rf"\d{{1,4}}[a-z]?\s?-\s?{_CODE}\s?/\s?{_ISSUER}"
-# State: 50/2016/QĐ-TTg, 861/QĐ-TTg, 202/2025/QH15, 30a/2008/NQ-CP.
-_STATE = rf"\d{{1,5}}[a-z]?/(?:\d{{4}}/)?(?:{_CODE}-{_ISSUER}|QH\d{{1,2}})"
-NUMBER_RE = re.compile(rf"(?<![\w/-])(?:{_STATE}|{_PARTY})(?![\w/])")
-# Case-insensitive variant for queries ("04-nq/tu"), checked on a whole query token only.
-_NUMBER_CI = re.compile(
-    r"\d{1,5}[a-z]?(?:\s?-\s?[a-zđ]{1,6}\s?/\s?[a-zđ0-9]+(?:-[a-zđ0-9]+)*"
-    r"|/(?:\d{4}/)?(?:[a-zđ]{1,6}-[a-zđ0-9]+(?:-[a-zđ0-9]+)*|qh\d{1,2}))",
-    re.IGNORECASE,
-)
 _WORD = re.compile(r"[^\W_]+")
 _TOKEN = re.compile(rf"{NUMBER_RE.pattern}|[^\W_]+")
 
@@ -64,24 +52,6 @@ class Token:
     start: int
     end: int
     is_number: bool = False
-
-
-def normalize_number(raw: str) -> str:
-    """Canonical token for a document number: no spaces, NFC, tone-normalised, lower.
-
-    >>> normalize_number("04 - NQ/TU")
-    '04-nq/tu'
-    """
-    return normalize(re.sub(r"\s+", "", raw))
-
-
-def display_number(raw: str) -> str:
-    """Document number as it should be displayed: no inner spaces, NFC."""
-    return nfc(re.sub(r"\s+", "", raw))
-
-
-def is_number_token(token: str) -> bool:
-    return "/" in token and _NUMBER_CI.fullmatch(token) is not None
 
 
 @lru_cache(maxsize=500_000)

@@ -1,0 +1,185 @@
+"""Document numbers: their shapes, their canonical token and their scope, in one place.
+
+Two systems of numbering meet in the corpus (``shared/domain.md`` A1):
+
+- **Party** (Hướng dẫn 36-HD/VPTW §II.1.3): number, *hyphen*, type code, slash, issuer
+  code: ``04-NQ/TU``, ``237-KL/TU``, ``05-HD/BTCTW``, ``66-QĐ/TW``.
+- **State** (NĐ 30/2020; Luật BHVBQPPL art. 10): the type follows the slash:
+  normative ``50/2016/QĐ-TTg``, ``02/2011/TTLT-VPCP-BNV``; laws ``202/2025/QH15``;
+  administrative (no year) ``861/QĐ-TTg``, ``123/UBND-VX``.
+
+Every shape below is built once from the named parts, for three readers that need
+different tolerance:
+
+- *tokens* (:data:`NUMBER_RE`): the analyser keeps anything number-shaped whole, so a
+  number is one token at index time and at query time (positions, phrases, highlights);
+- *queries* (:func:`is_number_token`, :data:`SPACED_PARTY_RE`): the same shapes, in any
+  case, with the spaces a user types around the separators;
+- *extraction* (:data:`HEADER_PARTY`, :data:`HEADER_STATE`, :data:`CITE_RE`): stricter
+  codes (a party type code has at most five letters, an issuer code at most twelve),
+  for the numbers metadata records as a document's own or as cited.
+
+**Scope.** Party numbers restart from 01 per type within one committee and term, so
+``04-NQ/TU`` exists in every province: a provincial number can only mean a document of
+the citing document's province. Central bodies' numbers (issuer code ending in ``TW``:
+TW, BCHTW, BTCTW, BTGTW, BDVTW, UBKTTW, VPTW …) and state numbers are unique enough to
+link across provinces. :func:`number_scope` decides; metadata and the index both ask it.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+from search.text.normalize import nfc, normalize
+
+__all__ = [
+    "NUMBER_RE",
+    "SPACED_PARTY_RE",
+    "HEADER_PARTY",
+    "HEADER_STATE",
+    "CITE_RE",
+    "Scope",
+    "normalize_number",
+    "display_number",
+    "is_number_token",
+    "is_central_issuer",
+    "number_scope",
+    "links_across_provinces",
+]
+
+# --- named parts ----------------------------------------------------------------------
+
+_UPPER = "A-ZĐ"
+_LETTER = "A-Za-zĐđ"
+PARTY_SERIAL = r"\d{1,4}[a-z]?"  # 01 … 9999, and "30a"
+STATE_SERIAL = r"\d{1,5}[a-z]?"  # state numbers reach five digits (3739/QĐ-UBND, 12345/…)
+YEAR = r"\d{4}"
+TYPE_CODE = rf"[{_UPPER}][{_LETTER}]{{0,5}}"  # NQ, KL, QĐi, CTr, TTLT, QyĐ …
+PARTY_TYPE_CODE = rf"[{_UPPER}][{_LETTER}]{{0,4}}"  # a party type code is short: NQ, QĐi, CTr
+PARTY_ISSUER = rf"[{_UPPER}][{_LETTER}]{{0,11}}"  # one code: TU, VPTW, BTCTW, BTGDVTU
+_ISSUER_WORD = rf"[{_UPPER}][{_LETTER}0-9]*"
+ISSUERS = rf"{_ISSUER_WORD}(?:-{_ISSUER_WORD})*"  # TTg, UBND-VX, TTLT-BTC-BNV, QH15
+# An administrative number's issuers as extraction reads them in a text: letters only
+# (no known administrative issuer has a digit; the token shape is more lenient).
+_ADMIN_ISSUERS = rf"[{_UPPER}][{_LETTER}]*(?:-[{_UPPER}][{_LETTER}]*)*"
+LAW = r"QH\d{1,2}"  # a National Assembly term: 202/2025/QH15
+DASH = r"[-–—]"  # OCR and word processors turn the hyphen of a header number into a dash
+_CENTRAL_SUFFIX = "TW"  # Trung ương: TW, BCHTW, BTCTW, VPTW … (provincial ones end in TU)
+
+
+def _party(sep: str, type_code: str = TYPE_CODE, issuer: str = ISSUERS) -> str:
+    """Party shape ``04-NQ/TU`` with ``sep`` allowed around the hyphen and the slash."""
+    return rf"{PARTY_SERIAL}{sep}-{sep}{type_code}{sep}/{sep}{issuer}"
+
+
+_STATE = rf"{STATE_SERIAL}/(?:{YEAR}/)?(?:{TYPE_CODE}-{ISSUERS}|{LAW})"
+_TOKEN_PARTY = _party(r"\s?")  # "04 - NQ/TU": one stray space each side is tolerated
+
+# --- tokens ---------------------------------------------------------------------------
+
+#: A number in running text, kept whole as one token by the analyser.
+NUMBER_RE = re.compile(rf"(?<![\w/-])(?:{_STATE}|{_TOKEN_PARTY})(?![\w/])")
+# The same shapes on one whole token in any case ("04-nq/tu", as normalised or typed).
+_NUMBER_TOKEN = re.compile(rf"{_STATE}|{_TOKEN_PARTY}", re.IGNORECASE)
+
+# --- queries --------------------------------------------------------------------------
+
+#: A party number typed with any spaces ("04  -  nq / tu"), joined before the query is
+#: split on spaces.
+SPACED_PARTY_RE = re.compile(r"(?<![\w/])" + _party(r"\s*"), re.IGNORECASE)
+
+# --- extraction -----------------------------------------------------------------------
+
+#: A document's own party number after "Số" (groups: serial, type, issuer); the caller
+#: adds the "Số" prefix and the end it accepts (both OCR matters).
+HEADER_PARTY = rf"({PARTY_SERIAL})\s*{DASH}\s*({PARTY_TYPE_CODE})\s*/\s*({PARTY_ISSUER})"
+#: A document's own state number after "Số" (groups: serial, year or None, type, issuers).
+HEADER_STATE = (rf"({STATE_SERIAL})\s*/\s*(?:({YEAR})\s*/\s*)?({TYPE_CODE})\s*-\s*"
+                rf"({ISSUERS})(?![\w/])")
+
+#: Numbers cited in a text, every form in one pass. It is anchored on the first digit: a
+#: leading look-behind would be tried at every position (8× slower on a 30 KB text); the
+#: look-behind after that digit keeps "QĐ30/…" and "1.800-2.000" from matching mid-token.
+#: Groups: 1 and 2 the serial; party ``pt``/``pi``; normative ``y`` with ``qh`` (a law) or
+#: ``st``/``si``; administrative ``at``/``ai``.
+CITE_RE = re.compile(
+    r"(\d)(?<![\w/.,-]\d)(\d{0,4}[a-z]?)(?:"
+    # Party: 04-NQ/TU (a stray space or tab around the separators, never a line break)
+    rf"[ \t]?-[ \t]?(?P<pt>{PARTY_TYPE_CODE})[ \t]?/[ \t]?(?P<pi>{PARTY_ISSUER})"
+    # state, normative: 50/2016/QĐ-TTg, 02/2011/TTLT-VPCP-BNV; law: 202/2025/QH15
+    rf"|/(?P<y>{YEAR})/(?:(?P<qh>{LAW})|(?P<st>{TYPE_CODE})-(?P<si>{ISSUERS}))"
+    # state, administrative: 861/QĐ-TTg, 5886/CV-VPTU
+    rf"|/(?P<at>{TYPE_CODE})-(?P<ai>{_ADMIN_ISSUERS})"
+    r")(?![\w/])"
+)
+
+# A whole number, either form, any case and no spaces (what metadata stores).
+_PARTY_WHOLE = re.compile(rf"{PARTY_SERIAL}{DASH}{TYPE_CODE}/(?P<issuer>{ISSUERS})",
+                          re.IGNORECASE)
+_STATE_WHOLE = re.compile(_STATE, re.IGNORECASE)
+
+
+# --- normalisation --------------------------------------------------------------------
+
+
+def normalize_number(raw: str) -> str:
+    """Canonical token for a document number: no spaces, NFC, tone-normalised, lower.
+
+    >>> normalize_number("04 - NQ/TU")
+    '04-nq/tu'
+    """
+    return normalize(_squeeze(raw))
+
+
+def display_number(raw: str) -> str:
+    """Document number as it should be displayed: no inner spaces, NFC."""
+    return nfc(_squeeze(raw))
+
+
+def _squeeze(raw: str) -> str:
+    return re.sub(r"\s+", "", raw)
+
+
+def is_number_token(token: str) -> bool:
+    """Whether one whole token (any case, no surrounding text) is a document number."""
+    return "/" in token and _NUMBER_TOKEN.fullmatch(token) is not None
+
+
+# --- scope ----------------------------------------------------------------------------
+
+
+class Scope(str, Enum):
+    """Where a number is unique, and so which documents a citation of it can mean."""
+
+    CENTRAL = "central"  # a Party central body's: unique nationwide
+    PROVINCIAL = "provincial"  # restarts per committee and term: unique within a province
+    STATE = "state"  # a state body's: unique nationwide
+
+
+def is_central_issuer(code: str) -> bool:
+    """Whether a Party issuer code is a central body's (``TW``, ``BTCTW``, ``VPTW`` …)."""
+    return code.upper().endswith(_CENTRAL_SUFFIX)
+
+
+def number_scope(number: str) -> Scope | None:
+    """The scope of a document number (display or normalised form); ``None`` when
+    ``number`` is no document number at all.
+
+    >>> number_scope("05-HD/BTCTW"), number_scope("04-nq/tu"), number_scope("861/QĐ-TTg")
+    (<Scope.CENTRAL: 'central'>, <Scope.PROVINCIAL: 'provincial'>, <Scope.STATE: 'state'>)
+    """
+    squeezed = nfc(_squeeze(number))
+    party = _PARTY_WHOLE.fullmatch(squeezed)
+    if party:
+        return Scope.CENTRAL if is_central_issuer(party.group("issuer")) else Scope.PROVINCIAL
+    if _STATE_WHOLE.fullmatch(squeezed):
+        return Scope.STATE
+    return None
+
+
+def links_across_provinces(number: str) -> bool:
+    """Whether a citation of ``number`` may mean a document of another province (or of
+    none: a central document has no province). A provincial number, or a string that
+    is no number, links only within its province."""
+    return number_scope(number) in (Scope.CENTRAL, Scope.STATE)
