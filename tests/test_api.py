@@ -17,13 +17,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import web.api
+import web.exports
 from search.documents import METADATA_FIELDS
 from search.engine.base import FACET_FIELDS
 from search.index import open_index
 from search.results import SearchRequest
 from tests.conftest import SEED_IDS
 from web import create_app
-from web.api import EXPORT_COLUMNS, EXTENSION
+from web.exports import EXPORT_COLUMNS
+from web.state import EXTENSION
 from web.urls import SEARCH_PARAMS
 
 KONTUM_KL = SEED_IDS["kontum_kl"]
@@ -341,15 +343,15 @@ def test_export_json_matches_csv(client: FlaskClient) -> None:
 
 def test_export_walks_every_page(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """With pages of 2 the export needs three searches; every hit is there once, in order."""
-    monkeypatch.setattr(web.api, "MAX_PER_PAGE", 2)
+    monkeypatch.setattr(web.exports, "MAX_PER_PAGE", 2)
     records = client.get("/export.json").get_json()
     expected = [h["id"] for h in get_json(client, "/api/search?per_page=100")["hits"]]
     assert [r["id"] for r in records] == expected and len(expected) == 5
 
 
 def test_export_is_capped(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(web.api, "MAX_PER_PAGE", 2)
-    monkeypatch.setattr(web.api, "EXPORT_MAX_ROWS", 3)
+    monkeypatch.setattr(web.exports, "MAX_PER_PAGE", 2)
+    monkeypatch.setattr(web.exports, "EXPORT_MAX_ROWS", 3)
     response = client.get("/export.csv")
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert len(rows) == 3
@@ -358,7 +360,7 @@ def test_export_is_capped(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_export_csv_neutralises_formulas(client: FlaskClient) -> None:
-    from web.api import _csv_cell
+    from web.exports import _csv_cell
 
     assert _csv_cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
     assert _csv_cell("@SUM(A1)") == "'@SUM(A1)"

@@ -24,7 +24,7 @@ from flask.testing import FlaskClient
 from search.indexer import build_index
 from tests.conftest import SEED_IDS, SEEDS
 from web import create_app
-from web.api import EXTENSION
+from web.state import EXTENSION
 from web.urls import (SEARCH_PARAMS, clear_filters, with_param, with_value, without_params,
                       without_value)
 

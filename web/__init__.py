@@ -1,12 +1,13 @@
 """The Flask app: a thin layer over :func:`search.search` (HTML and JSON from one data
 function). ``create_app(config=None)`` is the only way to get an app: no globals.
 
-- ``/`` search page, ``/documents/<id>`` document page, ``/documents/<id>/download``
-  (:mod:`web.views`);
+- ``/`` search page, ``/documents/<id>`` document page (:mod:`web.views`);
+- ``/documents/<id>/download``, the original file (:mod:`web.downloads`);
 - ``/api/search``, ``/api/facets``, ``/api/documents/<id>``, ``/api/openapi.json``,
-  ``/healthz``, ``/export.csv``, ``/export.json`` (:mod:`web.api`).
+  ``/healthz`` (:mod:`web.api`);
+- ``/export.csv``, ``/export.json`` (:mod:`web.exports`).
 
-The open index is kept in ``app.extensions["vnsearch"]`` (:class:`web.api.IndexHolder`);
+The open index is kept in ``app.extensions["vnsearch"]`` (:class:`web.state.IndexHolder`);
 it is opened on first use, retried while missing, and follows a rebuilt index by itself.
 """
 
@@ -21,7 +22,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from search.errors import VnSearchError
 from search.engine.generations import resolve_index_path
 
-from . import api, views
+from . import api, downloads, exports, views
+from .state import EXTENSION, IndexHolder
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +64,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["DEBUG"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese as is
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented order
-    app.extensions[api.EXTENSION] = api.IndexHolder(str(app.config["INDEX"]))
+    app.extensions[EXTENSION] = IndexHolder(str(app.config["INDEX"]))
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(downloads.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(exports.bp)
     app.before_request(_read_only)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)

@@ -1,4 +1,4 @@
-"""HTML pages: the search page, the document page and the original file's download.
+"""HTML pages: the search page and the document page.
 
 Views stay thin: they call the shared data functions of :mod:`web.api` and turn the
 result into small view models (facet links, page links, metadata rows) for the
@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
+from flask import Blueprint, render_template, request, url_for
 
 from search.documents import METADATA_FIELDS
 from search.engine.base import FACET_FIELDS
@@ -21,8 +21,8 @@ from search.text.normalize import fold
 from search.query.parse import parse_query
 from search.results import MAX_PAGE
 
-from .api import (current_index, document_data, downloadable_path, open_indexed_file,
-                  search_data, with_unknown_params)
+from .api import document_data, search_data, with_unknown_params
+from .downloads import downloadable_path
 from .urls import (clear_filters, encode, hidden_pairs, is_selected, search_request,
                    state_pairs, with_param, with_value, without_params, without_value)
 
@@ -379,16 +379,3 @@ def document(doc_id: str) -> str:
         back_href=search_href(encode([("q", q)]) if q else ""),
     )
 
-
-@bp.get("/documents/<doc_id>/download")
-def download(doc_id: str) -> Response:
-    # The id is looked up in the index; the path comes from the index, never from the URL.
-    stored = current_index().get(doc_id)
-    opened = open_indexed_file(stored)
-    if opened is None:
-        abort(404, description="Văn bản này không có tệp gốc để tải (bản ghi JSON Lines, "
-                               "hoặc tệp đã bị xóa, di chuyển hay sửa đổi sau khi lập chỉ "
-                               "mục: chạy `vnsearch add` để cập nhật).")
-    path, fh = opened
-    return send_file(fh, as_attachment=True, download_name=path.name,
-                     last_modified=stored.get("mtime"))
