@@ -2,7 +2,10 @@
 
 One data function, :func:`search_data` (``Index.search`` → ``SearchResult.to_dict()``),
 feeds the HTML page, ``/api/search``, ``/api/facets`` and the exports (:mod:`web.exports`),
-so they cannot disagree. Every JSON error has one shape, made by :func:`json_error`:
+so they cannot disagree. What the page shows beyond the library's result, its links
+(:mod:`web.links`) and the document's marked text (:mod:`web.marks`), is added by
+:func:`search_page_data` and :func:`document_data`, which the page and the API both call.
+Every JSON error has one shape, made by :func:`json_error`:
 ``{"ok": false, "error": "...", "status": N}``.
 """
 
@@ -19,8 +22,10 @@ from search.results import MAX_PER_PAGE, SearchRequest
 
 # EXPORT_COLUMNS and EXPORT_MAX_ROWS are read by the OpenAPI description below only.
 from .exports import EXPORT_COLUMNS, EXPORT_MAX_ROWS
+from .links import facet_values, search_links
+from .marks import document_highlight
 from .state import current_index, index_holder
-from .urls import search_request, unknown_params_message
+from .urls import Args, search_request, unknown_params_message
 
 bp = Blueprint("api", __name__)
 
@@ -31,8 +36,24 @@ def search_data(req: SearchRequest) -> dict[str, Any]:
     return current_index().search(req).to_dict()
 
 
-def document_data(doc_id: str) -> dict[str, Any]:
-    """A stored document flattened like ``vnsearch show --json --text``, plus ``related``.
+def search_page_data(args: Args) -> dict[str, Any]:
+    """One page of results as the search page and ``/api/search`` both show it:
+    :func:`search_data` of the query string, with a note on ignored parameters, plus
+    ``facet_values`` (count, selected, toggle link of every facet value) and ``links``
+    (filters in force, clear, sort, pages, suggestion, exports)."""
+    result = search_data(search_request(args))
+    note = unknown_params_message(args)
+    if note:
+        result["messages"] = [*result["messages"], note]
+    result["facet_values"] = facet_values(result, args)
+    result["links"] = search_links(result, args)
+    return result
+
+
+def document_data(doc_id: str, q: str = "") -> dict[str, Any]:
+    """A stored document flattened like ``vnsearch show --json --text``, plus ``related``
+    and ``highlight``: its text and notes with the matches of ``q`` marked (None without
+    ``q``).
 
     The id is only ever looked up in the index (DocumentNotFound otherwise), never joined
     into a path.
@@ -45,6 +66,7 @@ def document_data(doc_id: str) -> dict[str, Any]:
     data["provenance"] = meta.get("provenance", {})
     data["warnings"] = meta.get("warnings", [])
     data["related"] = index.related(doc_id)
+    data["highlight"] = document_highlight(data, q)
     return data
 
 
@@ -90,7 +112,7 @@ def with_unknown_params(result: dict[str, Any], known: tuple[str, ...] | None = 
 
 @bp.get("/api/search")
 def api_search() -> Response:
-    return _ok(with_unknown_params(search_data(search_request(request.args))))
+    return _ok(search_page_data(request.args))
 
 
 @bp.get("/api/facets")
@@ -99,12 +121,14 @@ def api_facets() -> Response:
     result = search_data(search_request(request.args, page=1, per_page=1, highlight=False))
     keys = ("total", "facets", "query", "filters", "year_from", "year_to", "took_ms",
             "messages")
-    return _ok(with_unknown_params({k: result[k] for k in keys}))
+    data = with_unknown_params({k: result[k] for k in keys})
+    data["facet_values"] = facet_values(result, request.args)
+    return _ok(data)
 
 
 @bp.get("/api/documents/<doc_id>")
 def api_document(doc_id: str) -> Response:
-    return _ok(document_data(doc_id))
+    return _ok(document_data(doc_id, request.args.get("q", "").strip()))
 
 
 @bp.get("/healthz")
@@ -251,14 +275,20 @@ def _schemas() -> dict[str, Any]:
             "year_from": {"type": ["integer", "null"]}, "year_to": {"type": ["integer", "null"]},
             "took_ms": {"type": "number"}, "suggestion": nullable_str,
             "relaxed": {"type": "boolean"},
-            "messages": {"type": "array", "items": {"type": "string"}}}},
+            "messages": {"type": "array", "items": {"type": "string"}},
+            "facet_values": {"type": "object", "description": "Facet -> values: value, count, "
+                             "selected, toggle link (query, href, api_href)."},
+            "links": {"type": "object", "description": "filters, clear_filters, sort, pages, "
+                      "suggestion, export."}}},
         "Facets": {"type": "object", "properties": {
             "ok": {"type": "boolean", "const": True}, "total": {"type": "integer"},
             "facets": {"type": "object", "additionalProperties": counts},
             "query": {"type": "string"}, "filters": {"type": "object"},
             "year_from": {"type": ["integer", "null"]}, "year_to": {"type": ["integer", "null"]},
             "took_ms": {"type": "number"},
-            "messages": {"type": "array", "items": {"type": "string"}}}},
+            "messages": {"type": "array", "items": {"type": "string"}},
+            "facet_values": {"type": "object", "description": "Facet -> values: value, count, "
+                             "selected, toggle link (query, href, api_href)."}}},
         "Document": {"type": "object", "properties": {
             "ok": {"type": "boolean", "const": True},
             "id": {"type": "string"}, "path": {"type": "string"}, "format": {"type": "string"},
@@ -276,6 +306,8 @@ def _schemas() -> dict[str, Any]:
                         "words": {"type": "integer"}, "cached_pages": {"type": "integer"}}},
             "warnings": {"type": "array", "items": {"type": "string"}},
             "text": {"type": "string"}, "notes": nullable_str,
+            "highlight": {"type": ["object", "null"], "description": "With ?q=: text and notes "
+                          "as [{text, match}] runs; matches, note_matches."},
             "related": {"type": "object", "properties": {
                 "cites": {"type": "array", "items": {"type": "object", "properties": {
                     "number": {"type": "string"},
