@@ -13,8 +13,10 @@ from __future__ import annotations
 import bisect
 import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from search.text.normalize import fold, nfc
 
@@ -83,18 +85,52 @@ def _spans(text: str, terms: Terms) -> list[tuple[int, int]]:
     return spans
 
 
+class Segment(NamedTuple):
+    """A run of text, and whether it is a match of the query."""
+
+    text: str
+    match: bool
+
+
+def segments(text: str, terms: Terms) -> list[Segment]:
+    """``text`` cut into runs, matches apart: joined, the runs give ``text`` back.
+
+    The structured form of the marks (for programs: the JSON API); :func:`marked_html`
+    turns it into the page's HTML, so both mark the same words.
+    """
+    out: list[Segment] = []
+    last = 0
+    for start, end in _spans(text, terms):
+        if start > last:
+            out.append(Segment(text[last:start], False))
+        out.append(Segment(text[start:end], True))
+        last = end
+    if last < len(text):
+        out.append(Segment(text[last:], False))
+    return out
+
+
+def marked_html(parts: Iterable[tuple[str, bool]], first_id: str | None = None
+                ) -> tuple[str, int]:
+    """HTML of (text, match) runs with the matches wrapped; returns (html, number of marks).
+
+    Everything is escaped; the first mark gets ``id=first_id``.
+    """
+    out: list[str] = []
+    marks = 0
+    for text, match in parts:
+        if not match:
+            out.append(html.escape(text))
+            continue
+        attr = f' id="{first_id}"' if first_id and marks == 0 else ""
+        out.append(f"<mark{attr}>{html.escape(text)}{MARK_CLOSE}")
+        marks += 1
+    return "".join(out), marks
+
+
 def _marked(text: str, terms: Terms, first_id: str | None = None) -> tuple[str, int]:
     """HTML of ``text`` with the matches wrapped; returns (html, number of marks)."""
-    out: list[str] = []
-    last = 0
-    spans = _spans(text, terms)
-    for i, (start, end) in enumerate(spans):
-        out.append(html.escape(text[last:start]))
-        attr = f' id="{first_id}"' if first_id and i == 0 else ""
-        out.append(f"<mark{attr}>{html.escape(text[start:end])}{MARK_CLOSE}")
-        last = end
-    out.append(html.escape(text[last:]))
-    return "".join(out), len(spans)
+    return marked_html(segments(text, terms), first_id)
 
 
 def _phrase_patterns(terms: Terms) -> list[tuple[re.Pattern[str], int]]:

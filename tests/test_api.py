@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -17,19 +17,22 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import web.api
+import web.exports
 from search.documents import METADATA_FIELDS
 from search.engine.base import FACET_FIELDS
 from search.index import open_index
 from search.results import SearchRequest
 from tests.conftest import SEED_IDS
 from web import create_app
-from web.api import EXPORT_COLUMNS, EXTENSION
+from web.exports import EXPORT_COLUMNS
+from web.state import EXTENSION
 from web.urls import SEARCH_PARAMS
 
 KONTUM_KL = SEED_IDS["kontum_kl"]
 QUERY = "xa dac biet kho khan"
 RESULT_KEYS = {"total", "hits", "facets", "page", "per_page", "pages", "sort", "query", "parsed",
                "filters", "year_from", "year_to", "took_ms", "suggestion", "relaxed", "messages"}
+PAGE_KEYS = {"facet_values", "links"}  # what the page shows beyond the library's result
 
 
 @pytest.fixture()
@@ -62,7 +65,7 @@ def get_json(client: FlaskClient, url: str, status: int = 200) -> Any:
 def test_api_search_is_the_library_result(client: FlaskClient, seed_index: Path) -> None:
     data = get_json(client, f"/api/search?q={QUERY}&per_page=3")
     assert data["ok"] is True
-    assert set(data) == RESULT_KEYS | {"ok"}
+    assert set(data) == RESULT_KEYS | PAGE_KEYS | {"ok"}
     with open_index(seed_index) as ix:
         expected = ix.search(SearchRequest(q=QUERY, per_page=3)).to_dict()
     for key in RESULT_KEYS - {"took_ms"}:
@@ -179,8 +182,7 @@ def test_unexpected_errors_are_500_without_details(client: FlaskClient,
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(web.api, "search_data", broken)
-    monkeypatch.setattr("web.views.search_data", broken)
+    monkeypatch.setattr(web.api, "search_data", broken)  # the page and the API call it
     response = client.get(url)
     assert response.status_code == 500
     assert "secret internal detail" not in response.get_data(as_text=True)
@@ -341,15 +343,15 @@ def test_export_json_matches_csv(client: FlaskClient) -> None:
 
 def test_export_walks_every_page(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """With pages of 2 the export needs three searches; every hit is there once, in order."""
-    monkeypatch.setattr(web.api, "MAX_PER_PAGE", 2)
+    monkeypatch.setattr(web.exports, "MAX_PER_PAGE", 2)
     records = client.get("/export.json").get_json()
     expected = [h["id"] for h in get_json(client, "/api/search?per_page=100")["hits"]]
     assert [r["id"] for r in records] == expected and len(expected) == 5
 
 
 def test_export_is_capped(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(web.api, "MAX_PER_PAGE", 2)
-    monkeypatch.setattr(web.api, "EXPORT_MAX_ROWS", 3)
+    monkeypatch.setattr(web.exports, "MAX_PER_PAGE", 2)
+    monkeypatch.setattr(web.exports, "EXPORT_MAX_ROWS", 3)
     response = client.get("/export.csv")
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert len(rows) == 3
@@ -358,7 +360,7 @@ def test_export_is_capped(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_export_csv_neutralises_formulas(client: FlaskClient) -> None:
-    from web.api import _csv_cell
+    from web.exports import _csv_cell
 
     assert _csv_cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
     assert _csv_cell("@SUM(A1)") == "'@SUM(A1)"
@@ -383,3 +385,154 @@ def test_html_and_api_show_the_same_hits(client: FlaskClient, query: str) -> Non
     soup = BeautifulSoup(html.get_data(as_text=True), "html.parser")
     page_ids = [urlsplit(a["href"]).path.rsplit("/", 1)[1] for a in soup.select(".hit-title a")]
     assert page_ids == api_ids and api_ids
+
+
+# -- the page's links and marks are the API's data ------------------------------------------------
+def page_soup(client: FlaskClient, url: str) -> BeautifulSoup:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.data[:300])
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def page_facets(soup: BeautifulSoup, facet: str) -> list[dict[str, Any]]:
+    """The facet's values as the sidebar shows them (shown, then folded away)."""
+    return [{"value": a.select_one(".facet-value").get_text(strip=True),
+             "count": int(a.select_one(".count").get_text(strip=True)),
+             "selected": "is-selected" in a["class"], "href": a["href"]}
+            for a in soup.select(f".facet-{facet} a.facet-link")]
+
+
+def api_facets_as_shown(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The API's values in the sidebar's order: the first 8, selected ones, then the rest."""
+    top = values[:8] + [v for v in values[8:] if v["selected"]]
+    rest = [v for v in values[8:] if not v["selected"]]
+    return [{k: v[k] for k in ("value", "count", "selected", "href")} for v in top + rest]
+
+
+LINK_QUERIES = [
+    "",
+    f"q={QUERY}",
+    "q=giam+ngheo&province=Kon+Tum",
+    "q=giam+ngheo&province=Kon+Tum&province=Cao+Bằng&sort=newest",
+    "province_2025=Quảng+Ngãi&doc_type=Kết+luận&year_from=2016&year_to=2021",
+    "q=zzzqqq&year=2021",  # a selected value without hits
+    "per_page=1&page=3",
+    "per_page=2&page=2&sort=oldest&year=2021",
+    "q=giam+ngheo&utm_source=x",  # an unknown parameter stays out of the links
+]
+
+
+@pytest.mark.parametrize("query", LINK_QUERIES)
+def test_api_facet_links_equal_the_page_links(client: FlaskClient, query: str) -> None:
+    data = get_json(client, f"/api/search?{query}")
+    soup = page_soup(client, f"/?{query}")
+    assert set(data["facet_values"]) == set(FACET_FIELDS)
+    for facet in FACET_FIELDS:
+        api_values = data["facet_values"][facet]
+        assert page_facets(soup, facet) == api_facets_as_shown(api_values), facet
+        counts = data["facets"].get(facet, {})
+        assert all(v["count"] == counts.get(v["value"], 0) for v in api_values)
+        for v in api_values:
+            assert v["href"] == f"/?{v['query']}" if v["query"] else v["href"] == "/"
+            assert v["api_href"].removeprefix("/api/search").lstrip("?") == v["query"]
+
+
+@pytest.mark.parametrize("query", LINK_QUERIES)
+def test_api_links_equal_the_page_links(client: FlaskClient, query: str) -> None:
+    links = get_json(client, f"/api/search?{query}")["links"]
+    soup = page_soup(client, f"/?{query}")
+    assert [c["href"] for c in soup.select(".chips a.chip")] == [f["href"]
+                                                                  for f in links["filters"]]
+    clear = [a["href"] for a in soup.select("a.clear-all")]
+    assert clear == ([links["clear_filters"]["href"]] * 2 if links["filters"] else [])
+    page_sorts = [a["href"] for a in soup.select("nav.sort a")]
+    if soup.select_one("nav.sort"):
+        assert page_sorts == [s["href"] for s in links["sort"] if not s["current"]]
+    page_pages = [a["href"] for a in soup.select("nav.pagination a")]
+    assert page_pages == [p["href"] for p in links["pages"] if p["page"] and not p["current"]]
+    exports = {a.get_text(strip=True): a["href"] for a in soup.select("nav.export a")}
+    if exports:
+        assert exports == {"CSV": links["export"]["csv"], "JSON": links["export"]["json"]}
+
+
+@pytest.mark.parametrize(("query", "facet", "value"), [
+    ("province=Kon+Tum", "province", "Kon Tum"),
+    ("q=giam+ngheo&province=Kon+Tum&province=Cao+Bằng", "province", "Cao Bằng"),
+    ("q=giam+ngheo&province=Kon+Tum&province=Cao+Bằng", "province", "Kon Tum"),
+    ("year=2021&doc_type=Kết+luận&page=2&per_page=1", "doc_type", "Kết luận"),
+    ("q=zzzqqq&year=2021", "year", "2021"),
+])
+def test_toggling_a_selected_value_removes_it(client: FlaskClient, query: str, facet: str,
+                                             value: str) -> None:
+    before = get_json(client, f"/api/search?{query}")
+    selected = next(v for v in before["facet_values"][facet] if v["value"] == value)
+    assert selected["selected"] is True and value in before["filters"][facet]
+    after = get_json(client, selected["api_href"])
+    assert value not in after["filters"].get(facet, [])
+    others = [(k, v) for k, v in parse_qsl(query) if (k, v) != (facet, value) and k != "page"]
+    assert parse_qsl(selected["query"]) == others  # only that value (and the page) went
+    toggled = [v for v in after["facet_values"][facet] if v["value"] == value]
+    assert all(v["selected"] is False for v in toggled)
+    # and its toggle link selects it again
+    if toggled:
+        again = get_json(client, toggled[0]["api_href"])
+        assert value in again["filters"][facet]
+
+
+@pytest.mark.parametrize(("query", "facet", "value"), [
+    ("", "province", "Kon Tum"),
+    ("q=giam+ngheo&province=Kon+Tum", "province", "Cao Bằng"),
+    ("page=2&per_page=1", "year", "2021"),
+])
+def test_toggling_an_unselected_value_adds_it(client: FlaskClient, query: str, facet: str,
+                                             value: str) -> None:
+    before = get_json(client, f"/api/search?{query}")
+    link = next(v for v in before["facet_values"][facet] if v["value"] == value)
+    assert link["selected"] is False
+    after = get_json(client, link["api_href"])
+    assert value in after["filters"][facet] and after["page"] == 1
+    assert next(v for v in after["facet_values"][facet] if v["value"] == value)["selected"]
+
+
+@pytest.mark.parametrize("query", ["q=giam+ngheo&province=Kon+Tum", f"q={QUERY}&year=2021"])
+def test_api_facets_carry_the_same_facet_values(client: FlaskClient, query: str) -> None:
+    facets = get_json(client, f"/api/facets?{query}")
+    search = get_json(client, f"/api/search?{query}")
+    assert facets["facet_values"] == search["facet_values"]
+
+
+def marks_of(parts: list[dict[str, Any]]) -> list[str]:
+    return [p["text"] for p in parts if p["match"]]
+
+
+@pytest.mark.parametrize(("doc_id", "q", "first"), [
+    (KONTUM_KL, QUERY, "xã đặc biệt khó khăn"),
+    (KONTUM_KL, "XA", "xã"),
+    (KONTUM_KL, "04-NQ/TU", "04-NQ/TU"),
+    (KONTUM_KL, '"dac biet" -zzz', "đặc biệt"),
+    (SEED_IDS["kontum_bc"], "nghi quyet", "Nghị quyết"),  # marks in the notes too
+    (SEED_IDS["quangngai_ct"], "nong thon moi", "nông thôn mới"),
+    (KONTUM_KL, "zzzqqq", None),  # nothing to mark
+    (KONTUM_KL, "nam:abc", None),  # a bad query marks nothing, and is no error here
+])
+def test_api_document_highlight_marks_what_the_page_marks(client: FlaskClient, doc_id: str,
+                                                          q: str, first: str | None) -> None:
+    data = get_json(client, f"/api/documents/{doc_id}?" + urlencode({"q": q}))
+    marked = data["highlight"]
+    assert marked["query"] == q
+    assert marks_of(marked["text"])[:1] == ([first] if first else [])
+    soup = page_soup(client, f"/documents/{doc_id}?" + urlencode({"q": q}))
+    body = soup.select_one(".doc-body > .fulltext")
+    assert [m.get_text() for m in body.select("mark")] == marks_of(marked["text"])
+    assert marked["matches"] == len(marks_of(marked["text"]))
+    notes = soup.select_one(".notes-text")
+    page_notes = [m.get_text() for m in notes.select("mark")] if notes else []
+    assert page_notes == marks_of(marked["notes"]) and marked["note_matches"] == len(page_notes)
+    # the runs are the text itself, cut at the marks
+    assert "".join(p["text"] for p in marked["text"]) == data["text"]
+    assert "".join(p["text"] for p in marked["notes"]) == (data["notes"] or "")
+
+
+def test_api_document_without_query_has_no_highlight(client: FlaskClient) -> None:
+    for url in (f"/api/documents/{KONTUM_KL}", f"/api/documents/{KONTUM_KL}?q=+"):
+        assert get_json(client, url)["highlight"] is None

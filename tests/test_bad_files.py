@@ -31,7 +31,7 @@ from search.results import SearchRequest
 from tests.conftest import SEED_IDS, SEEDS
 from tests.test_parse import hand_pdf, party_docx
 from web import create_app
-from web.api import EXTENSION
+from web.state import EXTENSION
 
 VNSEARCH = Path(sys.executable).parent / "vnsearch"
 MIB = 1024 * 1024

@@ -32,7 +32,7 @@ from search.query.parse import MAX_QUERY_CHARS, MAX_TERMS
 from search.results import MAX_PAGE, MAX_PER_PAGE, SearchRequest
 from tests.conftest import SEED_IDS
 from web import create_app
-from web.api import EXTENSION
+from web.state import EXTENSION
 
 HANG_GUARD_S = 5.0
 ALL = 5  # documents in the seed index

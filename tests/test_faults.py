@@ -39,7 +39,7 @@ from search.engine.generations import IndexLocation
 from tests.conftest import ROOT, SEED_IDS, SEEDS
 from tests.test_http import fetch, running_server, wait_until
 from web import create_app
-from web.api import EXTENSION
+from web.state import EXTENSION
 
 VNSEARCH = Path(sys.executable).parent / "vnsearch"
 ROOT = Path(__file__).resolve().parents[1]

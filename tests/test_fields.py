@@ -36,12 +36,13 @@ from search.index import FILTER_NAMES
 from search.query.parse import FILTER_ALIASES, parse_query
 from search.results import SearchRequest
 from web import create_app
-from web.api import EXPORT_COLUMNS, EXPORT_MAX_ROWS, EXTENSION
+from web.exports import EXPORT_COLUMNS, EXPORT_MAX_ROWS
+from web.state import EXTENSION
 from web.openapi import openapi_document, search_parameters
 from web.views import FACET_LABELS, RANGE_LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
-SNAPSHOT = Path(__file__).parent / "fixtures" / "openapi" / "openapi-87abdb2.json"
+SNAPSHOT = Path(__file__).parent / "fixtures" / "openapi" / "openapi.json"
 FACETS = [pytest.param(f, id=f.name) for f in fields.FACETS]
 BOUNDS = [pytest.param(b, r, id=b.param) for r in fields.ranges() for b in r.bounds]
 TOKENS = [pytest.param(t, id=t.name) for t in fields.TOKEN_FIELDS]
@@ -76,15 +77,6 @@ def search_command_options() -> dict[str, click.Option]:
 
 def params_of(spec: dict[str, Any], path: str) -> dict[str, dict[str, Any]]:
     return {p["name"]: p for p in spec["paths"][path]["get"]["parameters"]}
-
-
-def without_examples(node: Any) -> Any:
-    """The document as it was before the table: the facets' examples are the one addition."""
-    if isinstance(node, dict):
-        return {k: without_examples(v) for k, v in node.items() if k != "examples"}
-    if isinstance(node, list):
-        return [without_examples(v) for v in node]
-    return node
 
 
 # -- the table itself ------------------------------------------------------------------------
@@ -251,11 +243,12 @@ def test_whoosh_schema_is_the_table_and_the_engines_own_fields() -> None:
 
 
 # -- the OpenAPI document ---------------------------------------------------------------------
-def test_openapi_is_todays_document(client: FlaskClient) -> None:
-    """Generated from the table, it says what the hand-written document said (plus the
-    facets' example values)."""
+def test_openapi_is_the_reviewed_document(client: FlaskClient) -> None:
+    """The served document is the reviewed one (tests/fixtures/openapi/openapi.json: first
+    the hand-written document of 87abdb2, which the generated one equalled but for the
+    facets' examples; update.py rewrites it after a deliberate API change)."""
     served = client.get("/api/openapi.json").get_json()
-    assert without_examples(served) == json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    assert served == json.loads(SNAPSHOT.read_text(encoding="utf-8"))
 
 
 def test_openapi_search_parameters_are_the_url_parameters(spec: dict[str, Any]) -> None:

@@ -53,6 +53,9 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+MODULE_NAMES = {_module_name(p) for pkg in ("search", "web") for p in (ROOT / pkg).rglob("*.py")}
+
+
 def _imports(path: Path) -> set[str]:
     """Absolute names of every module ``path`` imports (relative ones resolved)."""
     module = _module_name(path)
@@ -66,8 +69,9 @@ def _imports(path: Path) -> set[str]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base]) if base else ".".join(anchor)
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
+            submodules = {f"{base}.{alias.name}" for alias in node.names} & MODULE_NAMES
+            # `from pkg import module` depends on the module (pkg is only its parent)
+            found.update(submodules or {base})
     return found
 
 

@@ -392,7 +392,7 @@ def test_a_date_after_today_is_unknown(date_line, date, year):
 @pytest.fixture()
 def client(built):
     from web import create_app
-    from web.api import EXTENSION
+    from web.state import EXTENSION
 
     app = create_app({"INDEX": str(built[0]), "TESTING": True})
     try:

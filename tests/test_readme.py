@@ -172,7 +172,7 @@ LIMITS: dict[str, tuple[list[int], str | None]] = {
     "wildcards": ([], None),
     "page (`--page`)": ([1, MAX_PAGE], None),
     "per_page (`--limit`)": ([1, MAX_PER_PAGE], None),
-    "export rows": ([importlib.import_module("web.api").EXPORT_MAX_ROWS], None),
+    "export rows": ([importlib.import_module("web.exports").EXPORT_MAX_ROWS], None),
     "request body": ([importlib.import_module("web.serve").MAX_REQUEST_BODY], None),
 }
 UNITS = {"MB": MIB, "KB": 1024, "megapixels": 1_000_000}
@@ -221,7 +221,7 @@ def test_paging_limit_messages(seed_index: Path, row: str, option: str, limit: i
     """The messages the README quotes are the ones given one past the limit: the web's
     400 (the library's words) and the CLI's usage error."""
     from web import create_app
-    from web.api import EXTENSION
+    from web.state import EXTENSION
 
     when = LIMIT_ROWS[row][3]
     web_message, cli_message = re.findall(r'"([^"]+)"', when)

@@ -28,7 +28,7 @@ from search.indexer import build_index
 from tests.conftest import SEED_IDS, SEEDS
 from tests.test_http import Server, running_server
 from web import CONTENT_SECURITY_POLICY, SECURITY_HEADERS, create_app
-from web.api import EXTENSION
+from web.state import EXTENSION
 
 KONTUM_KL = SEED_IDS["kontum_kl"]
 XSS_TXT = ("TỈNH ỦY KON TUM\nSố 77-KL/TU\nKon Tum, ngày 05 tháng 3 năm 2025\nKẾT LUẬN\n"

@@ -24,7 +24,7 @@ from flask.testing import FlaskClient
 from search.indexer import build_index
 from tests.conftest import SEED_IDS, SEEDS
 from web import create_app
-from web.api import EXTENSION
+from web.state import EXTENSION
 from web.urls import (SEARCH_PARAMS, clear_filters, with_param, with_value, without_params,
                       without_value)
 
@@ -632,3 +632,82 @@ def test_any_parameters_give_a_page_never_a_500(client: FlaskClient,
     for url in (f"/?{urlencode(pairs)}", f"/api/search?{urlencode(pairs)}"):
         response = client.get(url)
         assert response.status_code in (200, 400), (url, response.data[:300])
+
+
+# -- the marked text: one set of segments for the API and the page ----------------------------
+WORDS = ["giảm", "nghèo", "Giảm", "NGHÈO", "xã", "xa", "đặc", "biệt", "04-NQ/TU", "bền", "vững"]
+TEXTS = st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from([" ", "  ", "\n", "\n\n\n",
+                                                                     " \n \n", "\r\n", ", ", ". ",
+                                                                     "\u00a0", "<b>", "&"])),
+                 max_size=40).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS, st.sampled_from(["giam ngheo", "xa", "XÃ đặc", "04-NQ/TU", "vung", "zzz", "",
+                               '"dac biet"']))
+def test_segments_are_the_text_cut_at_the_marks(text: str, q: str) -> None:
+    from search.highlight import full_text
+    from search.text.normalize import fold
+    from web.marks import highlight_terms, marked_segments
+    from web.views import compact_text, marked_text_html
+
+    terms = highlight_terms(q)
+    parts = marked_segments(text, terms)
+    assert "".join(p["text"] for p in parts) == text
+    words = {fold(w) for w in terms.exact} | set(terms.folded)
+    for p in parts:
+        if p["match"]:  # a mark is query words, spaces between them at most
+            assert all(fold(w) in words for w in p["text"].replace("\u00a0", " ").split())
+    # the page's HTML from the segments is what full_text gave for the compacted text
+    assert marked_text_html(parts, "match-1") == full_text(compact_text(text), terms,
+                                                            anchor="match-1")
+
+
+@pytest.mark.parametrize(("q", "marks", "note_marks"), [
+    ("nghi quyet", True, True),
+    ("zzzqqq", False, False),
+    ("", False, False),
+])
+def test_document_page_renders_the_api_segments(client: FlaskClient, q: str, marks: bool,
+                                                note_marks: bool) -> None:
+    url = f"/documents/{KONTUM_BC}" + (f"?{urlencode({'q': q})}" if q else "")
+    soup = page(client, url)
+    data = client.get("/api" + url).get_json()
+    body_marks = [m.get_text() for m in soup.select(".doc-body > .fulltext mark")]
+    note_texts = [m.get_text() for m in soup.select(".notes-text mark")]
+    assert bool(body_marks) == marks and bool(note_texts) == note_marks
+    if data["highlight"] is None:
+        assert not q and not body_marks
+    else:
+        assert body_marks == [p["text"] for p in data["highlight"]["text"] if p["match"]]
+        assert note_texts == [p["text"] for p in data["highlight"]["notes"] if p["match"]]
+
+
+# -- facet toggles for any selection --------------------------------------------------------------
+SELECTABLE = [("province", "Kon Tum"), ("province", "Cao Bằng"), ("province_2025", "Quảng Ngãi"),
+              ("year", "2021"), ("year", "2016"), ("doc_type", "Kết luận"), ("doc_type", "Báo cáo")]
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(SELECTABLE), unique=True, max_size=4),
+       st.sampled_from(["", "giam ngheo", "zzzqqq"]))
+def test_facet_toggles_for_any_selection(client: FlaskClient, chosen: list[tuple[str, str]],
+                                         q: str) -> None:
+    """Every listed value is selected exactly when the request selects it, and its link
+    adds it when it is not, removes it alone when it is; the page shows the same."""
+    pairs = ([("q", q)] if q else []) + chosen
+    data = client.get("/api/search?" + urlencode(pairs)).get_json()
+    soup = page(client, "/?" + urlencode(pairs))
+    for facet, values in data["facet_values"].items():
+        listed = {v["value"] for v in values}
+        assert {v for k, v in chosen if k == facet} <= listed  # selected ones stay listed
+        for v in values:
+            assert v["selected"] == ((facet, v["value"]) in chosen)
+            expected = ([p for p in pairs if p != (facet, v["value"])] if v["selected"]
+                        else pairs + [(facet, v["value"])])
+            # (werkzeug's MultiDict groups a repeated key's values: compare as multisets)
+            assert sorted(parse_qsl(v["query"])) == sorted(expected)
+            link = facet_link(soup, facet, v["value"])
+            assert link["href"] == v["href"]
+            assert ("is-selected" in link["class"]) == v["selected"]

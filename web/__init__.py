@@ -1,12 +1,13 @@
 """The Flask app: a thin layer over :func:`search.search` (HTML and JSON from one data
 function). ``create_app(config=None)`` is the only way to get an app: no globals.
 
-- ``/`` search page, ``/documents/<id>`` document page, ``/documents/<id>/download``
-  (:mod:`web.views`);
+- ``/`` search page, ``/documents/<id>`` document page (:mod:`web.views`);
+- ``/documents/<id>/download``, the original file (:mod:`web.downloads`);
 - ``/api/search``, ``/api/facets``, ``/api/documents/<id>``, ``/api/openapi.json``,
-  ``/healthz``, ``/export.csv``, ``/export.json`` (:mod:`web.api`).
+  ``/healthz`` (:mod:`web.api`);
+- ``/export.csv``, ``/export.json`` (:mod:`web.exports`).
 
-The open index is kept in ``app.extensions["vnsearch"]`` (:class:`web.api.IndexHolder`);
+The open index is kept in ``app.extensions["vnsearch"]`` (:class:`web.state.IndexHolder`);
 it is opened on first use, retried while missing, and follows a rebuilt index by itself.
 """
 
@@ -22,7 +23,8 @@ from search.errors import VnSearchError
 from search.engine.base import Engine
 from search.engine.registry import resolve_index_path
 
-from . import api, views
+from . import api, downloads, exports, openapi, views
+from .state import EXTENSION, IndexHolder
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +67,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented order
     # INDEX: a path, or an engine already bound to an index (see search.engine.registry)
     index = app.config["INDEX"]
-    app.extensions[api.EXTENSION] = api.IndexHolder(index if isinstance(index, Engine) else str(index))
+    app.extensions[EXTENSION] = IndexHolder(index if isinstance(index, Engine) else str(index))
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(downloads.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(openapi.bp)
     app.before_request(_read_only)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)

@@ -1,82 +1,30 @@
-"""The data functions every front end shares, and the JSON side of the app.
+"""The JSON API: the shared data functions, the API routes and the one JSON error shape.
 
 One data function, :func:`search_data` (``Index.search`` → ``SearchResult.to_dict()``),
-feeds the HTML page, ``/api/search``, ``/api/facets`` and the exports, so they cannot
-disagree. Every JSON error has one shape, made by :func:`json_error`:
+feeds the HTML page, ``/api/search``, ``/api/facets`` and the exports (:mod:`web.exports`),
+so they cannot disagree. What the page shows beyond the library's result, its links
+(:mod:`web.links`) and the document's marked text (:mod:`web.marks`), is added by
+:func:`search_page_data` and :func:`document_data`, which the page and the API both call.
+Every JSON error has one shape, made by :func:`json_error`:
 ``{"ok": false, "error": "...", "status": N}``.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import hmac
-import io
-import json
-import re
-import threading
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request
 
 from search.documents import METADATA_FIELDS
 from search.errors import BadQuery, DocumentNotFound, IndexCorrupt, IndexMissing, VnSearchError
-from search.index import Index, open_index
-from search.results import MAX_PER_PAGE, SearchRequest
+from search.results import SearchRequest
 
-from .openapi import openapi_document
-from .urls import search_request, state_pairs, unknown_params_message
+from .links import facet_values, search_links
+from .marks import document_highlight
+from .state import current_index, index_holder
+from .urls import Args, search_request, unknown_params_message
 
 bp = Blueprint("api", __name__)
-
-EXTENSION = "vnsearch"
-# Exports walk the result pages MAX_PER_PAGE at a time, up to this many rows: enough for
-# any real research question, small enough to answer in seconds and a few MB. (It must
-# stay within MAX_PAGE pages of MAX_PER_PAGE, the deepest page the library serves.)
-EXPORT_MAX_ROWS = 10_000
-EXPORT_COLUMNS = ("id", "number", "doc_type", "date", "year", "province", "province_2025",
-                  "issuer", "title", "term", "signer", "signer_role", "url", "path")
-# JSON Lines records are stored as "<file>#L<line>": not a file of their own to download.
-_RECORD_PATH = re.compile(r"#L\d+$")
-
-
-# -- the open index ----------------------------------------------------------------------
-class IndexHolder:
-    """The app's one open :class:`Index` (in ``app.extensions``), opened on first use.
-
-    A missing or corrupt index is retried on every request, so an index built after the
-    server started is served without a restart; once open, ``Index.reader`` reopens by
-    itself when a build swaps in a new generation.
-    """
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._index: Index | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> Index:
-        """The open index, refreshed to the current generation (IndexMissing/IndexCorrupt)."""
-        index = self._index
-        if index is None:
-            with self._lock:
-                if self._index is None:
-                    self._index = open_index(self.path)
-                index = self._index
-        index.refresh()  # a swapped-in generation, or IndexMissing if it was deleted
-        return index
-
-    def close(self) -> None:
-        with self._lock:
-            if self._index is not None:
-                self._index.close()
-                self._index = None
-
-
-def current_index() -> Index:
-    holder: IndexHolder = current_app.extensions[EXTENSION]
-    return holder.get()
 
 
 # -- data functions ----------------------------------------------------------------------
@@ -85,8 +33,24 @@ def search_data(req: SearchRequest) -> dict[str, Any]:
     return current_index().search(req).to_dict()
 
 
-def document_data(doc_id: str) -> dict[str, Any]:
-    """A stored document flattened like ``vnsearch show --json --text``, plus ``related``.
+def search_page_data(args: Args) -> dict[str, Any]:
+    """One page of results as the search page and ``/api/search`` both show it:
+    :func:`search_data` of the query string, with a note on ignored parameters, plus
+    ``facet_values`` (count, selected, toggle link of every facet value) and ``links``
+    (filters in force, clear, sort, pages, suggestion, exports)."""
+    result = search_data(search_request(args))
+    note = unknown_params_message(args)
+    if note:
+        result["messages"] = [*result["messages"], note]
+    result["facet_values"] = facet_values(result, args)
+    result["links"] = search_links(result, args)
+    return result
+
+
+def document_data(doc_id: str, q: str = "") -> dict[str, Any]:
+    """A stored document flattened like ``vnsearch show --json --text``, plus ``related``
+    and ``highlight``: its text and notes with the matches of ``q`` marked (None without
+    ``q``).
 
     The id is only ever looked up in the index (DocumentNotFound otherwise), never joined
     into a path.
@@ -99,73 +63,8 @@ def document_data(doc_id: str) -> dict[str, Any]:
     data["provenance"] = meta.get("provenance", {})
     data["warnings"] = meta.get("warnings", [])
     data["related"] = index.related(doc_id)
+    data["highlight"] = document_highlight(data, q)
     return data
-
-
-def downloadable_path(stored: dict[str, Any]) -> Path | None:
-    """The original file of an indexed document, if it is a real file that still exists."""
-    raw = stored.get("path") or ""
-    if not raw or _RECORD_PATH.search(raw) or not stored.get("sha256"):
-        return None
-    path = Path(raw)
-    if not path.is_absolute() or not path.is_file():
-        return None
-    return path
-
-
-def open_indexed_file(stored: dict[str, Any]) -> tuple[Path, BinaryIO] | None:
-    """The original file, opened, if its bytes are still exactly the bytes indexed.
-
-    Only indexed content can be downloaded: the file is hashed through the same open
-    descriptor that is then sent, and must match the SHA-256 recorded at indexing time,
-    so a changed file, a path swapped for a symlink or a tampered stored path (to
-    ``/etc/passwd``, say) gives nothing.
-    """
-    path = downloadable_path(stored)
-    if path is None:
-        return None
-    try:
-        fh = open(path, "rb")  # noqa: SIM115 - handed to send_file, which closes it
-    except OSError:
-        return None
-    digest = hashlib.sha256()
-    try:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    except OSError:
-        fh.close()
-        return None
-    if not hmac.compare_digest(digest.hexdigest(), str(stored.get("sha256"))):
-        fh.close()
-        return None
-    fh.seek(0)
-    return path, fh
-
-
-def export_records(args: Any) -> tuple[list[dict[str, Any]], int]:
-    """Every hit of the query (all pages, up to EXPORT_MAX_ROWS) as flat records, and the
-    total number of matches (which may be larger than what was exported)."""
-    # page and per_page belong to the page the user was on; an export has every page.
-    state = [(k, v) for k, v in state_pairs(args) if k not in ("page", "per_page")]
-    base = search_request(state, page=1, per_page=MAX_PER_PAGE, highlight=False)
-    records: list[dict[str, Any]] = []
-    total = 0
-    page = 1
-    while len(records) < EXPORT_MAX_ROWS:
-        base.page = page
-        result = search_data(base)
-        total = result["total"]
-        records.extend(_export_record(hit) for hit in result["hits"])
-        if page >= result["pages"] or not result["hits"]:
-            break
-        page += 1
-    return records[:EXPORT_MAX_ROWS], total
-
-
-def _export_record(hit: dict[str, Any]) -> dict[str, Any]:
-    record = {name: hit.get(name) for name in EXPORT_COLUMNS}
-    record["url"] = url_for("views.document", doc_id=hit["id"], _external=True)
-    return record
 
 
 # -- JSON helpers ------------------------------------------------------------------------
@@ -210,7 +109,7 @@ def with_unknown_params(result: dict[str, Any], known: tuple[str, ...] | None = 
 
 @bp.get("/api/search")
 def api_search() -> Response:
-    return _ok(with_unknown_params(search_data(search_request(request.args))))
+    return _ok(search_page_data(request.args))
 
 
 @bp.get("/api/facets")
@@ -219,17 +118,19 @@ def api_facets() -> Response:
     result = search_data(search_request(request.args, page=1, per_page=1, highlight=False))
     keys = ("total", "facets", "query", "filters", "year_from", "year_to", "took_ms",
             "messages")
-    return _ok(with_unknown_params({k: result[k] for k in keys}))
+    data = with_unknown_params({k: result[k] for k in keys})
+    data["facet_values"] = facet_values(result, request.args)
+    return _ok(data)
 
 
 @bp.get("/api/documents/<doc_id>")
 def api_document(doc_id: str) -> Response:
-    return _ok(document_data(doc_id))
+    return _ok(document_data(doc_id, request.args.get("q", "").strip()))
 
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    holder: IndexHolder = current_app.extensions[EXTENSION]
+    holder = index_holder()
     try:
         index = holder.get()
         documents = index.reader.doc_count()
@@ -240,49 +141,3 @@ def healthz() -> Response:
                 "updated_at": index.manifest.get("updated_at")})
 
 
-@bp.get("/api/openapi.json")
-def api_openapi() -> Response:
-    return jsonify(openapi_document(EXPORT_COLUMNS, EXPORT_MAX_ROWS))
-
-
-@bp.get("/export.csv")
-def export_csv() -> Response:
-    records, total = export_records(request.args)
-    buffer = io.StringIO()
-    # The BOM makes Excel read the file as UTF-8 (Vietnamese would be garbled otherwise).
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for record in records:
-        writer.writerow([_csv_cell(record[name]) for name in EXPORT_COLUMNS])
-    return _attachment(buffer.getvalue().encode("utf-8"), "text/csv; charset=utf-8", "csv",
-                       len(records), total)
-
-
-@bp.get("/export.json")
-def export_json() -> Response:
-    records, total = export_records(request.args)
-    body = json.dumps(records, ensure_ascii=False, indent=1).encode("utf-8")
-    return _attachment(body, "application/json; charset=utf-8", "json", len(records), total)
-
-
-def _csv_cell(value: Any) -> str:
-    """A CSV cell; text that a spreadsheet would run as a formula is quoted with ``'``."""
-    if value is None:
-        return ""
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-def _attachment(body: bytes, mimetype: str, ext: str, rows: int, total: int) -> Response:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    response = Response(body, mimetype=mimetype.split(";")[0])
-    response.headers["Content-Type"] = mimetype
-    response.headers["Content-Disposition"] = f'attachment; filename="vnsearch-{stamp}.{ext}"'
-    # Say how much was exported, and whether the cap cut it, without a second request.
-    response.headers["X-Total-Count"] = str(total)
-    response.headers["X-Export-Rows"] = str(rows)
-    response.headers["X-Export-Truncated"] = "true" if rows < total else "false"
-    return response

@@ -11,7 +11,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from flask import Blueprint, Response, jsonify
+
 from search import fields
+
+from .exports import EXPORT_COLUMNS, EXPORT_MAX_ROWS
+
+bp = Blueprint("openapi", __name__)
 
 JSONDict = dict[str, Any]
 _COUNTS: JSONDict = {"type": "object", "additionalProperties": {"type": "integer"}}
@@ -106,6 +112,44 @@ def _paging_props() -> JSONDict:
     return {c.param: {"type": "string" if c.choices else "integer"} for c in fields.PAGING}
 
 
+# The links the page shows, as data (web/links.py): every link is its query string, the
+# search page's URL and the API's.
+_LINK = {"query": {"type": "string"}, "href": {"type": "string"},
+         "api_href": {"type": "string"}}
+_NULLABLE_LINK = {k: {"type": ["string", "null"]} for k in _LINK}
+_SEGMENTS = {"type": "array", "description": "Runs of the text in order; joined, they give "
+             "the text back.", "items": {"type": "object", "properties": {
+                 "text": {"type": "string"}, "match": {"type": "boolean"}}}}
+_FACET_VALUES = {"type": "object", "description": "Facet -> its values in display order, "
+                 "each with its count, whether it is selected and the link that toggles it.",
+                 "additionalProperties": {"type": "array", "items": _ref("FacetValue")}}
+_LINK_SCHEMAS: JSONDict = {
+    "Link": {"type": "object", "properties": _LINK},
+    "FacetValue": {"type": "object", "properties": {
+        "value": {"type": "string"}, "count": {"type": "integer"},
+        "selected": {"type": "boolean"}, **_LINK}},
+    "Links": {"type": "object", "properties": {
+        "filters": {"type": "array", "description": "The filters in force, each with the "
+                    "link that removes it.", "items": {"type": "object", "properties": {
+                        "name": {"type": "string"}, "value": {"type": "string"}, **_LINK}}},
+        "clear_filters": {"oneOf": [{"type": "null"}, _ref("Link")]},
+        "sort": {"type": "array", "items": {"type": "object", "properties": {
+            "sort": {"type": "string"}, "current": {"type": "boolean"}, **_LINK}}},
+        "pages": {"type": "array", "description": "Previous, page numbers, next; a gap is "
+                  "an entry with page null.", "items": {"type": "object", "properties": {
+                      "page": {"type": ["integer", "null"]}, "current": {"type": "boolean"},
+                      "rel": {"type": ["string", "null"], "enum": ["prev", "next", None]},
+                      **_NULLABLE_LINK}}},
+        "suggestion": {"oneOf": [{"type": "null"}, _ref("Link")]},
+        "export": {"type": "object", "properties": {
+            "query": {"type": "string"}, "csv": {"type": "string"},
+            "json": {"type": "string"}}}}},
+    "Highlight": {"type": "object", "properties": {
+        "query": {"type": "string"}, "matches": {"type": "integer"}, "text": _SEGMENTS,
+        "note_matches": {"type": "integer"}, "notes": _SEGMENTS}},
+}
+
+
 def _schemas(export_columns: tuple[str, ...],
              facets: tuple[fields.Facet, ...] = fields.FACETS) -> JSONDict:
     nullable_str = {"type": ["string", "null"]}
@@ -156,13 +200,16 @@ def _schemas(export_columns: tuple[str, ...],
                         {"type": "array", "items": {"type": "string"}}},
             **bounds, "took_ms": {"type": "number"}, "suggestion": nullable_str,
             "relaxed": {"type": "boolean"},
-            "messages": {"type": "array", "items": {"type": "string"}}}},
+            "messages": {"type": "array", "items": {"type": "string"}},
+            "facet_values": _FACET_VALUES,
+            "links": _ref("Links")}},
         "Facets": {"type": "object", "properties": {
             "ok": {"type": "boolean", "const": True}, "total": {"type": "integer"},
             "facets": {"type": "object", "additionalProperties": _COUNTS},
             "query": {"type": "string"}, "filters": {"type": "object"},
             **bounds, "took_ms": {"type": "number"},
-            "messages": {"type": "array", "items": {"type": "string"}}}},
+            "messages": {"type": "array", "items": {"type": "string"}},
+            "facet_values": _FACET_VALUES}},
         "Document": {"type": "object", "properties": {
             "ok": {"type": "boolean", "const": True},
             "id": {"type": "string"}, "path": {"type": "string"}, "format": {"type": "string"},
@@ -184,7 +231,11 @@ def _schemas(export_columns: tuple[str, ...],
                 "cites": {"type": "array", "items": {"type": "object", "properties": {
                     "number": {"type": "string"},
                     "documents": {"type": "array", "items": brief}}}},
-                "cited_by": {"type": "array", "items": brief}}}}},
+                "cited_by": {"type": "array", "items": brief}}},
+            "highlight": {"oneOf": [{"type": "null"}, _ref("Highlight")],
+                          "description": "With ?q=: the text and notes with the query's "
+                                         "matches marked; null without q."}}},
+        **_LINK_SCHEMAS,
         "Health": {"type": "object", "properties": {
             "ok": {"type": "boolean", "const": True}, "status": {"type": "string"},
             "index": {"type": "string"}, "documents": {"type": "integer"},
@@ -245,9 +296,10 @@ def openapi_document(export_columns: tuple[str, ...], export_max_rows: int,
             "/api/facets": op("Facet counts of a query",
                               search_parameters(paging=False, facets=facets),
                               _json(_ref("Facets"), "Counts per facet value."), 400, 503),
-            "/api/documents/{doc_id}": op("One document: metadata, provenance, text, related",
-                                          [doc_id], _json(_ref("Document"), "The document."),
-                                          404, 503),
+            "/api/documents/{doc_id}": op(
+                "One document: metadata, provenance, text, related; with q, its matches marked",
+                [doc_id, _param("q", {"type": "string"}, "Query whose matches to mark.")],
+                _json(_ref("Document"), "The document."), 400, 404, 503),
             "/api/openapi.json": op("This description", [],
                                     _json({"type": "object"}, "OpenAPI 3.1 document.")),
             "/healthz": op("Whether an index is loaded", [],
@@ -270,3 +322,8 @@ def openapi_document(export_columns: tuple[str, ...], export_max_rows: int,
                           for code, text in _ERROR_TEXTS.items()},
         },
     }
+
+
+@bp.get("/api/openapi.json")
+def api_openapi() -> Response:
+    return jsonify(openapi_document(EXPORT_COLUMNS, EXPORT_MAX_ROWS))

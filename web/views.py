@@ -1,8 +1,9 @@
-"""HTML pages: the search page, the document page and the original file's download.
+"""HTML pages: the search page and the document page.
 
-Views stay thin: they call the shared data functions of :mod:`web.api` and turn the
-result into small view models (facet links, page links, metadata rows) for the
-templates. All links that change the search are built here with :mod:`web.urls`.
+Views stay thin: they call the shared data functions of :mod:`web.api`, the same ones
+the JSON API answers with, and add what only a page needs: Vietnamese labels, layout
+(facet values folded away, pagination labels) and the HTML of the marked text. The links
+that change the search are in that data already (:mod:`web.links`).
 """
 
 from __future__ import annotations
@@ -11,20 +12,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
+from flask import Blueprint, render_template, request, url_for
 
 from search.documents import METADATA_FIELDS
 from search import fields
-from search.errors import BadQuery
-from search.highlight import Terms, full_text
+from search.highlight import marked_html
 from search.text.normalize import fold
-from search.query.parse import parse_query
-from search.results import MAX_PAGE
 
-from .api import (current_index, document_data, downloadable_path, open_indexed_file,
-                  search_data, with_unknown_params)
-from .urls import (clear_filters, encode, hidden_pairs, is_selected, search_request,
-                   state_pairs, with_param, with_value, without_params, without_value)
+from .api import document_data, search_page_data
+from .downloads import downloadable_path
+from .marks import NO_TERMS, marked_segments
+from .urls import encode, hidden_pairs
 
 bp = Blueprint("views", __name__)
 
@@ -58,19 +56,14 @@ MESSAGES_VI = {
     "no document has all the words; showing documents with some of them":
         "Không văn bản nào có đủ mọi từ đã nhập; đang hiển thị các văn bản có một phần số từ.",
 }
+FILTER_LABELS = {**FACET_LABELS, **RANGE_LABELS}
+PAGE_LABELS = {"prev": "‹ Trước", "next": "Sau ›"}
 FACET_TOP = 8  # values shown per facet; the rest fold into <details> (no JS needed)
-PAGE_WINDOW = 2  # page links shown either side of the current page
 
 
 # -- view models ---------------------------------------------------------------------------
-@dataclass
-class FacetValue:
-    value: str
-    count: int
-    selected: bool
-    href: str
-
-
+# The links and facet values come from the shared data (web.links, via search_page_data);
+# the views only add labels and layout, so the page shows the values the API returns.
 @dataclass
 class RangeInput:
     """One bound of a facet's range form (the year box "Từ năm")."""
@@ -86,22 +79,14 @@ class RangeInput:
 class FacetView:
     name: str
     label: str
-    shown: list[FacetValue] = field(default_factory=list)
-    more: list[FacetValue] = field(default_factory=list)
+    shown: list[dict[str, Any]] = field(default_factory=list)
+    more: list[dict[str, Any]] = field(default_factory=list)
     bounds: list[RangeInput] = field(default_factory=list)  # empty: the facet has no range
     range_hidden: list[tuple[str, str]] = field(default_factory=list)  # state the form keeps
 
     @property
     def selected_count(self) -> int:
-        return sum(v.selected for v in self.shown + self.more)
-
-
-@dataclass
-class PageLink:
-    label: str
-    href: str | None  # None: the current page or a gap ("…")
-    current: bool = False
-    rel: str | None = None
+        return sum(v["selected"] for v in self.shown + self.more)
 
 
 @dataclass
@@ -119,33 +104,15 @@ def search_href(query_string: str) -> str:
     return f"{base}?{query_string}" if query_string else base
 
 
-def _facet_order(facet: fields.Facet, counts: dict[str, int]) -> list[tuple[str, int]]:
-    if facet.order == "value_desc":  # years read best newest first, whatever their counts
-        return sorted(counts.items(), key=lambda kv: kv[0], reverse=True)
-    return sorted(counts.items(), key=lambda kv: (-kv[1], fold(kv[0]), kv[0]))
-
-
-def facet_views(result: dict[str, Any], args: Any) -> list[FacetView]:
-    """Facet sidebar: every value with its count and a toggle link.
-
-    A selected value that no longer has hits (count 0) is still listed, so it can be
-    deselected.
-    """
+def facet_views(facet_values: dict[str, list[dict[str, Any]]], result: dict[str, Any],
+                args: Any) -> list[FacetView]:
+    """Facet sidebar: the first values of each facet shown, the rest folded away (a
+    selected value is always shown), and the facet's range form if it has one."""
     views = []
     for facet in fields.FACETS:
-        counts = dict(result["facets"].get(facet.name, {}))
-        key = facet.param  # the facet's values are counted by name, linked by parameter
-        for param, value in state_pairs(args):
-            if param == key:
-                counts.setdefault(value, 0)
-        values = []
-        for value, count in _facet_order(facet, counts):
-            selected = is_selected(args, key, value)
-            qs = without_value(args, key, value) if selected else with_value(args, key, value)
-            values.append(FacetValue(value, count, selected, search_href(qs)))
-        # Selected values are always visible, even when they are not among the top ones.
-        shown = values[:FACET_TOP] + [v for v in values[FACET_TOP:] if v.selected]
-        more = [v for v in values[FACET_TOP:] if not v.selected]
+        values = facet_values.get(facet.name, [])
+        shown = values[:FACET_TOP] + [v for v in values[FACET_TOP:] if v["selected"]]
+        more = [v for v in values[FACET_TOP:] if not v["selected"]]
         views.append(FacetView(facet.name, facet.label, shown, more,
                                *_range_form(facet.range, result, args)))
     return views
@@ -161,52 +128,21 @@ def _range_form(rng: fields.Range | None, result: dict[str, Any], args: Any
     return bounds, hidden_pairs(args, *(b.param for b in rng.bounds))
 
 
-def active_filters(args: Any) -> list[dict[str, str]]:
-    """Chips of the filters in force, each with a link that removes it."""
-    chips = []
-    labels = {f.param: f.label for f in fields.FACETS}
-    for key, value in state_pairs(args):
-        if key in labels:
-            chips.append({"label": labels[key], "value": value,
-                          "href": search_href(without_value(args, key, value))})
-    for key, label in RANGE_LABELS.items():
-        year = next((v for k, v in state_pairs(args) if k == key), None)
-        if year:
-            chips.append({"label": label, "value": year,
-                          "href": search_href(without_params(args, key))})
-    return chips
+def filter_chips(filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Chips of the filters in force, each with the link that removes it."""
+    return [{**f, "label": FILTER_LABELS[f["name"]]} for f in filters]
 
 
-def page_links(result: dict[str, Any], args: Any) -> list[PageLink]:
-    """Previous, a window of page numbers with the first and last, and next."""
-    page, pages = result["page"], min(result["pages"], MAX_PAGE)
-    if pages <= 1:
-        return []
-
-    def link(n: int, label: str | None = None, rel: str | None = None) -> PageLink:
-        return PageLink(label or str(n), search_href(with_param(args, "page", n)), False, rel)
-
-    links = []
-    if page > 1:
-        links.append(link(page - 1, "‹ Trước", "prev"))
-    numbers = sorted({1, pages, *range(max(1, page - PAGE_WINDOW),
-                                       min(pages, page + PAGE_WINDOW) + 1)})
-    previous = 0
-    for n in numbers:
-        if n - previous > 1:
-            links.append(PageLink("…", None))
-        links.append(PageLink(str(n), None, True) if n == page else link(n))
-        previous = n
-    if page < pages:
-        links.append(link(page + 1, "Sau ›", "next"))
-    return links
+def page_views(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pagination: numbers, "‹ Trước"/"Sau ›" and "…" for a gap; the current page and a
+    gap are not links."""
+    return [{**p, "label": "…" if p["page"] is None else PAGE_LABELS.get(p["rel"], str(p["page"])),
+             "href": None if p["current"] else p["href"]}
+            for p in pages]
 
 
-def sort_links(result: dict[str, Any], args: Any) -> list[PageLink]:
-    return [PageLink(label, None if key == result["sort"] else
-                     search_href(with_param(args, "sort", None if key == "relevance" else key)),
-                     key == result["sort"])
-            for key, label in SORT_LABELS.items()]
+def sort_views(sorts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**s, "label": SORT_LABELS[s["sort"]]} for s in sorts]
 
 
 # Messages with a variable part: (English pattern, Vietnamese template).
@@ -246,15 +182,6 @@ def translate_message(message: str) -> str:
     return message
 
 
-def highlight_terms(q: str) -> Terms:
-    """What to mark in a document for the query that led to it (nothing if it is bad)."""
-    try:
-        exact, folded, phrases = parse_query(q).highlight_terms()
-    except BadQuery:
-        return Terms(frozenset(), frozenset())
-    return Terms(frozenset(exact), frozenset(folded), tuple(phrases))
-
-
 def source_label(source: str | None) -> str | None:
     """``header`` → "phần đầu văn bản"; ``inferred: districts …`` → "suy luận: districts …"."""
     if source is None:
@@ -270,6 +197,23 @@ _BLANK_LINES = re.compile(r"\n[ \t\r\f\v]*(?:\n[ \t\r\f\v]*)+\n")
 def compact_text(text: str) -> str:
     """Runs of blank lines become one, so the page reads as paragraphs (display only)."""
     return _BLANK_LINES.sub("\n\n", text.replace("\r\n", "\n"))
+
+
+def marked_text_html(parts: list[dict[str, Any]], anchor: str) -> tuple[str, int]:
+    """The page's HTML of marked segments (:mod:`web.marks`), blank lines compacted; the
+    first mark gets ``id=anchor``. Returns (html, number of marks)."""
+    # A match never holds a line break, so compacting each unmarked run compacts the text.
+    return marked_html(((compact_text(p["text"]) if not p["match"] else p["text"], p["match"])
+                        for p in parts), first_id=anchor)
+
+
+def _marked_parts(doc: dict[str, Any], part: str) -> list[dict[str, Any]]:
+    """The text or notes of a document as segments: marked if a query came with it."""
+    marked = doc.get("highlight")
+    if marked is not None:
+        parts: list[dict[str, Any]] = marked[part]
+        return parts
+    return marked_segments(doc.get(part) or "", NO_TERMS)
 
 
 def meta_rows(doc: dict[str, Any]) -> list[MetaRow]:
@@ -351,7 +295,8 @@ def milliseconds(value: Any) -> str:
 @bp.get("/")
 def search_page() -> str:
     args = request.args
-    result = with_unknown_params(search_data(search_request(args)))
+    result = search_page_data(args)
+    links = result["links"]
     hits = result["hits"]
     first = (result["page"] - 1) * result["per_page"] + 1
     return render_template(
@@ -362,28 +307,25 @@ def search_page() -> str:
         last=first + len(hits) - 1,
         q=result["query"],
         hidden=hidden_pairs(args, "q"),
-        facets=facet_views(result, args),
-        chips=active_filters(args),
-        clear_href=search_href(clear_filters(args)),
-        pages=page_links(result, args),
-        sorts=sort_links(result, args),
-        export_qs=without_params(args, "page", "per_page"),
+        facets=facet_views(result["facet_values"], result, args),
+        chips=filter_chips(links["filters"]),
+        clear_href=links["clear_filters"]["href"] if links["clear_filters"] else None,
+        pages=page_views(links["pages"]),
+        sorts=sort_views(links["sort"]),
+        export=links["export"],
         messages=[translate_message(m) for m in result["messages"]],
-        suggestion_href=(search_href(with_param(args, "q", result["suggestion"]))
-                         if result["suggestion"] else None),
+        suggestion_href=links["suggestion"]["href"] if links["suggestion"] else None,
         doc_qs=encode([("q", result["query"])]) if result["query"] else "",
     )
 
 
 @bp.get("/documents/<doc_id>")
 def document(doc_id: str) -> str:
-    doc = document_data(doc_id)
     q = request.args.get("q", "").strip()
-    terms = highlight_terms(q)
-    text_html, marks = full_text(compact_text(doc.get("text") or ""), terms, anchor="match-1")
+    doc = document_data(doc_id, q)
+    text_html, marks = marked_text_html(_marked_parts(doc, "text"), "match-1")
     # The notes get their own anchor: "match-1" is the first match of the body text.
-    notes_html, note_marks = full_text(compact_text(doc.get("notes") or ""), terms,
-                                       anchor="note-match-1")
+    notes_html, note_marks = marked_text_html(_marked_parts(doc, "notes"), "note-match-1")
     return render_template(
         "document.html",
         doc=doc,
@@ -397,17 +339,3 @@ def document(doc_id: str) -> str:
         download=downloadable_path(doc) is not None,
         back_href=search_href(encode([("q", q)]) if q else ""),
     )
-
-
-@bp.get("/documents/<doc_id>/download")
-def download(doc_id: str) -> Response:
-    # The id is looked up in the index; the path comes from the index, never from the URL.
-    stored = current_index().get(doc_id)
-    opened = open_indexed_file(stored)
-    if opened is None:
-        abort(404, description="Văn bản này không có tệp gốc để tải (bản ghi JSON Lines, "
-                               "hoặc tệp đã bị xóa, di chuyển hay sửa đổi sau khi lập chỉ "
-                               "mục: chạy `vnsearch add` để cập nhật).")
-    path, fh = opened
-    return send_file(fh, as_attachment=True, download_name=path.name,
-                     last_modified=stored.get("mtime"))

@@ -559,8 +559,8 @@ class WhooshReader(EngineReader):
         return None if found is None else only(found["data"], fields)
 
     def iter_stored(self) -> Iterator[dict[str, Any]]:
-        for _docnum, fields in self.searcher.reader().iter_docs():
-            yield fields["data"]
+        for _docnum, stored in self.searcher.reader().iter_docs():
+            yield stored["data"]
 
     def doc_count(self) -> int:
         return int(self.searcher.doc_count())
