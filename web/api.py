@@ -3,7 +3,8 @@
 One data function, :func:`search_data` (``Index.search`` → ``SearchResult.to_dict()``),
 feeds the HTML page, ``/api/search``, ``/api/facets`` and the exports, so they cannot
 disagree. Every JSON error has one shape, made by :func:`json_error`:
-``{"ok": false, "error": "...", "status": N}``.
+``{"ok": false, "error": "...", "code": ..., "params": {...}, "status": N}`` (``code`` and
+``params`` are those of :mod:`search.messages` for a bad request, else null and {}).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from search.documents import METADATA_FIELDS
 from search.errors import BadQuery, DocumentNotFound, IndexCorrupt, IndexMissing, VnSearchError
 from search.index import Index, open_index
+from search.messages import CATALOGUE, Message
 from search.results import MAX_PER_PAGE, SearchRequest
 
 from .urls import search_request, state_pairs, unknown_params_message
@@ -168,9 +170,14 @@ def _export_record(hit: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- JSON helpers ------------------------------------------------------------------------
-def json_error(message: str, status: int) -> Response:
-    """The one JSON error shape, for every error of every JSON route."""
-    response = jsonify({"ok": False, "error": message, "status": status})
+def json_error(message: str | Message, status: int) -> Response:
+    """The one JSON error shape, for every error of every JSON route: the English
+    sentence, and the message's code and parameters when it has them (else null, {})."""
+    coded = message if isinstance(message, Message) else None
+    response = jsonify({"ok": False, "error": str(message),
+                        "code": coded.code if coded else None,
+                        "params": coded.to_json_params() if coded else {},
+                        "status": status})
     response.status_code = status
     return response
 
@@ -203,7 +210,8 @@ def with_unknown_params(result: dict[str, Any], known: tuple[str, ...] | None = 
     """``result`` with a message naming the parameters of the request that were ignored."""
     note = unknown_params_message(request.args, *(() if known is None else (known,)))
     if note:
-        result["messages"] = [*result["messages"], note]
+        result["messages"] = [*result["messages"], note.text]
+        result["notices"] = [*result["notices"], note.to_dict()]
     return result
 
 
@@ -217,7 +225,7 @@ def api_facets() -> Response:
     # One hit is the cheapest search the library allows; only the counts are wanted.
     result = search_data(search_request(request.args, page=1, per_page=1, highlight=False))
     keys = ("total", "facets", "query", "filters", "year_from", "year_to", "took_ms",
-            "messages")
+            "messages", "notices")
     return _ok(with_unknown_params({k: result[k] for k in keys}))
 
 
@@ -384,11 +392,21 @@ def _schemas() -> dict[str, Any]:
     text_source = {"type": "string", "enum": ["text", "ocr", "mixed"],
                    "description": "Where the words came from: the file's own text, OCR of "
                                   "scanned pages, or both."}
+    notice = {"type": "object", "required": ["code", "params", "text"], "properties": {
+        "code": {"type": "string", "enum": list(CATALOGUE)},
+        "params": {"type": "object"}, "text": {"type": "string", "description": "In English."}}}
+    notices = {"type": "array", "items": _ref("Notice"),
+               "description": "The messages as code + params + English text, in order."}
     return {
-        "Error": {"type": "object", "required": ["ok", "error", "status"], "properties": {
+        "Error": {"type": "object", "required": ["ok", "error", "code", "params", "status"],
+                  "properties": {
             "ok": {"type": "boolean", "const": False},
             "error": {"type": "string", "description": "What went wrong, for a person."},
+            "code": {"type": ["string", "null"], "enum": [*CATALOGUE, None],
+                     "description": "The message code of a bad request (400), else null."},
+            "params": {"type": "object", "description": "The code's parameters."},
             "status": {"type": "integer", "description": "The HTTP status again."}}},
+        "Notice": notice,
         "Hit": {"type": "object", "properties": {
             "id": {"type": "string"}, "path": {"type": "string"}, "score": {"type": "number"},
             **meta_props,
@@ -413,14 +431,16 @@ def _schemas() -> dict[str, Any]:
             "year_from": {"type": ["integer", "null"]}, "year_to": {"type": ["integer", "null"]},
             "took_ms": {"type": "number"}, "suggestion": nullable_str,
             "relaxed": {"type": "boolean"},
-            "messages": {"type": "array", "items": {"type": "string"}}}},
+            "messages": {"type": "array", "items": {"type": "string"}},
+            "notices": notices}},
         "Facets": {"type": "object", "properties": {
             "ok": {"type": "boolean", "const": True}, "total": {"type": "integer"},
             "facets": {"type": "object", "additionalProperties": counts},
             "query": {"type": "string"}, "filters": {"type": "object"},
             "year_from": {"type": ["integer", "null"]}, "year_to": {"type": ["integer", "null"]},
             "took_ms": {"type": "number"},
-            "messages": {"type": "array", "items": {"type": "string"}}}},
+            "messages": {"type": "array", "items": {"type": "string"}},
+            "notices": notices}},
         "Document": {"type": "object", "properties": {
             "ok": {"type": "boolean", "const": True},
             "id": {"type": "string"}, "path": {"type": "string"}, "format": {"type": "string"},

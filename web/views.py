@@ -18,11 +18,13 @@ from search.engine.base import FACET_FIELDS
 from search.errors import BadQuery
 from search.highlight import Terms, full_text
 from search.text.normalize import fold
+from search.messages import Message
 from search.query.parse import parse_query
 from search.results import MAX_PAGE
 
 from .api import (current_index, document_data, downloadable_path, open_indexed_file,
                   search_data, with_unknown_params)
+from .messages import word_vi
 from .urls import (clear_filters, encode, hidden_pairs, is_selected, search_request,
                    state_pairs, with_param, with_value, without_params, without_value)
 
@@ -57,11 +59,6 @@ SOURCE_LABELS = {
     "record": "bản ghi nhập (JSON Lines)",
 }
 SORT_LABELS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
-# Messages of the library shown to users, in Vietnamese; others are shown as they are.
-MESSAGES_VI = {
-    "no document has all the words; showing documents with some of them":
-        "Không văn bản nào có đủ mọi từ đã nhập; đang hiển thị các văn bản có một phần số từ.",
-}
 FACET_TOP = 8  # values shown per facet; the rest fold into <details> (no JS needed)
 PAGE_WINDOW = 2  # page links shown either side of the current page
 
@@ -185,43 +182,6 @@ def sort_links(result: dict[str, Any], args: Any) -> list[PageLink]:
                      search_href(with_param(args, "sort", None if key == "relevance" else key)),
                      key == result["sort"])
             for key, label in SORT_LABELS.items()]
-
-
-# Messages with a variable part: (English pattern, Vietnamese template).
-PATTERNS_VI = [
-    (re.compile(r"query cut to its first ([\d,]+) characters"),
-     lambda m: f"Truy vấn quá dài: chỉ dùng {m.group(1).replace(',', '.')} ký tự đầu."),
-    (re.compile(r"query cut to its first (\d+) terms"),
-     lambda m: f"Truy vấn quá dài: chỉ dùng {m.group(1)} từ đầu."),
-    (re.compile(r"\* and \? are not wildcards here.*"),
-     lambda m: "Dấu * và ? không phải ký tự đại diện: mỗi từ được so khớp trọn vẹn, "
-               "có dấu hoặc không dấu."),
-    (re.compile(r"(?:no search words|nothing to search for in .*): showing every document"
-                r"(?P<excl> without the excluded words)?(?P<filt> that matches the filters)?"
-                r", (?P<order>newest|oldest) first"),
-     lambda m: "Không có từ khóa để tìm: đang hiển thị mọi văn bản"
-               + (" không chứa các từ bị loại trừ" if m.group("excl") else "")
-               + (" khớp bộ lọc" if m.group("filt") else "")
-               + (", mới nhất trước." if m.group("order") == "newest" else ", cũ nhất trước.")),
-    (re.compile(r"unclosed quote: .*"),
-     lambda m: "Thiếu dấu ngoặc kép đóng: cụm từ được tính đến hết truy vấn."),
-    (re.compile(r"\( and \) do not group words here: .*"),
-     lambda m: "Dấu ngoặc đơn không nhóm các từ: dùng OR giữa các lựa chọn."),
-    (re.compile(r"no document has (.+)", re.DOTALL),
-     lambda m: f"Không văn bản nào có giá trị lọc này: {m.group(1)}."),
-    (re.compile(r"unknown parameter (.+) ignored \(known: .*\)", re.DOTALL),
-     lambda m: f"Bỏ qua tham số không hợp lệ: {m.group(1)}."),
-]
-
-
-def translate_message(message: str) -> str:
-    if message in MESSAGES_VI:
-        return MESSAGES_VI[message]
-    for pattern, template in PATTERNS_VI:
-        m = pattern.fullmatch(message)
-        if m:
-            return template(m)
-    return message
 
 
 def highlight_terms(q: str) -> Terms:
@@ -349,7 +309,7 @@ def search_page() -> str:
         pages=page_links(result, args),
         sorts=sort_links(result, args),
         export_qs=without_params(args, "page", "per_page"),
-        messages=[translate_message(m) for m in result["messages"]],
+        messages=[word_vi(Message.from_dict(n)) for n in result["notices"]],
         suggestion_href=(search_href(with_param(args, "q", result["suggestion"]))
                          if result["suggestion"] else None),
         doc_qs=encode([("q", result["query"])]) if result["query"] else "",
