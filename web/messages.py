@@ -39,7 +39,9 @@ def number(value: int) -> str:
 
 def _either(words: list[str]) -> str:
     """``a, b hoặc c``."""
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " hoặc " + words[-1]
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " hoặc " + words[-1]
 
 
 def _param(name: str) -> str:
@@ -61,7 +63,7 @@ def _browse(p: Params, start: str) -> str:
     if p["excluded"]:
         what += " không chứa các từ bị loại trừ"
     if p["filtered"]:
-        what += " khớp bộ lọc"
+        what += " và khớp bộ lọc" if p["excluded"] else " khớp bộ lọc"
     order = "cũ nhất trước" if p["order"] == "oldest" else "mới nhất trước"
     return f"{start}: đang hiển thị {what}, {order}."
 
@@ -104,8 +106,8 @@ VI: dict[str, Callable[[Params], str]] = {
         + _either([f"{c} ({SORT_NAMES_VI.get(c, c)})" for c in p["choices"]]) + "."),
     "request.out_of_range": lambda p: f"Tham số {_param(p['name'])} phải từ {number(p['min'])} "
                                       f"đến {number(p['max'])}.",
-    "request.years_reversed": lambda p: f"Khoảng năm bị ngược: từ năm {p['year_from']} "
-                                        f"(year_from) sau đến năm {p['year_to']} (year_to).",
+    "request.years_reversed": lambda p: f"Khoảng năm bị ngược: năm bắt đầu {p['year_from']} "
+                                        f"(year_from) sau năm kết thúc {p['year_to']} (year_to).",
     "request.unknown_filter": lambda p: (
         f"Không có bộ lọc {quoted(p['name'])}: dùng "
         + _either([FACET_NAMES_VI.get(c, c) for c in p["choices"]]) + "."),
