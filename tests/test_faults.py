@@ -316,7 +316,8 @@ def test_missing_index_gives_503_healthz_reason_and_cli_hint(tmp_path: Path) -> 
         assert page.headers["Retry-After"] == "30"
         health = client.get("/healthz")
         assert health.status_code == 503
-        assert health.get_json() == {"ok": False, "status": 503, "error":
+        assert health.get_json() == {"ok": False, "status": 503, "code": None, "params": {},
+                                     "error":
                                      f"no index at {index}: build one with "
                                      f"`vnsearch build PATHS --index {index}`"}
         assert client.get("/api/search?q=x").status_code == 503
