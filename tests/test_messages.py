@@ -185,8 +185,10 @@ NOTES: dict[str, tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]] = {
     "unclosed-quote": ({"q": '"xa dac'}, _notes(("query.unclosed_quote", {}))),
     "parentheses": ({"q": "(giam ngheo)"}, _notes(("query.parentheses", {}))),
     "too-long": ({"q": "giam " * MAX_QUERY_CHARS}, _notes(
-        ("query.cut_chars", {"limit": MAX_QUERY_CHARS}), ("query.cut_terms", {"limit": MAX_TERMS}))),
-    "too-many-terms": ({"q": THIRTY_THREE_WORDS}, _notes(("query.cut_terms", {"limit": MAX_TERMS}))),
+        ("query.cut_chars", {"limit": MAX_QUERY_CHARS}),
+        ("query.cut_terms", {"limit": MAX_TERMS}))),
+    "too-many-terms": ({"q": THIRTY_THREE_WORDS}, _notes(
+        ("query.cut_terms", {"limit": MAX_TERMS}))),
     "relaxed": ({"q": "giam ngheo zzzqqq"}, _notes(("search.relaxed", {}))),
     "unknown-parameter": ({"q": "giam", "colour": "red", "provnce": "x"}, _notes(
         ("param.unknown", {"names": ["colour", "provnce"], "more": 0,
