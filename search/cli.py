@@ -25,6 +25,7 @@ from search.documents import METADATA_FIELDS
 from search.errors import VnSearchError
 from search.index import Index, open_index
 from search.indexer import BuildReport, NothingIndexed, add_documents, build_index, remove_documents
+from search.messages import Message
 from search.results import SearchRequest, SearchResult
 from search.engine.registry import resolve_index_path
 
@@ -276,7 +277,7 @@ def _print_result(result: SearchResult, explain_query: bool) -> None:
     if explain_query:
         click.echo(f"parsed: {result.parsed}")
     for msg in result.messages:
-        click.echo(f"note: {msg}")
+        click.echo(f"note: {msg.text}")
     click.echo(f"{result.total} result(s) in {result.took_ms:.0f} ms")
     first = (result.request.page - 1) * result.request.per_page
     for rank, hit in enumerate(result.hits, start=first + 1):
@@ -362,8 +363,16 @@ def _batch(ix: Index, lines: Any, opts: dict[str, Any]) -> None:
         try:
             data = ix.search(_request(text, opts)).to_dict()
         except VnSearchError as err:
-            data = {"query": text, "error": str(err)}
+            data = {"query": text, "error": str(err), **_error_code(err)}
         click.echo(json.dumps(data, ensure_ascii=False))
+
+
+def _error_code(err: VnSearchError) -> dict[str, Any]:
+    """The code and parameters of an error that has them (a bad query), for --json."""
+    message = getattr(err, "message", None)
+    if isinstance(message, Message):
+        return {"code": message.code, "params": message.to_json_params()}
+    return {}
 
 
 @cli.command()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from search.messages import Message
+
 
 class VnSearchError(Exception):
     """Base class; ``str(err)`` is a message fit for a user."""
@@ -36,4 +38,14 @@ class DocumentNotFound(VnSearchError):
 
 
 class BadQuery(VnSearchError):
-    """A query or search request that cannot be run as given."""
+    """A query or search request that cannot be run as given.
+
+    Carries a :class:`~search.messages.Message` (``err.message``: code and parameters) so
+    each surface words it in its own language; ``str(err)`` is the English wording.
+    """
+
+    def __init__(self, message: Message) -> None:
+        if not isinstance(message, Message):  # a sentence could not be worded elsewhere
+            raise TypeError(f"BadQuery takes a search.messages.Message, not {message!r}")
+        self.message = message
+        super().__init__(message.text)

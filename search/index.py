@@ -12,11 +12,11 @@ from typing import Any
 
 from search.documents import METADATA_FIELDS
 from search.text.analyze import normalize_number
-from search.fields import FACETS
 from search.text.numbers import links_across_provinces
 from search.engine.base import FACET_FIELDS, Engine, EngineReader, Filters, MatchAll, Term
 from search.errors import BadQuery, DocumentNotFound
 from search.highlight import Terms, passages
+from search.messages import Message
 from search.text.normalize import fold
 from search.ingest.provinces import canonical_province, canonical_province_2025
 from search.query.parse import ParsedQuery, build_query, describe, explain, parse_query
@@ -152,16 +152,19 @@ def _brief(doc_id: str, stored: dict[str, Any]) -> dict[str, Any]:
 # -- search ---------------------------------------------------------------------------------
 def _validate(req: SearchRequest) -> None:
     if req.sort not in SORTS:
-        raise BadQuery(f"unknown sort {req.sort!r}: use one of {', '.join(SORTS)}")
+        raise BadQuery(Message("request.unknown_sort", {"sort": req.sort, "choices": SORTS}))
     if not 1 <= req.page <= MAX_PAGE:
-        raise BadQuery(f"page must be between 1 and {MAX_PAGE}")
+        raise BadQuery(Message("request.out_of_range", {"name": "page", "min": 1, "max": MAX_PAGE}))
     if not 1 <= req.per_page <= MAX_PER_PAGE:
-        raise BadQuery(f"per_page must be between 1 and {MAX_PER_PAGE}")
+        raise BadQuery(Message("request.out_of_range",
+                               {"name": "per_page", "min": 1, "max": MAX_PER_PAGE}))
     if req.year_from is not None and req.year_to is not None and req.year_from > req.year_to:
-        raise BadQuery(f"year_from ({req.year_from}) is after year_to ({req.year_to})")
+        raise BadQuery(Message("request.years_reversed",
+                               {"year_from": req.year_from, "year_to": req.year_to}))
     unknown = set(req.filters) - set(FACET_FIELDS)
     if unknown:
-        raise BadQuery(f"unknown filter {sorted(unknown)[0]!r}: use {', '.join(FACET_FIELDS)}")
+        raise BadQuery(Message("request.unknown_filter",
+                               {"name": sorted(unknown)[0], "choices": FACET_FIELDS}))
 
 
 def _canonical_filter_value(facet: str, value: str, labels: list[str]) -> str:
@@ -183,7 +186,7 @@ def _canonical_filter_value(facet: str, value: str, labels: list[str]) -> str:
 
 
 def _filters(req: SearchRequest, pq: ParsedQuery, reader: EngineReader,
-             messages: list[str] | None = None) -> Filters:
+             messages: list[Message] | None = None) -> Filters:
     """The filters of the request and of the query text, as the index's own labels; a value
     no document has is kept (it matches nothing) and named in ``messages``."""
     merged: dict[str, list[str]] = {}
@@ -198,32 +201,27 @@ def _filters(req: SearchRequest, pq: ParsedQuery, reader: EngineReader,
         out[facet] = sorted({_canonical_filter_value(facet, v, labels) for v in values})
         unknown = [v for v in out[facet] if v not in labels]
         if unknown and messages is not None:
-            shown = ", ".join(repr(v[:60]) for v in unknown[:3])
-            shown += f" (and {len(unknown) - 3} more)" if len(unknown) > 3 else ""
-            messages.append(f"no document has {FILTER_NAMES.get(facet, facet)} {shown}")
+            messages.append(Message("filter.no_match", {
+                "facet": facet, "values": [v[:60] for v in unknown[:3]],
+                "more": max(0, len(unknown) - 3)}))
     year_from = req.year_from if req.year_from is not None else pq.year_from
     year_to = req.year_to if req.year_to is not None else pq.year_to
     return Filters(out, year_from, year_to)
 
 
-# Each facet as messages name it, from the table of fields.
-FILTER_NAMES = {f.name: f.english for f in FACETS}
-
-
 def _browse_message(request: SearchRequest, pq: ParsedQuery, filters: Filters,
-                    sort: str) -> str:
+                    sort: str) -> Message:
     """What a query without words to search for shows instead."""
-    what = "every document"
-    if pq.excluded:
-        what += " without the excluded words"
-    if any(filters.values.values()) or filters.year_from is not None or filters.year_to is not None:
-        what += " that matches the filters"
-    order = "oldest first" if sort == "oldest" else "newest first"
+    shown = {
+        "excluded": bool(pq.excluded),
+        "filtered": bool(any(filters.values.values()) or filters.year_from is not None
+                         or filters.year_to is not None),
+        "order": "oldest" if sort == "oldest" else "newest",
+    }
     text = request.q.strip()
     if text and not (pq.excluded or pq.filters or pq.year_from or pq.year_to):
-        return (f"nothing to search for in {text[:60]!r}: "
-                f"showing {what}, {order}")
-    return f"no search words: showing {what}, {order}"
+        return Message("search.nothing_to_search", {"text": text[:60], **shown})
+    return Message("search.no_words", shown)
 
 
 def search(index: Index, request: SearchRequest) -> SearchResult:
@@ -251,7 +249,7 @@ def search(index: Index, request: SearchRequest) -> SearchResult:
                             sort=sort, fields=fields)
         if res.total:
             relaxed, query = True, relaxed_query
-            messages.append("no document has all the words; showing documents with some of them")
+            messages.append(Message("search.relaxed"))
     suggestion = suggest(pq, reader) if not pq.is_empty() else None  # only unknown words change
     exact, folded, phrases = pq.highlight_terms()
     terms = Terms(frozenset(exact), frozenset(folded), tuple(phrases))

@@ -9,6 +9,7 @@ from typing import Any
 from search.documents import METADATA_FIELDS
 from search.engine.base import FACET_FIELDS
 from search.fields import MAX_PAGE, MAX_PER_PAGE, SORTS  # noqa: F401 - the request limits, named here too
+from search.messages import Message
 
 
 @dataclass
@@ -56,7 +57,9 @@ class SearchResult:
     took_ms: float = 0.0
     suggestion: str | None = None
     relaxed: bool = False
-    messages: list[str] = field(default_factory=list)
+    # What the user should know about how the request was run: codes with parameters,
+    # worded by each surface (English: Message.text).
+    messages: list[Message] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -79,7 +82,10 @@ class SearchResult:
             "took_ms": round(self.took_ms, 2),
             "suggestion": self.suggestion,
             "relaxed": self.relaxed,
-            "messages": self.messages,
+            # The English sentences (as promised since the first release), and the same
+            # messages as code + params + text for a program or another language.
+            "messages": [m.text for m in self.messages],
+            "notices": [m.to_dict() for m in self.messages],
         }
 
 

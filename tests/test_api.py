@@ -31,7 +31,8 @@ from web.urls import SEARCH_PARAMS
 KONTUM_KL = SEED_IDS["kontum_kl"]
 QUERY = "xa dac biet kho khan"
 RESULT_KEYS = {"total", "hits", "facets", "page", "per_page", "pages", "sort", "query", "parsed",
-               "filters", "year_from", "year_to", "took_ms", "suggestion", "relaxed", "messages"}
+               "filters", "year_from", "year_to", "took_ms", "suggestion", "relaxed", "messages",
+               "notices"}
 PAGE_KEYS = {"facet_values", "links"}  # what the page shows beyond the library's result
 
 
@@ -154,7 +155,7 @@ def assert_error_shape(response: Any, status: int) -> dict[str, Any]:
     assert response.status_code == status
     assert response.mimetype == "application/json"
     data = response.get_json()
-    assert set(data) == {"ok", "error", "status"}
+    assert set(data) == {"ok", "error", "code", "params", "status"}
     assert data["ok"] is False and data["status"] == status
     assert isinstance(data["error"], str) and data["error"]
     return data
@@ -277,7 +278,7 @@ def test_openapi_schemas_match_responses(client: FlaskClient) -> None:
     assert set(schemas["Health"]["properties"]) == set(get_json(client, "/healthz"))
     facets = get_json(client, "/api/facets")
     assert set(schemas["Facets"]["properties"]) == set(facets)
-    assert set(schemas["Error"]["properties"]) == {"ok", "error", "status"}
+    assert set(schemas["Error"]["properties"]) == {"ok", "error", "code", "params", "status"}
     assert set(schemas["ExportRecord"]["properties"]) == set(EXPORT_COLUMNS)
     for code in ("400", "404", "405", "500", "503"):
         ref = spec["components"]["responses"][f"E{code}"]["content"]["application/json"]["schema"]

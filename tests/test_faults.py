@@ -42,7 +42,6 @@ from web import create_app
 from web.state import EXTENSION
 
 VNSEARCH = Path(sys.executable).parent / "vnsearch"
-ROOT = Path(__file__).resolve().parents[1]
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 RELEVANCE_DOCS = ROOT / "bench" / "relevance" / "docs"
 QUERY = "xa dac biet kho khan"
@@ -316,7 +315,8 @@ def test_missing_index_gives_503_healthz_reason_and_cli_hint(tmp_path: Path) -> 
         assert page.headers["Retry-After"] == "30"
         health = client.get("/healthz")
         assert health.status_code == 503
-        assert health.get_json() == {"ok": False, "status": 503, "error":
+        assert health.get_json() == {"ok": False, "status": 503, "code": None, "params": {},
+                                     "error":
                                      f"no index at {index}: build one with "
                                      f"`vnsearch build PATHS --index {index}`"}
         assert client.get("/api/search?q=x").status_code == 503
@@ -426,7 +426,7 @@ def test_add_of_a_document_without_metadata_keeps_search_working(seed_index: Pat
 # -- a writer process that dies ---------------------------------------------------------------------
 def test_a_writer_process_that_dies_fails_the_build_and_publishes_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from search.engine.whoosh.engine import WhooshEngine, open_directory
+    from search.engine.whoosh.engine import WhooshEngine
     from search.engine.whoosh.writers import _SidecarSubWriter
 
     index = tmp_path / "index"
@@ -478,7 +478,7 @@ def test_first_use_of_a_reader_part_from_two_threads_does_not_deadlock(seed_inde
     """A search holds the reader's lock and builds a part on first use while another
     thread (a facet list, say) builds the same part: with functools.cached_property's
     shared per-attribute lock (Python 3.11) that was a lock-order deadlock."""
-    from search.engine.whoosh.engine import WhooshEngine, open_directory
+    from search.engine.whoosh.engine import open_directory
 
     reader = open_directory(IndexLocation(seed_index).current())
     entered = threading.Event()

@@ -32,7 +32,7 @@ from search import fields
 from search.cli import cli, search_option_decorators
 from search.engine.whoosh.engine import PHRASE_FIELDS, POSTING_FIELDS, make_schema
 from search.engine.whoosh.writers import PretokenizedText
-from search.index import FILTER_NAMES
+from search.messages import FACET_NAMES_EN
 from search.query.parse import FILTER_ALIASES, parse_query
 from search.results import SearchRequest
 from web import create_app
@@ -166,7 +166,7 @@ def test_facet_aliases_filter_in_query_text(facet: fields.Facet) -> None:
 @pytest.mark.parametrize("facet", FACETS)
 def test_facet_is_an_engine_and_whoosh_column(facet: fields.Facet) -> None:
     assert facet.name in base.FACET_FIELDS
-    assert FILTER_NAMES[facet.name] == facet.english
+    assert FACET_NAMES_EN[facet.name] == facet.english
     column = make_schema()[facet.name]
     assert isinstance(column, ID) and column.column_type is not None  # sortable: counted
 

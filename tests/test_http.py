@@ -176,7 +176,13 @@ def test_export_over_http(server: Server) -> None:
 def test_json_errors_over_http(server: Server, method: str, path: str, status: int) -> None:
     got, headers, body = fetch(server.url(path), method=method)
     assert got == status and headers["Content-Type"].startswith("application/json")
-    assert json.loads(body) == {"ok": False, "error": json.loads(body)["error"], "status": status}
+    data = json.loads(body)
+    assert data == {"ok": False, "error": data["error"], "code": data["code"],
+                    "params": data["params"], "status": status}
+    # Only a bad request has a message code; the rest carry null and no parameters.
+    assert (data["code"] == "param.not_integer") == (status == 400)
+    assert data["params"] == ({"name": "page", "value": "abc", "min": 1, "max": 1000}
+                              if status == 400 else {})
 
 
 def test_html_errors_over_http(server: Server) -> None:

@@ -19,11 +19,13 @@ from typing import Any
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from search.errors import VnSearchError
+from search.errors import BadQuery, VnSearchError
+from search.messages import Message
 from search.engine.base import Engine
 from search.engine.registry import resolve_index_path
 
 from . import api, downloads, exports, openapi, views
+from .messages import word_vi
 from .state import EXTENSION, IndexHolder
 
 log = logging.getLogger(__name__)
@@ -94,13 +96,14 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-def error_response(message: str, status: int,
+def error_response(message: str | Message, status: int,
                    headers: dict[str, str] | None = None) -> Response | tuple[str, int]:
     """One error, as JSON (the one shape) or as a Vietnamese HTML page."""
     if api.wants_json():
         response = api.json_error(message, status)
     else:
-        page = render_template("error.html", status=status, message=message,
+        shown = word_vi(message) if isinstance(message, Message) else message
+        page = render_template("error.html", status=status, message=shown,
                                title=ERROR_TITLES.get(status, "Lỗi"),
                                q=request.args.get("q", ""), hidden=[])
         response = Response(page, status=status, mimetype="text/html")
@@ -129,7 +132,7 @@ def _library_error(err: VnSearchError) -> Any:
     status = api.status_of(err)
     if status == 500:
         log.error("library error on %s", request.path, exc_info=err)
-    return error_response(str(err), status)
+    return error_response(err.message if isinstance(err, BadQuery) else str(err), status)
 
 
 def _unexpected_error(err: Exception) -> Any:

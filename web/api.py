@@ -6,7 +6,8 @@ so they cannot disagree. What the page shows beyond the library's result, its li
 (:mod:`web.links`) and the document's marked text (:mod:`web.marks`), is added by
 :func:`search_page_data` and :func:`document_data`, which the page and the API both call.
 Every JSON error has one shape, made by :func:`json_error`:
-``{"ok": false, "error": "...", "status": N}``.
+``{"ok": false, "error": "...", "code": ..., "params": {...}, "status": N}`` (``code`` and
+``params`` are those of :mod:`search.messages` for a bad request, else null and {}).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from search.documents import METADATA_FIELDS
 from search.errors import BadQuery, DocumentNotFound, IndexCorrupt, IndexMissing, VnSearchError
+from search.messages import Message
 from search.results import SearchRequest
 
 from .links import facet_values, search_links
@@ -38,10 +40,7 @@ def search_page_data(args: Args) -> dict[str, Any]:
     :func:`search_data` of the query string, with a note on ignored parameters, plus
     ``facet_values`` (count, selected, toggle link of every facet value) and ``links``
     (filters in force, clear, sort, pages, suggestion, exports)."""
-    result = search_data(search_request(args))
-    note = unknown_params_message(args)
-    if note:
-        result["messages"] = [*result["messages"], note]
+    result = _with_note(search_data(search_request(args)), unknown_params_message(args))
     result["facet_values"] = facet_values(result, args)
     result["links"] = search_links(result, args)
     return result
@@ -68,9 +67,14 @@ def document_data(doc_id: str, q: str = "") -> dict[str, Any]:
 
 
 # -- JSON helpers ------------------------------------------------------------------------
-def json_error(message: str, status: int) -> Response:
-    """The one JSON error shape, for every error of every JSON route."""
-    response = jsonify({"ok": False, "error": message, "status": status})
+def json_error(message: str | Message, status: int) -> Response:
+    """The one JSON error shape, for every error of every JSON route: the English
+    sentence, and the message's code and parameters when it has them (else null, {})."""
+    coded = message if isinstance(message, Message) else None
+    response = jsonify({"ok": False, "error": str(message),
+                        "code": coded.code if coded else None,
+                        "params": coded.to_json_params() if coded else {},
+                        "status": status})
     response.status_code = status
     return response
 
@@ -102,8 +106,14 @@ def with_unknown_params(result: dict[str, Any], known: tuple[str, ...] | None = 
                         ) -> dict[str, Any]:
     """``result`` with a message naming the parameters of the request that were ignored."""
     note = unknown_params_message(request.args, *(() if known is None else (known,)))
+    return _with_note(result, note)
+
+
+def _with_note(result: dict[str, Any], note: Message | None) -> dict[str, Any]:
+    """``result`` with one more message (in English and as a notice), if there is one."""
     if note:
-        result["messages"] = [*result["messages"], note]
+        result["messages"] = [*result["messages"], note.text]
+        result["notices"] = [*result["notices"], note.to_dict()]
     return result
 
 
@@ -117,7 +127,7 @@ def api_facets() -> Response:
     # One hit is the cheapest search the library allows; only the counts are wanted.
     result = search_data(search_request(request.args, page=1, per_page=1, highlight=False))
     keys = ("total", "facets", "query", "filters", "year_from", "year_to", "took_ms",
-            "messages")
+            "messages", "notices")
     data = with_unknown_params({k: result[k] for k in keys})
     data["facet_values"] = facet_values(result, request.args)
     return _ok(data)

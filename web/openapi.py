@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from search import fields
+from search.messages import CATALOGUE
 
 from .exports import EXPORT_COLUMNS, EXPORT_MAX_ROWS
 
@@ -123,6 +124,9 @@ _SEGMENTS = {"type": "array", "description": "Runs of the text in order; joined,
 _FACET_VALUES = {"type": "object", "description": "Facet -> its values in display order, "
                  "each with its count, whether it is selected and the link that toggles it.",
                  "additionalProperties": {"type": "array", "items": _ref("FacetValue")}}
+_NOTICES = {"type": "array", "items": _ref("Notice"),
+            "description": "The messages as code + params + English text, in order (each "
+                           "surface words the code in its own language)."}
 _LINK_SCHEMAS: JSONDict = {
     "Link": {"type": "object", "properties": _LINK},
     "FacetValue": {"type": "object", "properties": {
@@ -176,10 +180,18 @@ def _schemas(export_columns: tuple[str, ...],
                    "description": "Where the words came from: the file's own text, OCR of "
                                   "scanned pages, or both."}
     return {
-        "Error": {"type": "object", "required": ["ok", "error", "status"], "properties": {
+        "Error": {"type": "object", "required": ["ok", "error", "code", "params", "status"],
+                  "properties": {
             "ok": {"type": "boolean", "const": False},
             "error": {"type": "string", "description": "What went wrong, for a person."},
+            "code": {"type": ["string", "null"], "enum": [*CATALOGUE, None],
+                     "description": "The message code of a bad request (400), else null."},
+            "params": {"type": "object", "description": "The code's parameters."},
             "status": {"type": "integer", "description": "The HTTP status again."}}},
+        "Notice": {"type": "object", "required": ["code", "params", "text"], "properties": {
+            "code": {"type": "string", "enum": list(CATALOGUE)},
+            "params": {"type": "object"},
+            "text": {"type": "string", "description": "In English."}}},
         "Hit": {"type": "object", "properties": {
             "id": {"type": "string"}, "path": {"type": "string"}, "score": {"type": "number"},
             **meta_props,
@@ -201,6 +213,7 @@ def _schemas(export_columns: tuple[str, ...],
             **bounds, "took_ms": {"type": "number"}, "suggestion": nullable_str,
             "relaxed": {"type": "boolean"},
             "messages": {"type": "array", "items": {"type": "string"}},
+            "notices": _NOTICES,
             "facet_values": _FACET_VALUES,
             "links": _ref("Links")}},
         "Facets": {"type": "object", "properties": {
@@ -209,6 +222,7 @@ def _schemas(export_columns: tuple[str, ...],
             "query": {"type": "string"}, "filters": {"type": "object"},
             **bounds, "took_ms": {"type": "number"},
             "messages": {"type": "array", "items": {"type": "string"}},
+            "notices": _NOTICES,
             "facet_values": _FACET_VALUES}},
         "Document": {"type": "object", "properties": {
             "ok": {"type": "boolean", "const": True},

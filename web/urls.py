@@ -22,8 +22,9 @@ from werkzeug.datastructures import MultiDict
 
 from search import fields
 from search.errors import BadQuery
+from search.messages import Message
 from search.text.normalize import strip_controls
-from search.results import SearchRequest
+from search.results import MAX_PAGE, MAX_PER_PAGE, SearchRequest
 
 # Parameters of the search page, the JSON API and the exports, from the table of fields:
 # the query, the repeatable facet filters, the year range, sort and paging.
@@ -118,7 +119,8 @@ def is_selected(args: Args, key: str, value: str) -> bool:
 
 
 # -- reading the state -------------------------------------------------------------------
-def unknown_params_message(args: Args, known: tuple[str, ...] = SEARCH_PARAMS) -> str | None:
+def unknown_params_message(args: Args, known: tuple[str, ...] = SEARCH_PARAMS
+                           ) -> Message | None:
     """A note naming query-string parameters that are not used (a typo: ``provnce=``)."""
     if isinstance(args, MultiDict):
         keys: Iterable[str] = args.keys()
@@ -129,8 +131,8 @@ def unknown_params_message(args: Args, known: tuple[str, ...] = SEARCH_PARAMS) -
     unknown = sorted({strip_controls(k)[:40] for k in keys if k not in known})
     if not unknown:
         return None
-    names = ", ".join(repr(k) for k in unknown[:5]) + (" …" if len(unknown) > 5 else "")
-    return f"unknown parameter {names} ignored (known: {', '.join(known)})"
+    return Message("param.unknown", {"names": unknown[:5], "more": max(0, len(unknown) - 5),
+                                     "known": known})
 
 
 def _first(args: Args, name: str) -> str:
@@ -140,22 +142,31 @@ def _first(args: Args, name: str) -> str:
     return ""
 
 
-def _int_param(args: Args, name: str, default: int | None, what: str) -> int | None:
+# The range each integer parameter accepts, for the message that says what to type.
+_RANGES = {"page": (1, MAX_PAGE), "per_page": (1, MAX_PER_PAGE),
+           "year_from": (MIN_YEAR, MAX_YEAR), "year_to": (MIN_YEAR, MAX_YEAR)}
+
+
+def _int_message(code: str, name: str, value: str | int) -> Message:
+    low, high = _RANGES[name]
+    return Message(code, {"name": name, "value": value, "min": low, "max": high})
+
+
+def _int_param(args: Args, name: str, default: int | None) -> int | None:
     raw = _first(args, name)
     if raw == "":
         return default
     if not _INTEGER.fullmatch(raw):
         if re.fullmatch(r"[+-]?\d+", raw):
-            raise BadQuery(f"{name}={raw[:20]}… is out of range: {what}")
-        raise BadQuery(f"{name} must be a whole number, not {raw[:40]!r}: {what}")
+            raise BadQuery(_int_message("param.too_large", name, raw[:20]))
+        raise BadQuery(_int_message("param.not_integer", name, raw[:40]))
     return int(raw)
 
 
 def _year_param(args: Args, name: str) -> int | None:
-    what = f"a year such as 2016 ({MIN_YEAR}–{MAX_YEAR})"
-    year = _int_param(args, name, None, what)
+    year = _int_param(args, name, None)
     if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
-        raise BadQuery(f"{name} must be {what}, not {year}")
+        raise BadQuery(_int_message("param.bad_year", name, year))
     return year
 
 
@@ -175,10 +186,10 @@ def search_request(args: Args, *, per_page: int | None = None, page: int | None 
     year_from = _year_param(args, "year_from")
     year_to = _year_param(args, "year_to")
     if year_from is not None and year_to is not None and year_from > year_to:
-        raise BadQuery(f"year_from ({year_from}) is after year_to ({year_to})")
-    requested_page = _int_param(args, "page", 1, "use a page number from 1")
-    requested_per_page = _int_param(args, "per_page", DEFAULT_PER_PAGE,
-                                    "use a number of results per page from 1 to 100")
+        raise BadQuery(Message("request.years_reversed",
+                               {"year_from": year_from, "year_to": year_to}))
+    requested_page = _int_param(args, "page", 1)
+    requested_per_page = _int_param(args, "per_page", DEFAULT_PER_PAGE)
     assert requested_page is not None and requested_per_page is not None
     return SearchRequest(
         q=_first(args, "q"),

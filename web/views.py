@@ -18,10 +18,12 @@ from search.documents import METADATA_FIELDS
 from search import fields
 from search.highlight import marked_html
 from search.text.normalize import fold
+from search.messages import Message
 
 from .api import document_data, search_page_data
 from .downloads import downloadable_path
 from .marks import NO_TERMS, marked_segments
+from .messages import word_vi
 from .urls import encode, hidden_pairs
 
 bp = Blueprint("views", __name__)
@@ -51,11 +53,6 @@ SOURCE_LABELS = {
     "record": "bản ghi nhập (JSON Lines)",
 }
 SORT_LABELS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
-# Messages of the library shown to users, in Vietnamese; others are shown as they are.
-MESSAGES_VI = {
-    "no document has all the words; showing documents with some of them":
-        "Không văn bản nào có đủ mọi từ đã nhập; đang hiển thị các văn bản có một phần số từ.",
-}
 FILTER_LABELS = {**FACET_LABELS, **RANGE_LABELS}
 PAGE_LABELS = {"prev": "‹ Trước", "next": "Sau ›"}
 FACET_TOP = 8  # values shown per facet; the rest fold into <details> (no JS needed)
@@ -145,41 +142,6 @@ def sort_views(sorts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**s, "label": SORT_LABELS[s["sort"]]} for s in sorts]
 
 
-# Messages with a variable part: (English pattern, Vietnamese template).
-PATTERNS_VI = [
-    (re.compile(r"query cut to its first ([\d,]+) characters"),
-     lambda m: f"Truy vấn quá dài: chỉ dùng {m.group(1).replace(',', '.')} ký tự đầu."),
-    (re.compile(r"query cut to its first (\d+) terms"),
-     lambda m: f"Truy vấn quá dài: chỉ dùng {m.group(1)} từ đầu."),
-    (re.compile(r"\* and \? are not wildcards here.*"),
-     lambda m: "Dấu * và ? không phải ký tự đại diện: mỗi từ được so khớp trọn vẹn, "
-               "có dấu hoặc không dấu."),
-    (re.compile(r"(?:no search words|nothing to search for in .*): showing every document"
-                r"(?P<excl> without the excluded words)?(?P<filt> that matches the filters)?"
-                r", (?P<order>newest|oldest) first"),
-     lambda m: "Không có từ khóa để tìm: đang hiển thị mọi văn bản"
-               + (" không chứa các từ bị loại trừ" if m.group("excl") else "")
-               + (" khớp bộ lọc" if m.group("filt") else "")
-               + (", mới nhất trước." if m.group("order") == "newest" else ", cũ nhất trước.")),
-    (re.compile(r"unclosed quote: .*"),
-     lambda m: "Thiếu dấu ngoặc kép đóng: cụm từ được tính đến hết truy vấn."),
-    (re.compile(r"\( and \) do not group words here: .*"),
-     lambda m: "Dấu ngoặc đơn không nhóm các từ: dùng OR giữa các lựa chọn."),
-    (re.compile(r"no document has (.+)", re.DOTALL),
-     lambda m: f"Không văn bản nào có giá trị lọc này: {m.group(1)}."),
-    (re.compile(r"unknown parameter (.+) ignored \(known: .*\)", re.DOTALL),
-     lambda m: f"Bỏ qua tham số không hợp lệ: {m.group(1)}."),
-]
-
-
-def translate_message(message: str) -> str:
-    if message in MESSAGES_VI:
-        return MESSAGES_VI[message]
-    for pattern, template in PATTERNS_VI:
-        m = pattern.fullmatch(message)
-        if m:
-            return template(m)
-    return message
 
 
 def source_label(source: str | None) -> str | None:
@@ -313,7 +275,7 @@ def search_page() -> str:
         pages=page_views(links["pages"]),
         sorts=sort_views(links["sort"]),
         export=links["export"],
-        messages=[translate_message(m) for m in result["messages"]],
+        messages=[word_vi(Message.from_dict(n)) for n in result["notices"]],
         suggestion_href=links["suggestion"]["href"] if links["suggestion"] else None,
         doc_qs=encode([("q", result["query"])]) if result["query"] else "",
     )

@@ -27,6 +27,7 @@ from search.text.analyze import fold_token, tokenize
 from search.engine.base import And, AndMaybe, MatchAll, Not, Or, Phrase, Query, Term
 from search.errors import BadQuery
 from search.fields import query_aliases
+from search.messages import Message
 from search.text.normalize import fold, nfc, normalize, strip_controls
 from search.text.numbers import SPACED_PARTY_RE, is_number_token, normalize_number
 
@@ -79,7 +80,7 @@ class ParsedQuery:
     filters: dict[str, list[str]] = field(default_factory=dict)
     year_from: int | None = None
     year_to: int | None = None
-    messages: list[str] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
 
     @property
     def items(self) -> list[Item]:
@@ -110,10 +111,9 @@ _LEX = re.compile(
 
 # "*" anywhere, or "?" alone or inside a word ("gi?m"): someone expects wildcards.
 _WILDCARD = re.compile(r"\*|(?<!\S)\?(?!\S)|(?<=\w)\?(?=\w)")
-WILDCARD_MESSAGE = ("* and ? are not wildcards here: words are matched whole, "
-                    "with or without tone marks")
-UNCLOSED_QUOTE_MESSAGE = "unclosed quote: the phrase runs to the end of the query"
-PARENTHESES_MESSAGE = "( and ) do not group words here: use OR between alternatives"
+WILDCARD_MESSAGE = Message("query.wildcards")
+UNCLOSED_QUOTE_MESSAGE = Message("query.unclosed_quote")
+PARENTHESES_MESSAGE = Message("query.parentheses")
 
 
 def _cut(text: str) -> tuple[str, bool]:
@@ -137,7 +137,7 @@ def parse_query(text: str) -> ParsedQuery:
     text = SPACED_PARTY_RE.sub(lambda m: re.sub(r"\s+", "", m.group(0)), text)
     pq = ParsedQuery()
     if cut:
-        pq.messages.append(f"query cut to its first {MAX_QUERY_CHARS:,} characters")
+        pq.messages.append(Message("query.cut_chars", {"limit": MAX_QUERY_CHARS}))
     if _WILDCARD.search(text):
         pq.messages.append(WILDCARD_MESSAGE)
     if sum(text.count(q) for q in '"“”') % 2:  # any of them opens and closes a phrase
@@ -205,12 +205,12 @@ def _add_year(pq: ParsedQuery, value: str) -> None:
         return
     m = _YEAR_RANGE.match(value)
     if not m or not (m.group(1) or m.group(2)):
-        raise BadQuery(f"nam:{value} is not a year or a range of years (nam:2021, nam:2016-2021)")
+        raise BadQuery(Message("query.bad_year", {"value": value}))
     pq.year_from = int(m.group(1)) if m.group(1) else None
     pq.year_to = int(m.group(2)) if m.group(2) else None
     if pq.year_from is not None and pq.year_to is not None and pq.year_from > pq.year_to:
-        raise BadQuery(f"nam:{value}: the first year is after the last "
-                       f"(write nam:{pq.year_to}-{pq.year_from})")
+        raise BadQuery(Message("query.years_reversed", {"value": value, "year_from": pq.year_from,
+                                                         "year_to": pq.year_to}))
 
 
 def _take(items: list[Item], budget: int) -> tuple[list[Item], bool]:
@@ -241,7 +241,7 @@ def _cap_terms(pq: ParsedQuery) -> None:
     pq.groups = kept
     pq.excluded, cut_excluded = _take(pq.excluded, MAX_TERMS)
     if cut or cut_excluded:
-        pq.messages.append(f"query cut to its first {MAX_TERMS} terms")
+        pq.messages.append(Message("query.cut_terms", {"limit": MAX_TERMS}))
 
 
 # -- building the engine query ----------------------------------------------------------

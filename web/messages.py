@@ -1,0 +1,131 @@
+"""The library's messages in Vietnamese, for the web pages.
+
+The library says *what* happened as a code with parameters (:mod:`search.messages`);
+this table says it in Vietnamese, one wording per code, with the parameters in
+Vietnamese too: facets named as the page names them, values quoted „…”, numbers grouped
+with dots. URL parameter names (``page``, ``year_from``…) are kept as typed: they are what
+the user sees in the address bar and must correct there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from search.messages import CATALOGUE, Message, Params
+
+# Facets as the page labels them (views.FACET_LABELS), in the middle of a sentence.
+FACET_NAMES_VI = {
+    "province": "tỉnh/thành (khi ban hành)",
+    "province_2025": "tỉnh/thành (sau sáp nhập 2025)",
+    "year": "năm",
+    "doc_type": "loại văn bản",
+    "issuer": "cơ quan ban hành",
+}
+SORT_NAMES_VI = {"relevance": "liên quan nhất", "newest": "mới nhất", "oldest": "cũ nhất"}
+# What each integer URL parameter is, said after its name: "page (số trang)".
+PARAM_NAMES_VI = {"page": "số trang", "per_page": "số kết quả mỗi trang",
+                  "year_from": "từ năm", "year_to": "đến năm"}
+
+
+def quoted(value: Any) -> str:
+    return f"„{value}”"
+
+
+def number(value: int) -> str:
+    """``1000`` → ``1.000`` (Vietnamese groups thousands with dots)."""
+    return f"{value:,}".replace(",", ".")
+
+
+def _either(words: list[str]) -> str:
+    """``a, b hoặc c``."""
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " hoặc " + words[-1]
+
+
+def _param(name: str) -> str:
+    label = PARAM_NAMES_VI.get(name)
+    return f"{name} ({label})" if label else name
+
+
+def _hint(p: Params) -> str:
+    """What a valid value of an integer URL parameter looks like."""
+    if p["name"] == "page":
+        return f"dùng số trang từ {number(p['min'])}"
+    if p["name"] == "per_page":
+        return f"dùng số kết quả mỗi trang từ {number(p['min'])} đến {number(p['max'])}"
+    return f"một năm như 2016 (từ {p['min']} đến {p['max']})"
+
+
+def _browse(p: Params, start: str) -> str:
+    what = "mọi văn bản"
+    if p["excluded"]:
+        what += " không chứa các từ bị loại trừ"
+    if p["filtered"]:
+        what += " và khớp bộ lọc" if p["excluded"] else " khớp bộ lọc"
+    order = "cũ nhất trước" if p["order"] == "oldest" else "mới nhất trước"
+    return f"{start}: đang hiển thị {what}, {order}."
+
+
+def _and_more(more: int, what: str) -> str:
+    return f" (và {number(more)} {what} khác)" if more else ""
+
+
+def _no_match(p: Params) -> str:
+    values = ", ".join(quoted(v) for v in p["values"])
+    facet = FACET_NAMES_VI.get(p["facet"], p["facet"])
+    return f"Không văn bản nào có {facet} {values}{_and_more(p['more'], 'giá trị')}."
+
+
+def _unknown_params(p: Params) -> str:
+    names = ", ".join(quoted(n) for n in p["names"])
+    return f"Bỏ qua tham số không hợp lệ: {names}{_and_more(p['more'], 'tham số')}."
+
+
+VI: dict[str, Callable[[Params], str]] = {
+    "query.cut_chars": lambda p: f"Truy vấn quá dài: chỉ dùng {number(p['limit'])} ký tự đầu.",
+    "query.cut_terms": lambda p: f"Truy vấn quá dài: chỉ dùng {number(p['limit'])} từ đầu.",
+    "query.wildcards": lambda p: "Dấu * và ? không phải ký tự đại diện: mỗi từ được so khớp "
+                                 "trọn vẹn, có dấu hoặc không dấu.",
+    "query.unclosed_quote": lambda p: "Thiếu dấu ngoặc kép đóng: cụm từ được tính đến hết "
+                                      "truy vấn.",
+    "query.parentheses": lambda p: "Dấu ngoặc đơn không nhóm các từ: dùng OR giữa các lựa chọn.",
+    "query.bad_year": lambda p: f"{quoted('nam:' + str(p['value']))} không phải một năm hay "
+                                f"một khoảng năm (ví dụ nam:2021, nam:2016-2021).",
+    "query.years_reversed": lambda p: f"{quoted('nam:' + str(p['value']))}: năm đầu sau năm "
+                                      f"cuối (hãy viết nam:{p['year_to']}-{p['year_from']}).",
+    "search.no_words": lambda p: _browse(p, "Không có từ khóa để tìm"),
+    "search.nothing_to_search": lambda p: _browse(
+        p, f"Không có từ khóa để tìm trong {quoted(p['text'])}"),
+    "search.relaxed": lambda p: "Không văn bản nào có đủ mọi từ đã nhập; đang hiển thị các "
+                                "văn bản có một phần số từ.",
+    "filter.no_match": _no_match,
+    "request.unknown_sort": lambda p: (
+        f"Không có cách sắp xếp {quoted(p['sort'])} (tham số sort): dùng "
+        + _either([f"{c} ({SORT_NAMES_VI.get(c, c)})" for c in p["choices"]]) + "."),
+    "request.out_of_range": lambda p: f"Tham số {_param(p['name'])} phải từ {number(p['min'])} "
+                                      f"đến {number(p['max'])}.",
+    "request.years_reversed": lambda p: f"Khoảng năm bị ngược: năm bắt đầu {p['year_from']} "
+                                        f"(year_from) sau năm kết thúc {p['year_to']} (year_to).",
+    "request.unknown_filter": lambda p: (
+        f"Không có bộ lọc {quoted(p['name'])}: dùng "
+        + _either([FACET_NAMES_VI.get(c, c) for c in p["choices"]]) + "."),
+    "param.unknown": _unknown_params,
+    "param.not_integer": lambda p: f"Tham số {_param(p['name'])} phải là số nguyên, không phải "
+                                   f"{quoted(p['value'])}: {_hint(p)}.",
+    "param.too_large": lambda p: f"Tham số {_param(p['name'])} quá lớn "
+                                 f"({quoted(str(p['value']) + '…')}): {_hint(p)}.",
+    "param.bad_year": lambda p: f"Tham số {_param(p['name'])} phải là {_hint(p)}, không phải "
+                                f"{p['value']}.",
+}
+
+
+def word_vi(message: Message) -> str:
+    """The Vietnamese wording of ``message`` (every code of the catalogue has one)."""
+    return VI[message.code](message.params)
+
+
+def missing_codes() -> set[str]:
+    """Codes of the catalogue without a Vietnamese wording (none: a test checks)."""
+    return set(CATALOGUE) - set(VI)
