@@ -11,15 +11,13 @@ import time
 from typing import Any
 
 from search.documents import METADATA_FIELDS
-from search.text.analyze import normalize_number
-from search.text.numbers import links_across_provinces
-from search.engine.base import FACET_FIELDS, Engine, EngineReader, Filters, MatchAll, Term
+from search.engine.base import FACET_FIELDS, Engine, EngineReader, Filters, MatchAll
 from search.errors import BadQuery, DocumentNotFound
 from search.highlight import Terms, passages
 from search.messages import Message
-from search.text.normalize import fold
-from search.ingest.provinces import canonical_province, canonical_province_2025
+from search.query.filters import request_filters
 from search.query.parse import ParsedQuery, build_query, describe, explain, parse_query
+from search.related import related_documents
 from search.results import MAX_PAGE, MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResult
 from search.engine.registry import Location, open_engine, resolve_index_path
 from search.query.suggest import suggest
@@ -86,30 +84,8 @@ class Index:
         return stored
 
     def related(self, doc_id: str) -> dict[str, Any]:
-        """Documents of the corpus this one cites, and those that cite it.
-
-        Party numbers restart per committee and term (``04-NQ/TU`` exists in every
-        province), so a provincial number links only to a document of the same province;
-        central (``/TW``) and state numbers link anywhere.
-        """
-        meta = self.get(doc_id).get("meta", {})
-        province = meta.get("province")
-        cites = [{"number": num, "documents": self._documents_numbered(num, province, doc_id)}
-                 for num in meta.get("cites") or []]
-        cited_by: list[dict[str, Any]] = []
-        if meta.get("number"):
-            res = self.reader.search(Term("cites", normalize_number(meta["number"])), Filters(),
-                                     facets=(), limit=200, fields=("meta",))
-            cited_by = [_brief(h.id, h.stored) for h in res.hits
-                        if h.id != doc_id and _same_scope(meta["number"], province, h.stored)]
-        return {"cites": cites, "cited_by": cited_by}
-
-    def _documents_numbered(self, number: str, province: str | None,
-                            exclude: str) -> list[dict[str, Any]]:
-        res = self.reader.search(Term("number", normalize_number(number)), Filters(), facets=(),
-                                 limit=20, fields=("meta",))
-        return [_brief(h.id, h.stored) for h in res.hits
-                if h.id != exclude and _same_scope(number, province, h.stored)]
+        """Documents of the corpus this one cites, and those that cite it."""
+        return related_documents(self.reader, doc_id, self.get(doc_id))
 
     def stats(self) -> dict[str, Any]:
         reader = self.reader
@@ -135,20 +111,6 @@ def open_index(location: Location | None = None) -> Index:
     return Index(location if isinstance(location, Engine) else resolve_index_path(location))
 
 
-def _same_scope(number: str, province: str | None, stored: dict[str, Any]) -> bool:
-    """Whether a citation of ``number`` from a document of ``province`` can mean ``stored``."""
-    if links_across_provinces(number):
-        return True  # state numbers and central Party numbers (…/TW, …/BTCTW) are unique enough
-    other = stored.get("meta", {}).get("province")
-    return province is not None and other == province
-
-
-def _brief(doc_id: str, stored: dict[str, Any]) -> dict[str, Any]:
-    meta = stored.get("meta", {})
-    return {"id": doc_id, "number": meta.get("number"), "doc_type": meta.get("doc_type"),
-            "date": meta.get("date"), "province": meta.get("province"), "title": meta.get("title")}
-
-
 # -- search ---------------------------------------------------------------------------------
 def _validate(req: SearchRequest) -> None:
     if req.sort not in SORTS:
@@ -165,48 +127,6 @@ def _validate(req: SearchRequest) -> None:
     if unknown:
         raise BadQuery(Message("request.unknown_filter",
                                {"name": sorted(unknown)[0], "choices": FACET_FIELDS}))
-
-
-def _canonical_filter_value(facet: str, value: str, labels: list[str]) -> str:
-    """Map a typed value ("kon tum", "ket luan", "Huế") to the index's own label."""
-    if value in labels:
-        return value
-    wanted = fold(value)
-    for label in labels:
-        if fold(label) == wanted:
-            return label
-    # Province aliases: "Đăk Lăk", "TP HCM", "Thừa Thiên - Huế"; names after the 2025
-    # merger are labels too (documents issued since then carry them).
-    candidates = []
-    if facet in ("province", "province_2025"):
-        candidates = [canonical_province_2025(value), canonical_province(value)]
-        if facet == "province":
-            candidates.reverse()
-    return next((c for c in candidates if c and c in labels), value)
-
-
-def _filters(req: SearchRequest, pq: ParsedQuery, reader: EngineReader,
-             messages: list[Message] | None = None) -> Filters:
-    """The filters of the request and of the query text, as the index's own labels; a value
-    no document has is kept (it matches nothing) and named in ``messages``."""
-    merged: dict[str, list[str]] = {}
-    for source in (req.filters, pq.filters):
-        for facet, values in source.items():
-            for v in values if isinstance(values, list) else [values]:
-                if v:
-                    merged.setdefault(facet, []).append(str(v))
-    out: dict[str, list[str]] = {}
-    for facet, values in merged.items():
-        labels = reader.facet_values(facet)
-        out[facet] = sorted({_canonical_filter_value(facet, v, labels) for v in values})
-        unknown = [v for v in out[facet] if v not in labels]
-        if unknown and messages is not None:
-            messages.append(Message("filter.no_match", {
-                "facet": facet, "values": [v[:60] for v in unknown[:3]],
-                "more": max(0, len(unknown) - 3)}))
-    year_from = req.year_from if req.year_from is not None else pq.year_from
-    year_to = req.year_to if req.year_to is not None else pq.year_to
-    return Filters(out, year_from, year_to)
 
 
 def _browse_message(request: SearchRequest, pq: ParsedQuery, filters: Filters,
@@ -231,7 +151,8 @@ def search(index: Index, request: SearchRequest) -> SearchResult:
     pq = parse_query(request.q)
     reader = index.reader
     messages = list(pq.messages)
-    filters = _filters(request, pq, reader, messages)
+    filters = request_filters(request.filters, request.year_from, request.year_to, pq, reader,
+                              messages)
     query = build_query(pq)
     engine_query = query if query is not None else MatchAll()
     sort = request.sort if not pq.is_empty() or request.sort != "relevance" else "newest"
