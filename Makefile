@@ -24,6 +24,7 @@ index: install readers
 	$(BIN)/vnsearch build seeds --index $(INDEX)
 
 test: install browser test-readers
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 # Debian's chromium for the browser test (installs it when missing; needs root).

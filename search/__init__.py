@@ -1,10 +1,11 @@
 """vnsearch: Vietnamese-aware full-text search for Party and state documents.
 
-Data flow, indexing: :mod:`search.ingest.files` → :mod:`search.ingest.parse` (one reader per
-format in :mod:`search.ingest.readers`; JSON Lines in :mod:`search.ingest.jsonl`) →
-:mod:`search.ingest.metadata` → :mod:`search.text.analyze` → :mod:`search.indexer` → the engine
-(:mod:`search.engine.base`, implemented by :mod:`search.engine.whoosh.engine`).
-Searching: :mod:`search.query.parse` → :mod:`search.index` → :mod:`search.results` and
+Data flow, indexing: :mod:`search.ingest.files` → :mod:`search.ingest.parse` (one reader
+per format in :mod:`search.ingest.readers`; JSON Lines in :mod:`search.ingest.jsonl`) →
+:mod:`search.ingest.metadata` → :mod:`search.text.analyze` → :mod:`search.indexer` → the
+engine (:mod:`search.engine.base`, chosen by :mod:`search.engine.registry`, implemented by
+:mod:`search.engine.whoosh.engine`). Searching: :mod:`search.query.parse` (+
+:mod:`search.query.filters`) → :mod:`search.index` → :mod:`search.results` and
 :mod:`search.highlight` → :mod:`search.cli` and ``web/`` (HTML, JSON).
 
 The public names below are imported lazily, so that ``import search.text.normalize`` does not

@@ -308,7 +308,7 @@ def search_option_decorators(facets: tuple[fields.Facet, ...] = fields.FACETS
             options.append(click.option(bound.cli_option, bound.param, type=int, default=None,
                                         help=bound.cli_help))
     for choice in fields.PAGING:
-        kind: click.ParamType = (click.Choice(choice.choices) if choice.choices
+        kind: click.ParamType[Any] = (click.Choice(choice.choices) if choice.choices
                                  else click.IntRange(choice.minimum, choice.maximum))
         options.append(click.option(choice.cli_option, choice.param, type=kind,
                                     default=choice.default, show_default=True,
@@ -326,8 +326,8 @@ def search_options(func: F) -> F:
 def _request(query: str, opts: dict[str, Any]) -> SearchRequest:
     filters = {f.name: list(opts[f.param]) for f in fields.FACETS if opts.get(f.param)}
     # A range bound and a sort or paging parameter is named like its SearchRequest field.
-    bounds = {b.param: opts.get(b.param) for r in fields.ranges() for b in r.bounds}
-    paging = {c.param: opts.get(c.param) or c.default for c in fields.PAGING}
+    bounds: dict[str, Any] = {b.param: opts.get(b.param) for r in fields.ranges() for b in r.bounds}
+    paging: dict[str, Any] = {c.param: opts.get(c.param) or c.default for c in fields.PAGING}
     return SearchRequest(q=query, filters=filters, **bounds, **paging)
 
 

@@ -18,7 +18,8 @@ from search.messages import Message
 from search.query.filters import request_filters
 from search.query.parse import ParsedQuery, build_query, describe, explain, parse_query
 from search.related import related_documents
-from search.results import MAX_PAGE, MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResult
+from search.fields import MAX_PAGE, MAX_PER_PAGE, SORTS
+from search.results import Hit, SearchRequest, SearchResult
 from search.engine.registry import Location, open_engine, resolve_index_path
 from search.query.suggest import suggest
 

@@ -17,7 +17,7 @@ import time
 from datetime import datetime, timezone
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from search import __version__
 from search.text.analyze import analyze_text, compounds, folded, normalize_number
@@ -325,7 +325,7 @@ def default_workers() -> int:
 
 # -- the commands --------------------------------------------------------------------------
 def build_index(
-    paths: list[str | os.PathLike[str]],
+    paths: Sequence[str | os.PathLike[str]],
     index: Location,
     *,
     workers: int | None = None,
@@ -404,7 +404,7 @@ def _manifest(engine: Engine, paths: Iterable[Any], report: BuildReport) -> dict
 
 
 def add_documents(
-    paths: list[str | os.PathLike[str]],
+    paths: Sequence[str | os.PathLike[str]],
     index: Location,
     *,
     progress: bool = False,

@@ -8,7 +8,6 @@ from typing import Any
 
 from search.documents import METADATA_FIELDS
 from search.engine.base import FACET_FIELDS
-from search.fields import MAX_PAGE, MAX_PER_PAGE, SORTS  # noqa: F401 - the request limits, named here too
 from search.messages import Message
 
 

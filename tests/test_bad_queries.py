@@ -30,7 +30,8 @@ from search.errors import BadQuery
 from search.messages import Message
 from search.index import Index, open_index
 from search.query.parse import MAX_QUERY_CHARS, MAX_TERMS
-from search.results import MAX_PAGE, MAX_PER_PAGE, SearchRequest
+from search.fields import MAX_PAGE, MAX_PER_PAGE
+from search.results import SearchRequest
 from tests.conftest import SEED_IDS
 from web import create_app
 from web.state import EXTENSION

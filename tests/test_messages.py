@@ -30,7 +30,8 @@ from search.errors import BadQuery
 from search.index import Index, open_index
 from search.messages import CATALOGUE, Message, examples, word_en
 from search.query.parse import MAX_QUERY_CHARS, MAX_TERMS
-from search.results import MAX_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
+from search.fields import MAX_PAGE, MAX_PER_PAGE, SORTS
+from search.results import SearchRequest
 from web import create_app
 from web.state import EXTENSION
 from web.messages import FACET_NAMES_VI, VI, word_vi

@@ -18,7 +18,7 @@ from search import cli as cli_module
 from search.cli import cli
 from search.ingest import extracted, jsonl
 from search.query import parse as query_parse
-from search.results import MAX_PAGE, MAX_PER_PAGE
+from search.fields import MAX_PAGE, MAX_PER_PAGE
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text("utf-8")
@@ -208,7 +208,7 @@ NAMED = [r for r in LIMITS if re.search(r"`[\w.]+\.[A-Z_]+`", LIMIT_ROWS.get(r, 
 
 @pytest.mark.parametrize("row", NAMED)
 def test_limit_row_names_its_constant(row: str):
-    """A constant named in the default cell (`search.results.MAX_PAGE`) holds its limit."""
+    """A constant named in the default cell (`search.fields.MAX_PAGE`) holds its limit."""
     default = LIMIT_ROWS[row][1]
     for dotted in re.findall(r"`([\w.]+)\.([A-Z_]+)`", default):
         value = getattr(importlib.import_module(dotted[0]), dotted[1])

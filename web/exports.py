@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request, url_for
 
-from search.results import MAX_PER_PAGE
+from search.fields import MAX_PER_PAGE
 
 # The module, not the function: api.py imports this module's constants for its OpenAPI
 # description, and a late-bound api.search_data keeps that cycle harmless.

@@ -15,7 +15,7 @@ from typing import Any
 from flask import url_for
 
 from search import fields
-from search.results import MAX_PAGE, SORTS
+from search.fields import MAX_PAGE, SORTS
 from search.text.normalize import fold
 
 from .urls import (Args, clear_filters, is_selected, state_pairs, with_param, with_value,

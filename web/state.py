@@ -10,6 +10,7 @@ import threading
 
 from flask import current_app
 
+from search.engine.base import Engine
 from search.index import Index, open_index
 
 EXTENSION = "vnsearch"
@@ -23,8 +24,10 @@ class IndexHolder:
     itself when a build swaps in a new generation.
     """
 
-    def __init__(self, path: str) -> None:
-        self.path = path
+    def __init__(self, location: str | Engine) -> None:
+        self.location = location  # a path, or an engine bound to an index
+        # what /healthz reports as the index
+        self.path = location.location if isinstance(location, Engine) else location
         self._index: Index | None = None
         self._lock = threading.Lock()
 
@@ -34,7 +37,7 @@ class IndexHolder:
         if index is None:
             with self._lock:
                 if self._index is None:
-                    self._index = open_index(self.path)
+                    self._index = open_index(self.location)
                 index = self._index
         index.refresh()  # a swapped-in generation, or IndexMissing if it was deleted
         return index

@@ -24,7 +24,8 @@ from search import fields
 from search.errors import BadQuery
 from search.messages import Message
 from search.text.normalize import strip_controls
-from search.results import MAX_PAGE, MAX_PER_PAGE, SearchRequest
+from search.fields import MAX_PAGE, MAX_PER_PAGE
+from search.results import SearchRequest
 
 # Parameters of the search page, the JSON API and the exports, from the table of fields:
 # the query, the repeatable facet filters, the year range, sort and paging.

@@ -47,7 +47,7 @@ _STREAM_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error)
 def _open_jsonl(path: Path) -> IO[bytes]:
     name = path.name.lower()
     if name.endswith(".gz"):
-        return gzip.open(path, "rb")
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # a GzipFile reads bytes
     if name.endswith(".xz"):
         return lzma.open(path, "rb")
     return path.open("rb")

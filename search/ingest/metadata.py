@@ -987,7 +987,7 @@ def _city_committee(rest: str, when: _When) -> str:
         # line ("ĐẢNG BỘ TỈNH THỪA THIÊN HUẾ") makes it the city of Huế inside the tỉnh.
         central = when.superior is None and "thua thien" not in fold(rest)
     else:
-        central = bool(city) and is_centrally_run(city, when.on)
+        central = is_centrally_run(city, when.on) if city else False
     if central:
         return "Thành ủy"
     name = _district_display(rest, "Thành phố", when.province)
@@ -1231,7 +1231,7 @@ def extract_metadata(
     *,
     notes: str = "",
     title_hint: str | None = None,
-    extra: dict | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Metadata:
     """Read a document's metadata from its text (NFC or NFD).
 
@@ -1571,7 +1571,7 @@ def find_cites(text: str) -> list[str]:
 def _own_number_cites(doc: _Text) -> set[str]:
     """Numbers written after "Số" in the header: the document's own, even when OCR
     garbled the "Số" beyond reading ("-S§ố 10-NQ/TU") or the record says otherwise."""
-    own = set()
+    own: set[str] = set()
     for cell in doc.header:
         so = _SO_RE.match(cell.text)
         if so:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from search.text.normalize import fold, nfc, normalize
 
@@ -137,7 +137,7 @@ def _tables() -> _Tables:
     )
 
 
-def _district_table(data: dict) -> dict[str, tuple[District, ...]]:
+def _district_table(data: dict[str, Any]) -> dict[str, tuple[District, ...]]:
     table: dict[str, list[District]] = {}
     for province, entries in data["districts"].items():
         for kind, name in entries:

@@ -302,8 +302,8 @@ def _boosters(pq: ParsedQuery) -> list[Query]:
         # Sentences: adjacent word pairs as phrases reward documents that say the same thing
         # in the same words, not just the same (often common) words anywhere.
         for a, b in zip(words, words[1:]):
-            pair = (fold_token(a.tokens[0]), fold_token(b.tokens[0]))
-            out.append(Phrase("body_f", pair, WEIGHTS["pairs"]))
+            folded_pair = (fold_token(a.tokens[0]), fold_token(b.tokens[0]))
+            out.append(Phrase("body_f", folded_pair, WEIGHTS["pairs"]))
     return out
 
 

@@ -263,7 +263,7 @@ def _recapitalise_line(line: str) -> str:
 
 
 def _convert(text: str, table: _Table) -> str:
-    converted = convert(text, table.charmap)
+    converted = str(convert(text, table.charmap))
     if table.name == "tcvn3":
         converted = "\n".join(_recapitalise_line(line) for line in converted.split("\n"))
     return converted

@@ -54,10 +54,10 @@ class _ModelUnpickler(pickle.Unpickler):
         if (module, name) in self._ALLOWED:
             if module == "numpy.core.multiarray":  # numpy 2 moved it (the old path warns)
                 try:
-                    from numpy._core.multiarray import scalar
+                    from numpy._core import multiarray
                 except ImportError:  # numpy 1
-                    from numpy.core.multiarray import scalar
-                return scalar
+                    from numpy.core import multiarray  # type: ignore[no-redef]
+                return multiarray.scalar
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"unexpected {module}.{name} in pyvi's model")
 

@@ -18,6 +18,7 @@ install.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -325,7 +326,7 @@ def read_image(path: Path, limits: ReadLimits) -> Extracted:
         try:
             for number, frame in _frames(image):
                 reader.check_pixels(number, *frame.size)
-                texts.append(reader.page(number, lambda f=frame: _grey(f)).text)
+                texts.append(reader.page(number, functools.partial(_grey, frame)).text)
         except ReadError:
             raise
         except (OSError, ValueError, SyntaxError) as exc:  # a truncated or damaged image

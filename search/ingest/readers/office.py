@@ -465,7 +465,10 @@ def _group_end(raw: str, start: int) -> int:
 def _split_notes(raw: str) -> tuple[str, list[str], list[str]]:
     """``(body RTF, footnote groups, endnote groups)``: striprtf drops every note (a
     destination it skips), so each is cut out and converted on its own."""
-    body, footnotes, endnotes, at = [], [], [], 0
+    body: list[str] = []
+    footnotes: list[str] = []
+    endnotes: list[str] = []
+    at = 0
     for match in _RTF_NOTE.finditer(raw):
         if match.start() < at:
             continue  # a note inside a note
@@ -480,7 +483,7 @@ def _split_notes(raw: str) -> tuple[str, list[str], list[str]]:
 
 def _rtf_lines(text: str) -> list[str]:
     """striprtf ends each table cell with "|": each cell becomes a line."""
-    lines = []
+    lines: list[str] = []
     for line in text.split("\n"):
         if line.endswith("|"):
             lines.extend(cell.strip() for cell in line.split("|") if cell.strip())
@@ -504,7 +507,7 @@ def _rtf_encoding(raw: str) -> str:
 def _rtf_text(rtf: str, encoding: str) -> str:
     from striprtf.striprtf import rtf_to_text  # imported late: only for .rtf
 
-    text = rtf_to_text(rtf, encoding=encoding, errors="replace")
+    text = str(rtf_to_text(rtf, encoding=encoding, errors="replace"))  # type: ignore[no-untyped-call]
     return text.translate(_C1_AS_CP1252) if encoding == "latin-1" else text
 
 

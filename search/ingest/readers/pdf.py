@@ -151,6 +151,7 @@ def read_pdf(path: Path, limits: ReadLimits) -> Extracted:
     if not text.strip() and summary is None:
         raise ReadError(path, "no text: the pages are blank (no text layer, no images)")
     if not text.strip():
+        assert summary is not None  # no text and no summary was the case above
         raise ReadError(path, f"no text recognised on the {len(summary['pages'])} scanned "
                               "page(s) (OCR found no words)")
     fonts = _pdf_fonts(reader)
