@@ -32,18 +32,7 @@ RESULT_KEYS = {"total", "hits", "facets", "page", "per_page", "pages", "sort", "
                "filters", "year_from", "year_to", "took_ms", "suggestion", "relaxed", "messages"}
 
 
-@pytest.fixture()
-def app(seed_index: Path) -> Iterator[Flask]:
-    app = create_app({"INDEX": str(seed_index), "TESTING": True})
-    yield app
-    app.extensions[EXTENSION].close()
-
-
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
+# app and client (over the seed index): tests/conftest.py
 @pytest.fixture()
 def missing_client(tmp_path: Path) -> Iterator[FlaskClient]:
     app = create_app({"INDEX": str(tmp_path / "no-index-here")})

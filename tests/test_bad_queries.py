@@ -27,12 +27,10 @@ from hypothesis import strategies as st
 
 from search.cli import cli
 from search.errors import BadQuery
-from search.index import Index, open_index
+from search.index import Index
 from search.query.parse import MAX_QUERY_CHARS, MAX_TERMS
 from search.results import MAX_PAGE, MAX_PER_PAGE, SearchRequest
-from tests.conftest import SEED_IDS
-from web import create_app
-from web.api import EXTENSION
+from tests.conftest import SEED_IDS, make_app
 
 HANG_GUARD_S = 5.0
 ALL = 5  # documents in the seed index
@@ -145,17 +143,11 @@ def _request(params: dict[str, str]) -> SearchRequest:
                          **ints)
 
 
-@pytest.fixture(scope="module")
-def ix(seed_index: Path) -> Iterator[Index]:
-    with open_index(seed_index) as index:
-        yield index
-
-
+# ix (the seed index, open): tests/conftest.py. The app is shared by the module here (the
+# conftest's is one per test): every case only reads it.
 @pytest.fixture(scope="module")
 def app(seed_index: Path) -> Iterator[Flask]:
-    app = create_app({"INDEX": str(seed_index), "TESTING": True})
-    yield app
-    app.extensions[EXTENSION].close()
+    yield from make_app(seed_index)
 
 
 @pytest.fixture(scope="module")

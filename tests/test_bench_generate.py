@@ -24,10 +24,9 @@ from typing import Any
 import pytest
 
 from search.text.normalize import normalize, normalize_tones
+from tests.conftest import CORPORA, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
-CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
 
 def _load(name: str, path: Path) -> ModuleType:

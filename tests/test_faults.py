@@ -23,12 +23,10 @@ import subprocess
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from flask import Flask
 
 from search.cli import cli
 from search.errors import IndexCorrupt, IndexMissing, VnSearchError
@@ -36,14 +34,9 @@ from search.index import open_index
 from search.indexer import add_documents, build_index
 from search.results import SearchRequest
 from search.engine.generations import IndexLocation
-from tests.conftest import ROOT, SEED_IDS, SEEDS
-from tests.test_http import fetch, running_server, wait_until
-from web import create_app
-from web.api import EXTENSION
+from tests.conftest import (CORPORA, ROOT, SEED_IDS, SEEDS, VNSEARCH, app_for, fetch,
+                            running_server, wait_until)
 
-VNSEARCH = Path(sys.executable).parent / "vnsearch"
-ROOT = Path(__file__).resolve().parents[1]
-CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 RELEVANCE_DOCS = ROOT / "bench" / "relevance" / "docs"
 QUERY = "xa dac biet kho khan"
 BIG_DOCS = 250  # a build of these takes several seconds: long enough to be killed mid-way
@@ -291,15 +284,6 @@ def test_a_search_in_flight_finishes_on_the_generation_it_started_on(seed_index:
 
 
 # -- a missing or corrupt index ----------------------------------------------------------------------
-@contextlib.contextmanager
-def app_for(index: Path) -> Iterator[Flask]:
-    app = create_app({"INDEX": str(index), "TESTING": True})
-    try:
-        yield app
-    finally:
-        app.extensions[EXTENSION].close()
-
-
 def _cli_search(index: Path) -> tuple[int, list[str], str]:
     result = CliRunner().invoke(cli, ["search", "giam ngheo", "--index", str(index)])
     return result.exit_code, result.stderr.strip().splitlines(), result.stdout

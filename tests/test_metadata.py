@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 from search.documents import METADATA_FIELDS, Metadata
 from search.ingest.metadata import extract_metadata, find_cites
 from search.text.normalize import nfc
-
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+from tests.conftest import SEEDS
 
 try:  # the readers' cleanup, when search/ingest/parse.py is there
     from search.ingest.parse import clean_text

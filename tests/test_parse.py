@@ -42,11 +42,12 @@ from search.ingest.parse import (
     iter_jsonl,
     read_file,
 )
+from tests.conftest import CORPORA
+from tests.conftest import SEEDS as SEEDS_DIR
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
-PHAPDIEN = ROOT.parent / "shared" / "corpora" / "phapdien.jsonl.xz"
-SEED_004 = ROOT / "seeds" / "004_f90f9a51dad2c646.txt"
+SEEDS = sorted(SEEDS_DIR.glob("*.txt"))
+PHAPDIEN = CORPORA / "phapdien.jsonl.xz"
+SEED_004 = SEEDS_DIR / "004_f90f9a51dad2c646.txt"
 
 VIET = "Hội nghị lần thứ 5 Ban Chấp hành Đảng bộ tỉnh khóa XVI đã nghe Tờ trình của Tỉnh ủy."
 
@@ -124,7 +125,7 @@ def test_seed_004_footnotes_move_to_notes():
 
 
 def test_seed_002_bold_markers_keep_word_boundary():
-    parsed = read_file(ROOT / "seeds" / "002_ddeff8346f0332a1.txt")
+    parsed = read_file(SEEDS_DIR / "002_ddeff8346f0332a1.txt")
     assert "CHỈ THỊ về tăng cường lãnh đạo" in parsed.text
 
 
@@ -997,7 +998,7 @@ def to_legacy_bytes(text: str, name: str) -> bytes:
                     for ch in legacy)
 
 
-SEED_KT = Path(__file__).resolve().parents[1] / "seeds" / "000_7deaedef5e058121.txt"
+SEED_KT = SEEDS_DIR / "000_7deaedef5e058121.txt"
 
 
 @pytest.mark.parametrize(

@@ -19,12 +19,7 @@ KT_KL, CB_NQ, QN_CT, DB_KL, KT_BC = (SEED_IDS[k] for k in
                                      ("kontum_kl", "caobang_nq", "quangngai_ct", "dienbien_kl", "kontum_bc"))
 
 
-@pytest.fixture(scope="module")
-def ix(seed_index):
-    with open_index(seed_index) as index:
-        yield index
-
-
+# ix (the seed index, open): tests/conftest.py
 def ids(ix, **kwargs) -> list[str]:
     return [h.id for h in ix.search(SearchRequest(**kwargs)).hits]
 
