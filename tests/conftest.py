@@ -1,10 +1,14 @@
 """Shared fixtures and helpers: the repository's paths, the seed corpus and one index built
 from it per test session, a small corpus of our own, Flask apps over an index, a real
-`vnsearch serve` process, the CLI runner, and the `slow` marker's rule.
+`vnsearch serve` process and the CLI runner.
 
 Read-only things that are expensive to make (the built seed index, the small index, a
 server over the seed index) are session-scoped; a test that changes an index or a corpus
 builds or copies its own (``seed_copy``, ``build_small_index(tmp_path)``).
+
+Tests that take about a second or more (a browser, real server or build processes, OCR
+through Tesseract, bench runs, hypothesis properties with many examples) are marked
+``slow``: ``make test-fast`` (``pytest -m "not slow"``) leaves them out, ``make test`` runs all.
 """
 
 from __future__ import annotations

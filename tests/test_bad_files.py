@@ -31,6 +31,8 @@ from search.results import SearchRequest
 from tests.conftest import SEED_IDS, SEEDS, VNSEARCH, make_app
 from tests.test_parse import hand_pdf, party_docx
 
+pytestmark = pytest.mark.slow  # real `vnsearch build` processes, their peak memory measured
+
 MIB = 1024 * 1024
 # Peak RSS of a whole `vnsearch build` (Python, Whoosh, pyvi and scikit-learn loaded) must
 # stay under this: a resource bound, not a timing. A build that inflated the zip bomb

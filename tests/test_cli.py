@@ -124,6 +124,7 @@ def test_errors_are_one_line_without_traceback(seed_index, args, message):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow  # a real process
 def test_real_console_script(seed_index):
     """The installed `vnsearch` entry point, as a user runs it."""
     exe = VNSEARCH

@@ -102,6 +102,7 @@ def _phase(index: Path) -> str:
 
 
 # -- SIGKILL at random points -----------------------------------------------------------------------
+@pytest.mark.slow  # vnsearch build processes
 def test_build_killed_at_random_points_leaves_the_serving_index_intact(
         tmp_path: Path, big_corpus: Path) -> None:
     index = tmp_path / "index"
@@ -155,6 +156,7 @@ def test_build_killed_at_random_points_leaves_the_serving_index_intact(
 
 
 # -- two writers, and the lock of a dead writer -----------------------------------------------------
+@pytest.mark.slow  # vnsearch build processes
 def test_second_writer_is_refused_and_a_killed_writers_lock_is_recovered(
         tmp_path: Path, big_corpus: Path) -> None:
     index = tmp_path / "index"
@@ -207,6 +209,7 @@ def _documents(base: str) -> int | None:
     return json.loads(body)["documents"] if status == 200 else None
 
 
+@pytest.mark.slow  # a real server and build processes
 def test_server_follows_build_and_add_without_failing_requests(tmp_path: Path) -> None:
     index = tmp_path / "index"
     build_index([SEEDS], index, workers=1)
@@ -381,6 +384,7 @@ def test_corrupt_index_503_healthz_and_cli_say_how_to_rebuild(corrupt_index: Pat
         assert stderr[0].endswith(hint)
 
 
+@pytest.mark.slow  # vnsearch build processes
 @pytest.mark.parametrize("corrupt_index", ["segment-truncated", "generation-deleted"],
                          indirect=True)
 def test_corrupt_index_rebuilt_in_place_is_served_without_restart(corrupt_index: Path) -> None:
@@ -408,6 +412,7 @@ def test_add_of_a_document_without_metadata_keeps_search_working(seed_index: Pat
 
 
 # -- a writer process that dies ---------------------------------------------------------------------
+@pytest.mark.slow  # forked writer processes
 def test_a_writer_process_that_dies_fails_the_build_and_publishes_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from search.engine.whoosh.engine import WhooshEngine

@@ -164,6 +164,7 @@ _ARTEFACT_PIECES = st.sampled_from(
 )
 
 
+@pytest.mark.slow  # hypothesis, many examples
 @given(st.one_of(st.text(), st.lists(_ARTEFACT_PIECES).map("".join)))
 @settings(max_examples=400, deadline=None)
 def test_clean_text_never_raises_and_is_idempotent(text: str):
@@ -288,6 +289,7 @@ def fuzz_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("fuzz")
 
 
+@pytest.mark.slow  # hypothesis, many examples
 @given(data=_ANY_BYTES, suffix=st.sampled_from([".txt", ".txt", ".md", ".html", ".pdf", ".docx"]))
 @settings(max_examples=400, deadline=None)
 def test_read_file_on_any_bytes_returns_or_raises_read_error(
@@ -489,6 +491,7 @@ def _zeros_entry(path: Path, megabytes: int) -> Path:
     return path
 
 
+@pytest.mark.slow  # writes a zip bomb (300 MB of zeros inside)
 def test_docx_zip_bomb_refused_without_inflating(tmp_path: Path):
     path = _zeros_entry(tmp_path / "bomb.docx", 300)
     assert path.stat().st_size < 2 * 1024 * 1024
@@ -801,6 +804,7 @@ _JSONL_BYTES = st.one_of(
 )
 
 
+@pytest.mark.slow  # hypothesis, many examples
 @given(data=_JSONL_BYTES, suffix=st.sampled_from(JSONL_SUFFIXES), compress=st.booleans())
 @settings(max_examples=300, deadline=None)
 def test_iter_jsonl_on_any_bytes_yields_records_or_errors(
@@ -1230,6 +1234,7 @@ def _read_legacy(text: str, name: str) -> ParsedText:
         return read_file(write(Path(tmp) / "t.txt", to_legacy_bytes(text, name)))
 
 
+@pytest.mark.slow  # hypothesis, many examples
 @given(st.data(), st.sampled_from(["tcvn3", "vni"]))
 @settings(max_examples=150, deadline=None)
 def test_any_passage_saved_as_legacy_bytes_reads_back_the_same(data, name):
@@ -1245,6 +1250,7 @@ def test_any_passage_saved_as_legacy_bytes_reads_back_the_same(data, name):
     assert parsed.text == text and parsed.converted_from == name
 
 
+@pytest.mark.slow  # hypothesis, many examples
 @given(st.lists(st.sampled_from(_SEED_SYLLABLES), min_size=1, max_size=40),
        st.sampled_from(["tcvn3", "vni"]))
 @settings(max_examples=200, deadline=None)

@@ -162,6 +162,7 @@ def test_bad_requests(ix, request_kwargs):
         ix.search(SearchRequest(q="x", **request_kwargs))
 
 
+@pytest.mark.slow  # hypothesis, many examples
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(q=st.text(max_size=200))
 def test_search_never_raises(ix, q):
