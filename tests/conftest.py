@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import struct
 import queue
 import re
 import shutil
@@ -24,11 +25,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import docx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -272,3 +276,147 @@ def seed_server(seed_index: Path) -> Iterator[Server]:
     """One server process over the seed index for the session (tests only send it requests)."""
     with running_server(seed_index) as server:
         yield server
+
+
+# -- document writers: a Party .docx with real notes, a hand-made PDF with a text layer ----------
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+REL_BASE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+CT_BASE = "application/vnd.openxmlformats-officedocument.wordprocessingml"
+
+
+def _notes_xml(kind: str, notes: dict[int, str]) -> str:
+    """word/footnotes.xml or word/endnotes.xml as Word writes it (with separators)."""
+    items = [
+        f'<w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:{kind}>',
+        f'<w:{kind} w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/>'
+        f"</w:r></w:p></w:{kind}>",
+    ]
+    for nid, text in notes.items():
+        items.append(
+            f'<w:{kind} w:id="{nid}"><w:p><w:r><w:{kind}Ref/></w:r>'
+            f'<w:r><w:t xml:space="preserve"> {text}</w:t></w:r></w:p></w:{kind}>'
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f'<w:{kind}s xmlns:w="{W_NS}" xmlns:r="{R_NS}">{"".join(items)}</w:{kind}s>'
+    )
+
+
+def add_notes(
+    path: Path, footnotes: dict[int, str], endnotes: dict[int, str] | None = None
+) -> None:
+    """Turn placeholder runs FN<n>/EN<n> into real note references and add the parts."""
+    endnotes = endnotes or {}
+    parts = {"footnote": footnotes, "endnote": endnotes}
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "word/document.xml":
+                xml = data.decode("utf-8")
+                for kind, notes in parts.items():
+                    for nid in notes:
+                        placeholder = f"<w:t>{kind[0].upper()}N{nid}</w:t>"
+                        assert placeholder in xml
+                        xml = xml.replace(placeholder, f'<w:{kind}Reference w:id="{nid}"/>')
+                data = xml.encode("utf-8")
+            elif item.filename == "word/_rels/document.xml.rels":
+                rels = "".join(
+                    f'<Relationship Id="rIdN{kind}" Type="{REL_BASE}/{kind}s"'
+                    f' Target="{kind}s.xml"/>'
+                    for kind, notes in parts.items() if notes
+                )
+                data = data.replace(b"</Relationships>", rels.encode() + b"</Relationships>")
+            elif item.filename == "[Content_Types].xml":
+                types = "".join(
+                    f'<Override PartName="/word/{kind}s.xml" ContentType="{CT_BASE}.{kind}s+xml"/>'
+                    for kind, notes in parts.items() if notes
+                )
+                data = data.replace(b"</Types>", types.encode() + b"</Types>")
+            out.writestr(item, data)
+        for kind, notes in parts.items():
+            if notes:
+                out.writestr(f"word/{kind}s.xml", _notes_xml(kind, notes))
+    tmp.replace(path)
+
+
+def _tiny_png() -> bytes:
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00\xff\x00\x00")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def party_docx(tmp_path: Path, *, with_image: bool = False) -> Path:
+    """A Party document: 2-column header table, body with a footnote and an endnote."""
+    document = docx.Document()
+    header = document.add_table(rows=2, cols=2)
+    header.cell(0, 0).text = "TỈNH ỦY KON TUM"
+    header.cell(0, 0).add_paragraph("*")
+    header.cell(0, 1).text = "ĐẢNG CỘNG SẢN VIỆT NAM"
+    header.cell(1, 0).text = "Số 237-KL/TU"
+    header.cell(1, 1).text = "Kon Tum, ngày 08 tháng 11 năm 2021"
+    document.add_paragraph("KẾT LUẬN")
+    body = document.add_paragraph("Hội nghị đã thông qua Đề án giảm nghèo")
+    body.add_run("FN1")
+    body.add_run(" và các cơ chế, chính sách")
+    body.add_run("EN1")
+    body.add_run(" trên địa bàn tỉnh.")
+    if with_image:
+        png = tmp_path / "dot.png"
+        png.write_bytes(_tiny_png())
+        document.add_picture(str(png))
+    document.add_paragraph("Nơi nhận: Lưu Văn phòng Tỉnh ủy.")
+    path = tmp_path / "party.docx"
+    document.save(str(path))
+    add_notes(
+        path, {1: "Nghị quyết số 87/2016/NQ-HĐND, ngày 09-12-2016."}, {1: "Ghi chú cuối văn bản."}
+    )
+    return path
+
+
+def _pdf_string(text: str) -> str:
+    """A PDF literal string in WinAnsi: Latin-1 bytes, octal-escaped past ASCII."""
+    out = []
+    for byte in text.encode("latin-1"):
+        ch = chr(byte)
+        out.append("\\" + ch if ch in "()\\" else ch if 32 <= byte < 127 else f"\\{byte:03o}")
+    return "(" + "".join(out) + ")"
+
+
+def hand_pdf(pages: list[list[str]], *, font: str = "Helvetica") -> bytes:
+    """A minimal valid PDF: one Type1 font (WinAnsiEncoding), one text line per string."""
+    objects: list[str] = []
+    page_ids = [3 + 2 * i for i in range(len(pages))]
+    font_id = 3 + 2 * len(pages)
+    objects.append("<< /Type /Catalog /Pages 2 0 R >>")
+    kids = " ".join(f"{i} 0 R" for i in page_ids)
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>")
+    for page_id, lines in zip(page_ids, pages):
+        ops = ["BT", "/F1 12 Tf", "72 720 Td", "14 TL"]
+        ops += [f"{_pdf_string(line)} Tj T*" for line in lines]
+        ops.append("ET")
+        stream = "\n".join(ops)
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            f"/Resources << /Font << /F1 {font_id} 0 R >> >> /Contents {page_id + 1} 0 R >>"
+        )
+        length = len(stream.encode("latin-1"))
+        objects.append(f"<< /Length {length} >>\nstream\n{stream}\nendstream")
+    objects.append(
+        f"<< /Type /Font /Subtype /Type1 /BaseFont /{font} /Encoding /WinAnsiEncoding >>"
+    )
+    out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
+    out += f"startxref\n{xref}\n%%EOF\n".encode()
+    return out

@@ -28,8 +28,7 @@ from pypdf import PdfReader, PdfWriter
 
 from search.index import open_index
 from search.results import SearchRequest
-from tests.conftest import SEED_IDS, SEEDS, VNSEARCH, make_app
-from tests.test_parse import hand_pdf, party_docx
+from tests.conftest import SEED_IDS, SEEDS, VNSEARCH, hand_pdf, make_app, party_docx
 
 pytestmark = pytest.mark.slow  # real `vnsearch build` processes, their peak memory measured
 
