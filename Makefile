@@ -6,7 +6,7 @@ INDEX  ?= index
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run install index serve test browser readers test-readers bench clean
+.PHONY: run install index serve test test-fast browser readers test-readers bench clean
 
 run: index
 	$(BIN)/vnsearch search "xa dac biet kho khan" --index $(INDEX) --limit 3
@@ -26,6 +26,11 @@ index: install readers
 test: install browser test-readers
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+
+# The quick loop while editing: every module's logic, without the tests marked `slow`
+# (browser, real server and build processes, OCR, bench runs; pyproject.toml registers the marker).
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # Debian's chromium for the browser test (installs it when missing; needs root).
 browser:

@@ -93,6 +93,7 @@ def test_compounds_keep_case_for_pyvi_then_normalise():
     assert "tỉnh_ủy" in compounds("Tỉnh uỷ Kon Tum")
 
 
+@pytest.mark.slow  # hypothesis, many examples
 @given(st.text(max_size=300))
 def test_tokenize_never_raises_and_offsets_are_valid(text):
     for tok in tokenize(text):

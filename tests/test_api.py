@@ -36,18 +36,7 @@ RESULT_KEYS = {"total", "hits", "facets", "page", "per_page", "pages", "sort", "
 PAGE_KEYS = {"facet_values", "links"}  # what the page shows beyond the library's result
 
 
-@pytest.fixture()
-def app(seed_index: Path) -> Iterator[Flask]:
-    app = create_app({"INDEX": str(seed_index), "TESTING": True})
-    yield app
-    app.extensions[EXTENSION].close()
-
-
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
+# app and client (over the seed index): tests/conftest.py
 @pytest.fixture()
 def missing_client(tmp_path: Path) -> Iterator[FlaskClient]:
     app = create_app({"INDEX": str(tmp_path / "no-index-here")})

@@ -28,12 +28,10 @@ from pypdf import PdfReader, PdfWriter
 
 from search.index import open_index
 from search.results import SearchRequest
-from tests.conftest import SEED_IDS, SEEDS
-from tests.test_parse import hand_pdf, party_docx
-from web import create_app
-from web.state import EXTENSION
+from tests.conftest import SEED_IDS, SEEDS, VNSEARCH, hand_pdf, make_app, party_docx
 
-VNSEARCH = Path(sys.executable).parent / "vnsearch"
+pytestmark = pytest.mark.slow  # real `vnsearch build` processes, their peak memory measured
+
 MIB = 1024 * 1024
 # Peak RSS of a whole `vnsearch build` (Python, Whoosh, pyvi and scikit-learn loaded) must
 # stay under this: a resource bound, not a timing. A build that inflated the zip bomb
@@ -326,9 +324,7 @@ def test_symlink_loop_folder_alone_is_walked_once(tmp_path: Path) -> None:
 # -- a Vietnamese file name with spaces -------------------------------------------------------------
 @pytest.fixture()
 def app(built: dict) -> Iterator[Flask]:
-    app = create_app({"INDEX": str(built["index"]), "TESTING": True})
-    yield app
-    app.extensions[EXTENSION].close()
+    yield from make_app(built["index"])
 
 
 def test_vietnamese_file_name_is_searchable_under_an_ascii_id(built: dict) -> None:

@@ -28,13 +28,11 @@ from hypothesis import strategies as st
 from search.cli import cli
 from search.errors import BadQuery
 from search.messages import Message
-from search.index import Index, open_index
+from search.index import Index
 from search.query.parse import MAX_QUERY_CHARS, MAX_TERMS
 from search.fields import MAX_PAGE, MAX_PER_PAGE
 from search.results import SearchRequest
-from tests.conftest import SEED_IDS
-from web import create_app
-from web.state import EXTENSION
+from tests.conftest import SEED_IDS, make_app
 from web.messages import word_vi
 
 HANG_GUARD_S = 5.0
@@ -148,17 +146,11 @@ def _request(params: dict[str, str]) -> SearchRequest:
                          **ints)
 
 
-@pytest.fixture(scope="module")
-def ix(seed_index: Path) -> Iterator[Index]:
-    with open_index(seed_index) as index:
-        yield index
-
-
+# ix (the seed index, open): tests/conftest.py. The app is shared by the module here (the
+# conftest's is one per test): every case only reads it.
 @pytest.fixture(scope="module")
 def app(seed_index: Path) -> Iterator[Flask]:
-    app = create_app({"INDEX": str(seed_index), "TESTING": True})
-    yield app
-    app.extensions[EXTENSION].close()
+    yield from make_app(seed_index)
 
 
 @pytest.fixture(scope="module")

@@ -24,10 +24,9 @@ from typing import Any
 import pytest
 
 from search.text.normalize import normalize, normalize_tones
+from tests.conftest import CORPORA, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
-CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
 
 def _load(name: str, path: Path) -> ModuleType:
@@ -97,6 +96,7 @@ def test_cli_writes_the_requested_count(tmp_path: Path, fmt: str, count: int) ->
         assert sorted(p.stem for p in out.glob("*.txt")) == sorted(t["id"] for t in truth)
 
 
+@pytest.mark.slow  # memory measured over a large generation
 def test_generation_streams_one_document_at_a_time(pool: Any) -> None:
     documents = generate.generate_documents(3000, 7, pool)
     assert inspect.isgenerator(documents)
@@ -214,6 +214,7 @@ def test_pool_falls_back_to_builtin_sentences_with_a_note(tmp_path: Path) -> Non
     assert all(corpus_common.is_usable_sentence(s) for s in fallback.sentences)
 
 
+@pytest.mark.slow  # a bench run in a process
 def test_extraction_benchmark_smoke_run() -> None:
     done = subprocess.run([sys.executable, str(BENCH / "extraction"), "--count", "50"],
                           capture_output=True, text=True, timeout=120, cwd=ROOT)

@@ -7,7 +7,11 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import ROOT
+
+pytestmark = pytest.mark.slow  # a bench run in processes
 
 
 def test_scale_benchmark_quick_run():

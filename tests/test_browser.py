@@ -21,9 +21,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.test_http import Server, running_server
-from tests.test_web import build_small_index
+from tests.conftest import ROOT, Server, running_server
+
+pytestmark = pytest.mark.slow  # chromium and real server processes
 
 CHROMIUM = Path(os.environ.get("VNSEARCH_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -57,12 +57,6 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
-
-
-@pytest.fixture(scope="module")
-def seed_server(seed_index: Path) -> Iterator[Server]:
-    with running_server(seed_index) as server:
-        yield server
 
 
 @pytest.fixture()
@@ -163,11 +157,9 @@ def test_phone_layout(browser: Any, seed_server: Server) -> None:
         context.close()
 
 
-def test_script_in_a_document_is_shown_as_text(page: Any,
-                                                tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_script_in_a_document_is_shown_as_text(page: Any, small_index: Path) -> None:
     expect = _sync_api().expect
-    index = build_small_index(tmp_path_factory.mktemp("browser-small"))
-    with running_server(index) as server:
+    with running_server(small_index) as server:
         page.goto(server.url("/documents/kl-12?q=thoat"))
         expect(page.locator(".fulltext")).to_contain_text("<script>alert(1)</script>")
         expect(page.locator(".fulltext")).to_contain_text("<img src=x onerror=alert(2)>")

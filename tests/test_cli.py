@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +14,12 @@ from click.testing import CliRunner
 from search.cli import cli
 from search.index import open_index
 
-from .conftest import SEED_IDS, SEEDS
+from .conftest import SEED_IDS, SEEDS, VNSEARCH, run_cli
 
 COMMANDS = ["build", "add", "remove", "check", "show", "search", "stats", "serve"]
 
 
-def run(*args: str, env: dict | None = None):
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+run = run_cli  # raises what the command raises (catch_exceptions=False)
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -148,9 +146,10 @@ def test_errors_are_one_line_without_traceback(seed_index, args, message):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow  # a real process
 def test_real_console_script(seed_index):
     """The installed `vnsearch` entry point, as a user runs it."""
-    exe = Path(sys.executable).parent / "vnsearch"
+    exe = VNSEARCH
     env = {**os.environ, "VNSEARCH_INDEX": str(seed_index)}
     proc = subprocess.run([str(exe), "search", "xa dac biet kho khan", "--limit", "1"],
                           capture_output=True, text=True, env=env, timeout=120)

@@ -24,6 +24,10 @@ from search.engine.whoosh.engine import WhooshEngine, open_directory
 
 from .conftest import ROOT, SEEDS
 
+# Each test builds its own indexes (one segment, many, parallel writers) and compares every
+# query both ways; the fast loop's search tests already run the numpy engine itself.
+pytestmark = pytest.mark.slow
+
 QUERIES = [
     "giảm nghèo",
     "giam ngheo da chieu",

@@ -23,12 +23,10 @@ import subprocess
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from flask import Flask
 
 from search.cli import cli
 from search.errors import IndexCorrupt, IndexMissing, VnSearchError
@@ -36,13 +34,10 @@ from search.index import open_index
 from search.indexer import add_documents, build_index
 from search.results import SearchRequest
 from search.engine.generations import IndexLocation
-from tests.conftest import ROOT, SEED_IDS, SEEDS
-from tests.test_http import fetch, running_server, wait_until
-from web import create_app
-from web.state import EXTENSION
+from tests.conftest import (CORPORA, ROOT, SEED_IDS, SEEDS, VNSEARCH, app_for, fetch,
+                            running_server, wait_until)
 
-VNSEARCH = Path(sys.executable).parent / "vnsearch"
-CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+
 RELEVANCE_DOCS = ROOT / "bench" / "relevance" / "docs"
 QUERY = "xa dac biet kho khan"
 BIG_DOCS = 250  # a build of these takes several seconds: long enough to be killed mid-way
@@ -108,6 +103,7 @@ def _phase(index: Path) -> str:
 
 
 # -- SIGKILL at random points -----------------------------------------------------------------------
+@pytest.mark.slow  # vnsearch build processes
 def test_build_killed_at_random_points_leaves_the_serving_index_intact(
         tmp_path: Path, big_corpus: Path) -> None:
     index = tmp_path / "index"
@@ -161,6 +157,7 @@ def test_build_killed_at_random_points_leaves_the_serving_index_intact(
 
 
 # -- two writers, and the lock of a dead writer -----------------------------------------------------
+@pytest.mark.slow  # vnsearch build processes
 def test_second_writer_is_refused_and_a_killed_writers_lock_is_recovered(
         tmp_path: Path, big_corpus: Path) -> None:
     index = tmp_path / "index"
@@ -213,6 +210,7 @@ def _documents(base: str) -> int | None:
     return json.loads(body)["documents"] if status == 200 else None
 
 
+@pytest.mark.slow  # a real server and build processes
 def test_server_follows_build_and_add_without_failing_requests(tmp_path: Path) -> None:
     index = tmp_path / "index"
     build_index([SEEDS], index, workers=1)
@@ -290,15 +288,6 @@ def test_a_search_in_flight_finishes_on_the_generation_it_started_on(seed_index:
 
 
 # -- a missing or corrupt index ----------------------------------------------------------------------
-@contextlib.contextmanager
-def app_for(index: Path) -> Iterator[Flask]:
-    app = create_app({"INDEX": str(index), "TESTING": True})
-    try:
-        yield app
-    finally:
-        app.extensions[EXTENSION].close()
-
-
 def _cli_search(index: Path) -> tuple[int, list[str], str]:
     result = CliRunner().invoke(cli, ["search", "giam ngheo", "--index", str(index)])
     return result.exit_code, result.stderr.strip().splitlines(), result.stdout
@@ -397,6 +386,7 @@ def test_corrupt_index_503_healthz_and_cli_say_how_to_rebuild(corrupt_index: Pat
         assert stderr[0].endswith(hint)
 
 
+@pytest.mark.slow  # vnsearch build processes
 @pytest.mark.parametrize("corrupt_index", ["segment-truncated", "generation-deleted"],
                          indirect=True)
 def test_corrupt_index_rebuilt_in_place_is_served_without_restart(corrupt_index: Path) -> None:
@@ -424,6 +414,7 @@ def test_add_of_a_document_without_metadata_keeps_search_working(seed_index: Pat
 
 
 # -- a writer process that dies ---------------------------------------------------------------------
+@pytest.mark.slow  # forked writer processes
 def test_a_writer_process_that_dies_fails_the_build_and_publishes_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from search.engine.whoosh.engine import WhooshEngine

@@ -59,6 +59,7 @@ def test_failed_build_leaves_serving_index(tmp_path, seed_copy):
     assert not list(ix_path.glob(".build-*"))
 
 
+@pytest.mark.slow  # worker processes
 def test_build_with_worker_processes_matches_single_process(tmp_path, seed_copy):
     one = build_index([seed_copy], tmp_path / "one", workers=1)
     two = build_index([seed_copy], tmp_path / "two", workers=2)

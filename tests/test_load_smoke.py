@@ -7,9 +7,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # a 5-second load run with a server
+
 LOAD = ROOT / "bench" / "load"
 
 

@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 from search.documents import METADATA_FIELDS, Metadata
 from search.ingest.clean import clean_text
 from search.ingest.metadata import extract_metadata, find_cites
-
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+from tests.conftest import SEEDS
 
 
 def seed_meta(prefix: str) -> Metadata:

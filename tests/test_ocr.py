@@ -151,6 +151,7 @@ def ix(built: tuple[Path, Any]):
         yield index
 
 
+@pytest.mark.slow  # Tesseract
 def test_every_scan_is_indexed_and_recognised(built):
     _, report = built
     assert report.indexed == 5
@@ -158,6 +159,7 @@ def test_every_scan_is_indexed_and_recognised(built):
     assert report.ocr_pages == 6
 
 
+@pytest.mark.slow  # Tesseract
 @pytest.mark.parametrize("doc_id", sorted(DOCS))
 def test_metadata_of_a_scan(ix, doc_id):
     stored = ix.get(doc_id)
@@ -174,12 +176,14 @@ def test_metadata_of_a_scan(ix, doc_id):
     assert any("OCR" in w for w in meta["warnings"])
 
 
+@pytest.mark.slow  # Tesseract
 @pytest.mark.parametrize("doc_id", sorted(DOCS))
 def test_found_first_by_its_number(ix, doc_id):
     number = DOCS[doc_id][1]["number"]
     assert ix.search(SearchRequest(q=number)).hits[0].id == doc_id
 
 
+@pytest.mark.slow  # Tesseract
 @pytest.mark.parametrize(
     "phrase, doc_id",
     [
@@ -196,12 +200,14 @@ def test_found_first_by_its_title(ix, phrase, doc_id):
     assert hits[0].text_source == "ocr"
 
 
+@pytest.mark.slow  # Tesseract
 def test_multi_page_tiff_reads_every_page(ix):
     stored = ix.get("hagiang-bc-tiff")
     assert stored["ocr"]["pages"] == [1, 2]
     assert "BÍ THƯ" in stored["text"]  # the signature is on page 2
 
 
+@pytest.mark.slow  # Tesseract
 def test_partly_scanned_pdf_gets_both(ix):
     stored = ix.get("dienbien-nq-mot-phan-quet")
     assert stored["text_source"] == "mixed"
@@ -213,6 +219,7 @@ def test_partly_scanned_pdf_gets_both(ix):
     assert [h.id for h in hits] == ["dienbien-nq-mot-phan-quet"]
 
 
+@pytest.mark.slow  # Tesseract
 def test_rebuild_and_add_use_the_ocr_cache(built, scans, tmp_path):
     index, _ = built
     cache = index / "ocr-cache"
@@ -229,6 +236,7 @@ def test_rebuild_and_add_use_the_ocr_cache(built, scans, tmp_path):
     assert added.indexed == 1 and added.ocr_pages == 0
 
 
+@pytest.mark.slow  # Tesseract
 def test_the_cache_is_what_is_read(scans, tmp_path):
     """A cached page is taken as it is: prove it by planting a word in the cache."""
     options = OcrOptions(cache_dir=tmp_path / "cache")
@@ -243,6 +251,7 @@ def test_the_cache_is_what_is_read(scans, tmp_path):
     assert second.ocr["cached_pages"] == 1
 
 
+@pytest.mark.slow  # Tesseract
 def test_a_damaged_cache_entry_is_recognised_again(scans, tmp_path):
     options = OcrOptions(cache_dir=tmp_path / "cache")
     path = scans / "laichau-kl-chup.jpg"
@@ -256,6 +265,7 @@ def test_a_damaged_cache_entry_is_recognised_again(scans, tmp_path):
 # --- limits and a missing Tesseract ------------------------------------------------------
 
 
+@pytest.mark.slow  # Tesseract
 @pytest.mark.parametrize(
     "name, options, reason",
     [
@@ -299,6 +309,7 @@ def test_missing_tesseract_or_its_data(scans, tmp_path, monkeypatch, env, reason
         assert info.value.reason == reason
 
 
+@pytest.mark.slow  # Tesseract
 def test_missing_tesseract_fails_each_scan_and_keeps_the_rest(scans, tmp_path, monkeypatch,
                                                               seeds_dir):
     monkeypatch.setenv("VNSEARCH_TESSERACT", "/nonexistent/tesseract")
@@ -355,6 +366,7 @@ def test_lines_keep_every_word_in_order(rows):
     assert confidences == [r[4] for r in rows if r[4] >= 0]
 
 
+@pytest.mark.slow  # Tesseract
 def test_a_nearly_empty_page_is_still_read(tmp_path):
     """A last page holding only the signature: specks hide it from the layout analysis."""
     text = "\n".join(["Nơi nhận:", "- Lưu Văn phòng Tỉnh ủy.", ""] + [""] * 40
@@ -401,6 +413,7 @@ def client(built):
         app.extensions[EXTENSION].close()
 
 
+@pytest.mark.slow  # Tesseract
 @pytest.mark.parametrize(
     "doc_id, notice",
     [
@@ -414,6 +427,7 @@ def test_the_page_says_the_text_was_recognised(client, doc_id, notice):
     assert "độ tin cậy trung bình" in html
 
 
+@pytest.mark.slow  # Tesseract
 def test_results_mark_recognised_documents(client):
     # only the document with a scanned page carries the mark
     html = client.get("/?q=trâu+bò+hàng+hóa").get_data(as_text=True)
@@ -422,6 +436,7 @@ def test_results_mark_recognised_documents(client):
     assert [h["text_source"] for h in api["hits"]] == ["mixed"]
 
 
+@pytest.mark.slow  # Tesseract
 @pytest.mark.parametrize("doc_id, name", [("dienbien-nq-scan", "dienbien-nq-scan.pdf"),
                                           ("hagiang-bc-tiff", "hagiang-bc-tiff.tiff")])
 def test_download_gives_the_original_scan(client, scans, doc_id, name):

@@ -15,7 +15,6 @@ import struct
 import tracemalloc
 import unicodedata
 import zipfile
-import zlib
 from pathlib import Path
 
 import docx
@@ -36,11 +35,12 @@ from search.ingest.clean import clean_text
 from search.ingest.extracted import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TEXT_CHARS
 from search.ingest.jsonl import JSONL_SUFFIXES, JsonlRecord, iter_jsonl
 from search.ingest.parse import SUPPORTED_SUFFIXES, read_file
+from tests.conftest import CORPORA, hand_pdf, party_docx
+from tests.conftest import SEEDS as SEEDS_DIR
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
-PHAPDIEN = ROOT.parent / "shared" / "corpora" / "phapdien.jsonl.xz"
-SEED_004 = ROOT / "seeds" / "004_f90f9a51dad2c646.txt"
+SEEDS = sorted(SEEDS_DIR.glob("*.txt"))
+PHAPDIEN = CORPORA / "phapdien.jsonl.xz"
+SEED_004 = SEEDS_DIR / "004_f90f9a51dad2c646.txt"
 
 VIET = "Hội nghị lần thứ 5 Ban Chấp hành Đảng bộ tỉnh khóa XVI đã nghe Tờ trình của Tỉnh ủy."
 
@@ -118,7 +118,7 @@ def test_seed_004_footnotes_move_to_notes():
 
 
 def test_seed_002_bold_markers_keep_word_boundary():
-    parsed = read_file(ROOT / "seeds" / "002_ddeff8346f0332a1.txt")
+    parsed = read_file(SEEDS_DIR / "002_ddeff8346f0332a1.txt")
     assert "CHỈ THỊ về tăng cường lãnh đạo" in parsed.text
 
 
@@ -157,6 +157,7 @@ _ARTEFACT_PIECES = st.sampled_from(
 )
 
 
+@pytest.mark.slow  # hypothesis, many examples
 @given(st.one_of(st.text(), st.lists(_ARTEFACT_PIECES).map("".join)))
 @settings(max_examples=400, deadline=None)
 def test_clean_text_never_raises_and_is_idempotent(text: str):
@@ -281,6 +282,7 @@ def fuzz_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("fuzz")
 
 
+@pytest.mark.slow  # hypothesis, many examples
 @given(data=_ANY_BYTES, suffix=st.sampled_from([".txt", ".txt", ".md", ".html", ".pdf", ".docx"]))
 @settings(max_examples=400, deadline=None)
 def test_read_file_on_any_bytes_returns_or_raises_read_error(
@@ -296,105 +298,6 @@ def test_read_file_on_any_bytes_returns_or_raises_read_error(
 
 
 # --- .docx ---------------------------------------------------------------------------
-
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-REL_BASE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-CT_BASE = "application/vnd.openxmlformats-officedocument.wordprocessingml"
-
-
-def _notes_xml(kind: str, notes: dict[int, str]) -> str:
-    """word/footnotes.xml or word/endnotes.xml as Word writes it (with separators)."""
-    items = [
-        f'<w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:{kind}>',
-        f'<w:{kind} w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/>'
-        f"</w:r></w:p></w:{kind}>",
-    ]
-    for nid, text in notes.items():
-        items.append(
-            f'<w:{kind} w:id="{nid}"><w:p><w:r><w:{kind}Ref/></w:r>'
-            f'<w:r><w:t xml:space="preserve"> {text}</w:t></w:r></w:p></w:{kind}>'
-        )
-    return (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        f'<w:{kind}s xmlns:w="{W_NS}" xmlns:r="{R_NS}">{"".join(items)}</w:{kind}s>'
-    )
-
-
-def add_notes(
-    path: Path, footnotes: dict[int, str], endnotes: dict[int, str] | None = None
-) -> None:
-    """Turn placeholder runs FN<n>/EN<n> into real note references and add the parts."""
-    endnotes = endnotes or {}
-    parts = {"footnote": footnotes, "endnote": endnotes}
-    tmp = path.with_suffix(".tmp")
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "word/document.xml":
-                xml = data.decode("utf-8")
-                for kind, notes in parts.items():
-                    for nid in notes:
-                        placeholder = f"<w:t>{kind[0].upper()}N{nid}</w:t>"
-                        assert placeholder in xml
-                        xml = xml.replace(placeholder, f'<w:{kind}Reference w:id="{nid}"/>')
-                data = xml.encode("utf-8")
-            elif item.filename == "word/_rels/document.xml.rels":
-                rels = "".join(
-                    f'<Relationship Id="rIdN{kind}" Type="{REL_BASE}/{kind}s"'
-                    f' Target="{kind}s.xml"/>'
-                    for kind, notes in parts.items() if notes
-                )
-                data = data.replace(b"</Relationships>", rels.encode() + b"</Relationships>")
-            elif item.filename == "[Content_Types].xml":
-                types = "".join(
-                    f'<Override PartName="/word/{kind}s.xml" ContentType="{CT_BASE}.{kind}s+xml"/>'
-                    for kind, notes in parts.items() if notes
-                )
-                data = data.replace(b"</Types>", types.encode() + b"</Types>")
-            out.writestr(item, data)
-        for kind, notes in parts.items():
-            if notes:
-                out.writestr(f"word/{kind}s.xml", _notes_xml(kind, notes))
-    tmp.replace(path)
-
-
-def _tiny_png() -> bytes:
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-
-    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    idat = zlib.compress(b"\x00\xff\x00\x00")
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
-
-
-def party_docx(tmp_path: Path, *, with_image: bool = False) -> Path:
-    """A Party document: 2-column header table, body with a footnote and an endnote."""
-    document = docx.Document()
-    header = document.add_table(rows=2, cols=2)
-    header.cell(0, 0).text = "TỈNH ỦY KON TUM"
-    header.cell(0, 0).add_paragraph("*")
-    header.cell(0, 1).text = "ĐẢNG CỘNG SẢN VIỆT NAM"
-    header.cell(1, 0).text = "Số 237-KL/TU"
-    header.cell(1, 1).text = "Kon Tum, ngày 08 tháng 11 năm 2021"
-    document.add_paragraph("KẾT LUẬN")
-    body = document.add_paragraph("Hội nghị đã thông qua Đề án giảm nghèo")
-    body.add_run("FN1")
-    body.add_run(" và các cơ chế, chính sách")
-    body.add_run("EN1")
-    body.add_run(" trên địa bàn tỉnh.")
-    if with_image:
-        png = tmp_path / "dot.png"
-        png.write_bytes(_tiny_png())
-        document.add_picture(str(png))
-    document.add_paragraph("Nơi nhận: Lưu Văn phòng Tỉnh ủy.")
-    path = tmp_path / "party.docx"
-    document.save(str(path))
-    add_notes(
-        path, {1: "Nghị quyết số 87/2016/NQ-HĐND, ngày 09-12-2016."}, {1: "Ghi chú cuối văn bản."}
-    )
-    return path
-
 
 def test_docx_header_table_body_and_notes(tmp_path: Path):
     parsed = read_file(party_docx(tmp_path))
@@ -482,6 +385,7 @@ def _zeros_entry(path: Path, megabytes: int) -> Path:
     return path
 
 
+@pytest.mark.slow  # writes a zip bomb (300 MB of zeros inside)
 def test_docx_zip_bomb_refused_without_inflating(tmp_path: Path):
     path = _zeros_entry(tmp_path / "bomb.docx", 300)
     assert path.stat().st_size < 2 * 1024 * 1024
@@ -508,50 +412,6 @@ def test_docx_expansion_limit_follows_max_bytes(tmp_path: Path):
 
 
 # --- .pdf ----------------------------------------------------------------------------
-
-
-def _pdf_string(text: str) -> str:
-    """A PDF literal string in WinAnsi: Latin-1 bytes, octal-escaped past ASCII."""
-    out = []
-    for byte in text.encode("latin-1"):
-        ch = chr(byte)
-        out.append("\\" + ch if ch in "()\\" else ch if 32 <= byte < 127 else f"\\{byte:03o}")
-    return "(" + "".join(out) + ")"
-
-
-def hand_pdf(pages: list[list[str]], *, font: str = "Helvetica") -> bytes:
-    """A minimal valid PDF: one Type1 font (WinAnsiEncoding), one text line per string."""
-    objects: list[str] = []
-    page_ids = [3 + 2 * i for i in range(len(pages))]
-    font_id = 3 + 2 * len(pages)
-    objects.append("<< /Type /Catalog /Pages 2 0 R >>")
-    kids = " ".join(f"{i} 0 R" for i in page_ids)
-    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>")
-    for page_id, lines in zip(page_ids, pages):
-        ops = ["BT", "/F1 12 Tf", "72 720 Td", "14 TL"]
-        ops += [f"{_pdf_string(line)} Tj T*" for line in lines]
-        ops.append("ET")
-        stream = "\n".join(ops)
-        objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-            f"/Resources << /Font << /F1 {font_id} 0 R >> >> /Contents {page_id + 1} 0 R >>"
-        )
-        length = len(stream.encode("latin-1"))
-        objects.append(f"<< /Length {length} >>\nstream\n{stream}\nendstream")
-    objects.append(
-        f"<< /Type /Font /Subtype /Type1 /BaseFont /{font} /Encoding /WinAnsiEncoding >>"
-    )
-    out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
-    out += f"startxref\n{xref}\n%%EOF\n".encode()
-    return out
 
 
 def test_hand_pdf_is_valid_for_pypdf(tmp_path: Path):
@@ -794,6 +654,7 @@ _JSONL_BYTES = st.one_of(
 )
 
 
+@pytest.mark.slow  # hypothesis, many examples
 @given(data=_JSONL_BYTES, suffix=st.sampled_from(JSONL_SUFFIXES), compress=st.booleans())
 @settings(max_examples=300, deadline=None)
 def test_iter_jsonl_on_any_bytes_yields_records_or_errors(
@@ -991,7 +852,7 @@ def to_legacy_bytes(text: str, name: str) -> bytes:
                     for ch in legacy)
 
 
-SEED_KT = Path(__file__).resolve().parents[1] / "seeds" / "000_7deaedef5e058121.txt"
+SEED_KT = SEEDS_DIR / "000_7deaedef5e058121.txt"
 
 
 @pytest.mark.parametrize(
@@ -1223,6 +1084,7 @@ def _read_legacy(text: str, name: str) -> ParsedText:
         return read_file(write(Path(tmp) / "t.txt", to_legacy_bytes(text, name)))
 
 
+@pytest.mark.slow  # hypothesis, many examples
 @given(st.data(), st.sampled_from(["tcvn3", "vni"]))
 @settings(max_examples=150, deadline=None)
 def test_any_passage_saved_as_legacy_bytes_reads_back_the_same(data, name):
@@ -1238,6 +1100,7 @@ def test_any_passage_saved_as_legacy_bytes_reads_back_the_same(data, name):
     assert parsed.text == text and parsed.converted_from == name
 
 
+@pytest.mark.slow  # hypothesis, many examples
 @given(st.lists(st.sampled_from(_SEED_SYLLABLES), min_size=1, max_size=40),
        st.sampled_from(["tcvn3", "vni"]))
 @settings(max_examples=200, deadline=None)

@@ -15,6 +15,8 @@ from search.results import SearchRequest
 
 from .conftest import ROOT, SEEDS
 
+pytestmark = pytest.mark.slow  # an index over the relevance set, and a bench run
+
 REL = ROOT / "bench" / "relevance"
 
 

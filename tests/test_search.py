@@ -18,12 +18,7 @@ KT_KL, CB_NQ, QN_CT, DB_KL, KT_BC = (SEED_IDS[k] for k in
                                      ("kontum_kl", "caobang_nq", "quangngai_ct", "dienbien_kl", "kontum_bc"))
 
 
-@pytest.fixture(scope="module")
-def ix(seed_index):
-    with open_index(seed_index) as index:
-        yield index
-
-
+# ix (the seed index, open): tests/conftest.py
 def ids(ix, **kwargs) -> list[str]:
     return [h.id for h in ix.search(SearchRequest(**kwargs)).hits]
 
@@ -166,6 +161,7 @@ def test_bad_requests(ix, request_kwargs):
         ix.search(SearchRequest(q="x", **request_kwargs))
 
 
+@pytest.mark.slow  # hypothesis, many examples
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(q=st.text(max_size=200))
 def test_search_never_raises(ix, q):

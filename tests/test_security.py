@@ -25,8 +25,7 @@ from flask.testing import FlaskClient
 
 from search.index import Index
 from search.indexer import build_index
-from tests.conftest import SEED_IDS, SEEDS
-from tests.test_http import Server, running_server
+from tests.conftest import SEED_IDS, SEEDS, Server, make_app, running_server
 from web import CONTENT_SECURITY_POLICY, SECURITY_HEADERS, create_app
 from web.state import EXTENSION
 
@@ -77,9 +76,7 @@ def index(corpus: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def app(index: Path) -> Iterator[Flask]:
-    app = create_app({"INDEX": str(index), "TESTING": True})
-    yield app
-    app.extensions[EXTENSION].close()
+    yield from make_app(index)
 
 
 @pytest.fixture()
@@ -258,9 +255,7 @@ def _assert_security_headers(headers: dict | object, where: str) -> None:
 
 @pytest.fixture(scope="module")
 def seed_app(seed_index: Path) -> Iterator[Flask]:
-    app = create_app({"INDEX": str(seed_index), "TESTING": True})
-    yield app
-    app.extensions[EXTENSION].close()
+    yield from make_app(seed_index)
 
 
 def test_security_headers_on_every_route_and_error(seed_app: Flask, tmp_path: Path) -> None:
@@ -348,6 +343,7 @@ def debug_env_server(seed_index: Path) -> Iterator[Server]:
             yield server
 
 
+@pytest.mark.slow  # a real server process
 @pytest.mark.parametrize(("method", "target", "status"), [
     ("GET", "/nope", 404),
     ("GET", "/?page=abc", 400),

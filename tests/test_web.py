@@ -8,7 +8,6 @@ rebuilt index served without restart, security headers and the read-only rule.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,13 +17,10 @@ import pytest
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from flask import Flask
 from flask.testing import FlaskClient
 
 from search.indexer import build_index
-from tests.conftest import SEED_IDS, SEEDS
-from web import create_app
-from web.state import EXTENSION
+from tests.conftest import SCRIPT, SEED_IDS, SEEDS, build_small_index, make_app
 from web.urls import (SEARCH_PARAMS, clear_filters, with_param, with_value, without_params,
                       without_value)
 
@@ -32,81 +28,9 @@ KONTUM_KL = SEED_IDS["kontum_kl"]
 QUANGNGAI_CT = SEED_IDS["quangngai_ct"]
 KONTUM_BC = SEED_IDS["kontum_bc"]
 QUERY = "xa dac biet kho khan"
-SCRIPT = "<script>alert(1)</script>"
 
 
-# -- a small corpus of our own: citations between documents, markup in the text, a JSONL --
-SMALL_A = """TỈNH ỦY KON TUM
-*
-Số 04-NQ/TU
-ĐẢNG CỘNG SẢN VIỆT NAM
-Kon Tum, ngày 19 tháng 8 năm 2016
-
-NGHỊ QUYẾT
-về tiếp tục xây dựng các xã đặc biệt khó khăn trong tình hình mới
-
-Ban Chấp hành Đảng bộ tỉnh quyết nghị tập trung xây dựng các xã đặc biệt khó khăn.
-"""
-SMALL_B = f"""TỈNH ỦY KON TUM
-*
-Số 12-KL/TU
-ĐẢNG CỘNG SẢN VIỆT NAM
-Kon Tum, ngày 08 tháng 11 năm 2021
-
-KẾT LUẬN
-về tổng kết Nghị quyết số 04-NQ/TU
-
-Sau 05 năm thực hiện Nghị quyết số 04-NQ/TU, ngày 19-8-2016 của Tỉnh ủy,
-các xã đặc biệt khó khăn đã có nhiều đổi mới.
-Đoạn thử thoát ký tự: {SCRIPT} & "ngoặc kép" <b>đậm</b> <img src=x onerror=alert(2)>
-"""
-SMALL_RECORD = {"id": "ban-ghi-1", "title": "Báo cáo tình hình giảm nghèo",
-                "text": "Báo cáo về công tác giảm nghèo bền vững năm 2022."}
-
-
-def write_small_corpus(directory: Path) -> Path:
-    """Two cross-citing .txt documents (one with HTML/script in its text) and one JSONL
-    record; returns the directory."""
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "nq-04.txt").write_text(SMALL_A, encoding="utf-8")
-    (directory / "kl-12.txt").write_text(SMALL_B, encoding="utf-8")
-    (directory / "records.jsonl").write_text(json.dumps(SMALL_RECORD, ensure_ascii=False) + "\n",
-                                             encoding="utf-8")
-    return directory
-
-
-def build_small_index(root: Path) -> Path:
-    corpus = write_small_corpus(root / "corpus")
-    index = root / "ix"
-    report = build_index([corpus], index, workers=1)
-    assert report.indexed == 3 and not report.failed, report.to_dict()
-    return index
-
-
-# -- fixtures ------------------------------------------------------------------------------
-def make_app(index: Path) -> Iterator[Flask]:
-    app = create_app({"INDEX": str(index), "TESTING": True})
-    try:
-        yield app
-    finally:
-        app.extensions[EXTENSION].close()
-
-
-@pytest.fixture()
-def app(seed_index: Path) -> Iterator[Flask]:
-    yield from make_app(seed_index)
-
-
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
-def small_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_small_index(tmp_path_factory.mktemp("small"))
-
-
+# -- fixtures (the seed index's app and client, small_index: tests/conftest.py) -------------
 @pytest.fixture()
 def small_client(small_index: Path) -> Iterator[FlaskClient]:
     for app in make_app(small_index):
