@@ -16,7 +16,8 @@ from search.errors import BadQuery, DocumentNotFound
 from search.highlight import Terms, passages
 from search.messages import Message
 from search.query.filters import request_filters
-from search.query.parse import ParsedQuery, build_query, describe, explain, parse_query
+from search.query.build import build_query, explain
+from search.query.parse import ParsedQuery, describe, parse_query
 from search.related import related_documents
 from search.fields import MAX_PAGE, MAX_PER_PAGE, SORTS
 from search.results import Hit, SearchRequest, SearchResult

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from search.engine.base import Filters
 from search.indexer import add_documents, build_index, remove_documents
 from search.engine.whoosh.postings import PREFIX
-from search.query.parse import build_query, parse_query
+from search.query.build import build_query
+from search.query.parse import parse_query
 from search.engine.generations import IndexLocation
 from search.engine.whoosh.engine import WhooshEngine, open_directory
 

@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from search.engine.base import And, AndMaybe, Not, Or
 from search.errors import BadQuery
-from search.query.parse import build_query, describe, explain, parse_query
+from search.query.build import build_query, explain
+from search.query.parse import describe, parse_query
 
 
 @pytest.mark.parametrize(
