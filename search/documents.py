@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# Where a metadata value came from. ``inferred: <from what>`` is built with inferred().
-SOURCES = ("header", "title_line", "body", "signature", "record")  # record: an import record's key
+# Where a metadata value came from: "header", "title_line", "body", "signature", "record"
+# (a key of an import record), or "inferred: <from what>", built with inferred().
 
 METADATA_FIELDS = (
     "number",
@@ -73,15 +73,6 @@ class Metadata:
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.values(), "provenance": self.provenance(), "warnings": list(self.warnings)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Metadata":
-        meta = cls(warnings=list(data.get("warnings", [])))
-        prov = data.get("provenance", {})
-        for name in METADATA_FIELDS:
-            if data.get(name) is not None:
-                meta.set(name, data[name], prov.get(name) or "unknown")
-        return meta
 
 
 @dataclass

@@ -171,14 +171,6 @@ def facet_names(facets: tuple[Facet, ...] = FACETS) -> tuple[str, ...]:
     return tuple(f.name for f in facets)
 
 
-def facet_named(name: str, facets: tuple[Facet, ...] = FACETS) -> Facet:
-    """The facet called ``name`` (KeyError for an unknown one)."""
-    for f in facets:
-        if f.name == name:
-            return f
-    raise KeyError(name)
-
-
 def ranges(facets: tuple[Facet, ...] = FACETS) -> tuple[Range, ...]:
     return tuple(f.range for f in facets if f.range is not None)
 

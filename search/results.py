@@ -3,7 +3,7 @@ page and exports all use."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from search.documents import METADATA_FIELDS
@@ -86,7 +86,3 @@ class SearchResult:
             "messages": [m.text for m in self.messages],
             "notices": [m.to_dict() for m in self.messages],
         }
-
-
-def request_to_dict(req: SearchRequest) -> dict[str, Any]:
-    return asdict(req)

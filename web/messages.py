@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from search.messages import CATALOGUE, Message, Params
+from search.messages import Message, Params
 
 # Facets as the page labels them (views.FACET_LABELS), in the middle of a sentence.
 FACET_NAMES_VI = {
@@ -124,8 +124,3 @@ VI: dict[str, Callable[[Params], str]] = {
 def word_vi(message: Message) -> str:
     """The Vietnamese wording of ``message`` (every code of the catalogue has one)."""
     return VI[message.code](message.params)
-
-
-def missing_codes() -> set[str]:
-    """Codes of the catalogue without a Vietnamese wording (none: a test checks)."""
-    return set(CATALOGUE) - set(VI)

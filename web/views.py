@@ -81,10 +81,6 @@ class FacetView:
     bounds: list[RangeInput] = field(default_factory=list)  # empty: the facet has no range
     range_hidden: list[tuple[str, str]] = field(default_factory=list)  # state the form keeps
 
-    @property
-    def selected_count(self) -> int:
-        return sum(v["selected"] for v in self.shown + self.more)
-
 
 @dataclass
 class MetaRow:

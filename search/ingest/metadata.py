@@ -883,12 +883,6 @@ def _signature_without_role(cells: list[_Cell]) -> _Signature:
 # === issuer ==========================================================================
 
 
-@dataclass(frozen=True)
-class _Issuer:
-    value: str
-    source: str
-
-
 def _issuer_of_phrase(phrase: str) -> tuple[str | None, bool]:
     """(issuer, explicit) from a normalised phrase such as "của ban thường vụ tỉnh ủy".
     ``explicit`` is False for "Ban Chấp hành Đảng bộ tỉnh", which ranks below the header
