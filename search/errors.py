@@ -9,7 +9,16 @@ from search.messages import Message
 
 
 class VnSearchError(Exception):
-    """Base class; ``str(err)`` is a message fit for a user."""
+    """Base class; ``str(err)`` is a message fit for a user, in English. An error made from
+    a :class:`~search.messages.Message` keeps it as ``err.message`` (code and parameters),
+    so each surface can word it in its own language."""
+
+    message: Message | None = None
+
+    def __init__(self, message: str | Message) -> None:
+        if isinstance(message, Message):
+            self.message = message
+        super().__init__(message.text if isinstance(message, Message) else message)
 
 
 class ReadError(VnSearchError):
@@ -18,7 +27,7 @@ class ReadError(VnSearchError):
     def __init__(self, path: str | Path, reason: str) -> None:
         self.path = str(path)
         self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
+        super().__init__(f"{self.path}: {reason}")  # CLI-facing: the path and the reason
 
 
 class IndexMissing(VnSearchError):
@@ -44,8 +53,9 @@ class BadQuery(VnSearchError):
     each surface words it in its own language; ``str(err)`` is the English wording.
     """
 
-    def __init__(self, message: Message) -> None:
+    message: Message
+
+    def __init__(self, message: str | Message) -> None:
         if not isinstance(message, Message):  # a sentence could not be worded elsewhere
             raise TypeError(f"BadQuery takes a search.messages.Message, not {message!r}")
-        self.message = message
-        super().__init__(message.text)
+        super().__init__(message)

@@ -82,7 +82,7 @@ class Index:
     def get(self, doc_id: str) -> dict[str, Any]:
         stored = self.reader.get(doc_id)
         if stored is None:
-            raise DocumentNotFound(f"no document with id {doc_id!r}")
+            raise DocumentNotFound(Message("document.not_found", {"id": doc_id}))
         return stored
 
     def related(self, doc_id: str) -> dict[str, Any]:

@@ -159,7 +159,38 @@ CATALOGUE: dict[str, Code] = {
         _URL_INT, lambda p: f"{p['name']} must be {_hint_en(p)}, not {p['value']}",
         {"name": "year_to", "value": 99999, "min": 1, "max": 9999},
         "year_from or year_to outside the years accepted."),
+    # The index and its documents (IndexMissing, IndexCorrupt, IndexLocked, DocumentNotFound).
+    "index.missing": Code(
+        ("location", "command"),
+        lambda p: f"no index at {p['location']}: build one with `{p['command']}`",
+        {"location": "index", "command": "vnsearch build PATHS --index index"},
+        "Nothing has been built at the index location yet; 'command' builds it."),
+    "index.damaged": Code(
+        ("location", "detail", "command"),
+        lambda p: f"index at {p['location']} is damaged ({p['detail']}): rebuild it with "
+                  f"`{p['command']}`",
+        {"location": "index", "detail": "gen-1/MAIN_1.seg is missing",
+         "command": "vnsearch build PATHS --index index"},
+        "The serving index cannot be opened; 'detail' (English, technical) says which part, "
+        "'command' rebuilds it."),
+    "index.bad_config": Code(
+        ("path", "problem"), lambda p: f"cannot read the index configuration {p['path']} "
+                                       f"({p['problem']})",
+        {"path": "cluster.json", "problem": "not a JSON object"},
+        "An engine's configuration file (--index FILE) is not readable JSON."),
+    "index.locked": Code(
+        ("location", "holder"), lambda p: f"index {p['location']} is locked by {p['holder']}",
+        {"location": "index", "holder": "pid 12 on host (build, since 2026-12-04T05:00:00+00:00)"},
+        "Another writer (build, add, remove) holds the index."),
+    "document.not_found": Code(
+        ("id",), lambda p: f"no document with id {p['id']!r}", {"id": "nq-04-2021"},
+        "No document of the index has that id."),
 }
+
+
+def build_command(location: str) -> str:
+    """The command that (re)builds the index at ``location``, for the index messages."""
+    return f"vnsearch build PATHS --index {location}"
 
 
 # -- messages ----------------------------------------------------------------------------------

@@ -300,11 +300,14 @@ def test_missing_index_gives_503_healthz_reason_and_cli_hint(tmp_path: Path) -> 
         page = client.get("/?q=giam+ngheo")
         html = page.get_data(as_text=True)
         assert page.status_code == 503 and page.mimetype == "text/html"
-        assert "Chỉ mục chưa sẵn sàng" in html and "build one with" in html
+        assert "Chỉ mục chưa sẵn sàng" in html and "Chưa có chỉ mục tại" in html
+        assert f"vnsearch build PATHS --index {index}" in html and "build one with" not in html
         assert page.headers["Retry-After"] == "30"
         health = client.get("/healthz")
         assert health.status_code == 503
-        assert health.get_json() == {"ok": False, "status": 503, "code": None, "params": {},
+        assert health.get_json() == {"ok": False, "status": 503, "code": "index.missing",
+                                     "params": {"location": str(index), "command":
+                                                f"vnsearch build PATHS --index {index}"},
                                      "error":
                                      f"no index at {index}: build one with "
                                      f"`vnsearch build PATHS --index {index}`"}
@@ -372,11 +375,13 @@ def test_corrupt_index_503_healthz_and_cli_say_how_to_rebuild(corrupt_index: Pat
         client = app.test_client()
         page = client.get("/?q=giam+ngheo")
         html = page.get_data(as_text=True)
-        assert page.status_code == 503 and "rebuild it with" in html and "Traceback" not in html
+        assert page.status_code == 503 and "Traceback" not in html
+        assert "bị hỏng" in html and f"vnsearch build PATHS --index {index}" in html
         health = client.get("/healthz")
         data = health.get_json()
         assert health.status_code == 503 and data["ok"] is False and data["status"] == 503
         assert "rebuild it with `vnsearch build" in data["error"]
+        assert data["code"] == "index.damaged" and data["params"]["location"] == str(index)
         api = client.get("/api/search?q=giam")
         assert api.status_code == 503 and api.get_json()["error"] == data["error"]
         code, stderr, stdout = _cli_search(index)

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from search.cli import cli
 from search.engine.base import FACET_FIELDS
-from search.errors import BadQuery
+from search.errors import BadQuery, VnSearchError
 from search.index import Index, open_index
 from search.messages import CATALOGUE, Message, examples, word_en
 from search.query.parse import MAX_QUERY_CHARS, MAX_TERMS
@@ -225,6 +225,8 @@ LIBRARY_ONLY = {"request.unknown_filter"}
 def test_the_table_covers_every_code() -> None:
     seen = {code for _params, notes in NOTES.values() for code, _ in notes}
     seen |= {code for _params, code, _ in ERRORS.values()}
+    seen |= {code for _make, code in INDEX_ERRORS.values()} | {"index.locked",
+                                                               "document.not_found"}
     assert seen | LIBRARY_ONLY == set(CATALOGUE)
 
 
@@ -351,3 +353,79 @@ def test_the_cli_batch_gives_the_code_of_a_bad_query(seed_index: Path, tmp_path:
 
 def test_examples_give_one_message_per_code() -> None:
     assert [m.code for m in examples()] == list(CATALOGUE)
+
+
+# -- the index and its documents: library errors with codes too --------------------------------
+def _never_built(tmp: Path) -> Path:
+    return tmp / "never-built"
+
+
+def _generation_without_manifest(tmp: Path) -> Path:
+    (tmp / "ix" / "gen-1").mkdir(parents=True)
+    (tmp / "ix" / "current").symlink_to("gen-1")
+    return tmp / "ix"
+
+
+def _configuration_not_an_object(tmp: Path) -> Path:
+    (tmp / "cluster.json").write_text("[1, 2]", encoding="utf-8")
+    return tmp / "cluster.json"
+
+
+INDEX_ERRORS = {
+    "missing": (_never_built, "index.missing"),
+    "damaged": (_generation_without_manifest, "index.damaged"),
+    "bad configuration": (_configuration_not_an_object, "index.bad_config"),
+}
+
+
+@pytest.mark.parametrize("name", list(INDEX_ERRORS))
+def test_an_unusable_index_is_a_coded_error(tmp_path: Path, name: str) -> None:
+    make, code = INDEX_ERRORS[name]
+    location = make(tmp_path)
+    with pytest.raises(VnSearchError) as info:
+        open_index(location)
+    message = info.value.message
+    assert message is not None and message.code == code
+    assert str(location) in message.params.values() and str(info.value) == message.text
+
+
+@pytest.mark.parametrize("name", list(INDEX_ERRORS))
+def test_an_unusable_index_is_vietnamese_on_the_page_and_coded_in_json(
+        tmp_path: Path, name: str) -> None:
+    make, code = INDEX_ERRORS[name]
+    location = make(tmp_path)
+    app = create_app({"INDEX": str(location), "TESTING": True})
+    try:
+        page = app.test_client().get("/?q=giam")
+        data = app.test_client().get("/api/search?q=giam").get_json()
+    finally:
+        app.extensions[EXTENSION].close()
+    message = Message(data["code"], data["params"])
+    assert page.status_code == 503 and data["status"] == 503 and message.code == code
+    text = BeautifulSoup(page.get_data(as_text=True), "html.parser").get_text()
+    assert word_vi(message) in text and message.text not in text
+    assert not english_words(message, word_vi(message)), word_vi(message)
+
+
+def test_a_missing_document_is_coded(client: FlaskClient) -> None:
+    data = client.get("/api/documents/no-such-id").get_json()
+    assert (data["status"], data["code"], data["params"]) == (404, "document.not_found",
+                                                              {"id": "no-such-id"})
+    page = client.get("/documents/no-such-id")
+    text = BeautifulSoup(page.get_data(as_text=True), "html.parser").get_text()
+    message = Message("document.not_found", {"id": "no-such-id"})
+    assert page.status_code == 404 and word_vi(message) in text and message.text not in text
+
+
+def test_a_held_lock_is_coded(tmp_path: Path) -> None:
+    from search.engine.generations import IndexLocation
+    from search.errors import IndexLocked
+    from search.indexer import remove_documents
+
+    location = IndexLocation(tmp_path / "ix")
+    with location.lock("holder"), pytest.raises(IndexLocked) as info:
+        remove_documents(["x"], tmp_path / "ix")
+    assert info.value.message is not None and info.value.message.code == "index.locked"
+    assert info.value.message.params["location"] == str(tmp_path / "ix")
+    assert "holder" in info.value.message.params["holder"]
+

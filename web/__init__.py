@@ -19,7 +19,7 @@ from typing import Any
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from search.errors import BadQuery, VnSearchError
+from search.errors import VnSearchError
 from search.messages import Message
 from search.engine.base import Engine
 from search.engine.registry import resolve_index_path
@@ -132,7 +132,7 @@ def _library_error(err: VnSearchError) -> Any:
     status = api.status_of(err)
     if status == 500:
         log.error("library error on %s", request.path, exc_info=err)
-    return error_response(err.message if isinstance(err, BadQuery) else str(err), status)
+    return error_response(err.message or str(err), status)
 
 
 def _unexpected_error(err: Exception) -> Any:

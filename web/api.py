@@ -145,7 +145,7 @@ def healthz() -> Response:
         index = holder.get()
         documents = index.reader.doc_count()
     except VnSearchError as err:
-        return json_error(str(err), 503)
+        return json_error(err.message or str(err), 503)
     return _ok({"status": "ok", "index": holder.path, "documents": documents,
                 "generation": index.generation, "built_at": index.manifest.get("built_at"),
                 "updated_at": index.manifest.get("updated_at")})

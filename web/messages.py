@@ -12,16 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from search import fields
 from search.messages import Message, Params
 
-# Facets as the page labels them (views.FACET_LABELS), in the middle of a sentence.
-FACET_NAMES_VI = {
-    "province": "tỉnh/thành (khi ban hành)",
-    "province_2025": "tỉnh/thành (sau sáp nhập 2025)",
-    "year": "năm",
-    "doc_type": "loại văn bản",
-    "issuer": "cơ quan ban hành",
-}
+# Facets as the page labels them (the table of fields), in the middle of a sentence.
+FACET_NAMES_VI = {f.name: f.label[:1].lower() + f.label[1:] for f in fields.FACETS}
 SORT_NAMES_VI = {"relevance": "liên quan nhất", "newest": "mới nhất", "oldest": "cũ nhất"}
 # What each integer URL parameter is, said after its name: "page (số trang)".
 PARAM_NAMES_VI = {"page": "số trang", "per_page": "số kết quả mỗi trang",
@@ -30,6 +25,12 @@ PARAM_NAMES_VI = {"page": "số trang", "per_page": "số kết quả mỗi tran
 
 def quoted(value: Any) -> str:
     return f"„{value}”"
+
+
+def visible(text: str, limit: int = 80) -> str:
+    """``text`` as a user typed it, with control and format characters (NUL, ESC, a
+    right-to-left override) shown as escapes rather than acting on the page."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text[:limit])
 
 
 def number(value: int) -> str:
@@ -118,6 +119,17 @@ VI: dict[str, Callable[[Params], str]] = {
                                  f"({quoted(str(p['value']) + '…')}): {_hint(p)}.",
     "param.bad_year": lambda p: f"Tham số {_param(p['name'])} phải là {_hint(p)}, không phải "
                                 f"{p['value']}.",
+    # For the administrator: the command to run stays as typed.
+    "index.missing": lambda p: f"Chưa có chỉ mục tại {p['location']}. Quản trị viên cần dựng "
+                               f"chỉ mục bằng lệnh: {p['command']}",
+    "index.damaged": lambda p: f"Chỉ mục tại {p['location']} bị hỏng ({p['detail']}). Quản "
+                               f"trị viên cần dựng lại bằng lệnh: {p['command']}",
+    "index.bad_config": lambda p: f"Không đọc được tệp cấu hình chỉ mục {p['path']} "
+                                  f"({p['problem']}).",
+    "index.locked": lambda p: f"Chỉ mục {p['location']} đang được ghi ({p['holder']}); hãy "
+                              f"thử lại sau.",
+    "document.not_found": lambda p: (f"Không có văn bản nào mang mã {quoted(visible(p['id']))} "
+                                     "trong chỉ mục."),
 }
 
 

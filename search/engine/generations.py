@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from search.errors import IndexCorrupt, IndexLocked, IndexMissing
+from search.messages import Message, build_command
 
 MANIFEST = "manifest.json"
 CURRENT = "current"
@@ -83,16 +84,12 @@ class IndexLocation:
         """Directory of the serving generation; IndexMissing with a hint if none."""
         link = self.root / CURRENT
         if not link.is_symlink() and not link.exists():
-            raise IndexMissing(
-                f"no index at {self.root}: build one with `vnsearch build PATHS --index {self.root}`"
-            )
+            raise IndexMissing(Message("index.missing", {
+                "location": str(self.root), "command": build_command(str(self.root))}))
         target = link.resolve()
         if not (target / MANIFEST).is_file():
-            raise IndexMissing(
-                f"index at {self.root} is damaged (its current generation {target.name} is "
-                f"missing or incomplete): rebuild it with `vnsearch build PATHS --index "
-                f"{self.root}`"
-            )
+            raise IndexMissing(self._damaged(f"its current generation {target.name} is "
+                                             "missing or incomplete"))
         return target
 
     def ocr_cache_dir(self) -> Path:
@@ -113,15 +110,10 @@ class IndexLocation:
         try:
             data = json.loads(path.read_text("utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as err:
-            raise IndexCorrupt(
-                f"index at {self.root} is damaged ({path.parent.name}/{MANIFEST}: "
-                f"{type(err).__name__}): rebuild it with `vnsearch build PATHS --index {self.root}`"
-            ) from None
+            raise IndexCorrupt(self._damaged(f"{path.parent.name}/{MANIFEST}: "
+                                             f"{type(err).__name__}")) from None
         if not isinstance(data, dict):
-            raise IndexCorrupt(
-                f"index at {self.root} is damaged ({path.parent.name}/{MANIFEST} is not an "
-                f"object): rebuild it with `vnsearch build PATHS --index {self.root}`"
-            )
+            raise IndexCorrupt(self._damaged(f"{path.parent.name}/{MANIFEST} is not an object"))
         return data
 
     def verify_files(self, directory: Path, manifest: dict[str, Any]) -> None:
@@ -138,10 +130,11 @@ class IndexLocation:
                 if actual == size:
                     continue
                 problem = f"{name} has {actual} bytes, {size} expected"
-            raise IndexCorrupt(
-                f"index at {self.root} is damaged ({directory.name}/{problem}): rebuild it with "
-                f"`vnsearch build PATHS --index {self.root}`"
-            )
+            raise IndexCorrupt(self._damaged(f"{directory.name}/{problem}"))
+
+    def _damaged(self, detail: str) -> Message:
+        return Message("index.damaged", {"location": str(self.root), "detail": detail,
+                                         "command": build_command(str(self.root))})
 
     # -- writing ------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -157,7 +150,8 @@ class IndexLocation:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 holder = path.read_text("utf-8", errors="replace").strip() or "another process"
-                raise IndexLocked(f"index {self.root} is locked by {holder}") from None
+                raise IndexLocked(Message("index.locked", {"location": str(self.root),
+                                                           "holder": holder})) from None
             os.ftruncate(fd, 0)
             os.write(fd, f"pid {os.getpid()} on {socket.gethostname()} ({command}, "
                          f"since {utc_now()})".encode())

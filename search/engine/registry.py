@@ -21,6 +21,7 @@ from typing import Any, Union
 
 from search.engine.base import Engine
 from search.errors import IndexCorrupt, VnSearchError
+from search.messages import Message
 
 ENV_VAR = "VNSEARCH_INDEX"
 DEFAULT_DIR = "index"
@@ -43,12 +44,12 @@ def engine_name_at(location: str | os.PathLike[str]) -> str:
     """The engine an index location was built with (the default for a new location)."""
     path = Path(location)
     if path.is_file():
-        return str(_read_json(path, "configuration").get("engine") or DEFAULT_ENGINE)
+        return str(_read_json(path).get("engine") or DEFAULT_ENGINE)
     manifest = path / CURRENT_MANIFEST
     if manifest.is_file():
         # An unreadable manifest is the engine's to report when it opens the index.
         try:
-            return str(_read_json(manifest, "manifest").get("engine") or DEFAULT_ENGINE)
+            return str(_read_json(manifest).get("engine") or DEFAULT_ENGINE)
         except IndexCorrupt:
             return DEFAULT_ENGINE
     return DEFAULT_ENGINE
@@ -78,11 +79,13 @@ def engine_class(name: str, location: Path | str = "") -> type[Engine]:
     return cls
 
 
-def _read_json(path: Path, what: str) -> dict[str, Any]:
+def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as err:
-        raise IndexCorrupt(f"cannot read the index {what} {path} ({type(err).__name__})") from None
+        raise IndexCorrupt(Message("index.bad_config", {
+            "path": str(path), "problem": f"{type(err).__name__}"})) from None
     if not isinstance(data, dict):
-        raise IndexCorrupt(f"the index {what} {path} is not a JSON object")
+        raise IndexCorrupt(Message("index.bad_config", {"path": str(path),
+                                                        "problem": "not a JSON object"}))
     return data

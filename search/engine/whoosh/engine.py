@@ -25,6 +25,7 @@ from whoosh.scoring import BM25F
 from search import fields
 from search.engine.generations import IndexLocation
 from search.errors import IndexCorrupt, VnSearchError
+from search.messages import Message, build_command
 from search.engine.whoosh.evaluate import Evaluator
 from search.engine.whoosh.postings import SidecarBuilder, segment_id_of, sync_sidecars
 from search.engine.whoosh.query import to_whoosh
@@ -255,11 +256,10 @@ class WhooshEngine(Engine):
         except VnSearchError:
             raise
         except Exception as err:
-            raise IndexCorrupt(
-                f"index at {self.store.root} is damaged and cannot be opened "
-                f"({type(err).__name__}: {_short(err)}): rebuild it with "
-                f"`vnsearch build PATHS --index {self.store.root}`"
-            ) from None
+            raise IndexCorrupt(Message("index.damaged", {
+                "location": str(self.store.root),
+                "detail": f"cannot be opened: {type(err).__name__}: {_short(err)}",
+                "command": build_command(str(self.store.root))})) from None
         return Opened(reader, directory.name, manifest)
 
     def manifest(self) -> dict[str, Any]:
