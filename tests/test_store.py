@@ -126,3 +126,36 @@ def test_a_generation_is_checked_against_its_own_manifest(tmp_path, seed_copy):
     assert own["files"] != location.manifest()["files"]
     with pytest.raises(IndexCorrupt):
         location.verify_files(first, location.manifest())
+
+
+def test_a_generation_is_durable_before_current_points_at_it(tmp_path, monkeypatch):
+    """After a power cut the new generation must open: every file of it, its directory entry
+    and its rename are synced before `current` is swapped to it (and the swap after)."""
+    from search.engine import generations
+
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src, dst) -> None:
+        events.append(("replace", str(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(generations.os, "fsync", fsync)
+    monkeypatch.setattr(generations.os, "replace", replace)
+    loc = IndexLocation(tmp_path / "ix")
+    with loc.lock("test"):
+        build = loc.new_build_dir()
+        for name in ("a.seg", "b.toc"):
+            (build / name).write_text(name)
+        gen = loc.publish(build, {"marker": "one"})
+    swap = events.index(("replace", str(loc.root / "current")))
+    synced_before = {path for kind, path in events[:swap] if kind == "fsync"}
+    # the files were synced in the build directory, which the rename then made the generation
+    assert {str(build / n) for n in ("a.seg", "b.toc", "manifest.json")} <= synced_before
+    assert str(build) in synced_before and str(loc.root) in synced_before
+    assert ("fsync", str(loc.root)) in events[swap:]  # the swap itself
+    assert (gen / "a.seg").read_text() == "a.seg"

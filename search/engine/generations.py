@@ -193,9 +193,14 @@ class IndexLocation:
         (build_dir / MANIFEST).write_text(
             json.dumps({**manifest, "files": files}, ensure_ascii=False, indent=2), "utf-8"
         )
+        # Durable before visible: after a power cut, `current` must never name a generation
+        # whose files (or whose directory entries) were still only in the page cache.
+        for name in (*files, MANIFEST):
+            _fsync_file(build_dir / name)
         _fsync_dir(build_dir)
         gen = self.root / f"gen-{_now_tag()}"
         os.rename(build_dir, gen)
+        _fsync_dir(self.root)  # the rename, before the link that points at it
         tmp_link = self.root / f".current-{os.getpid()}"
         tmp_link.unlink(missing_ok=True)
         os.symlink(gen.name, tmp_link)
@@ -221,6 +226,14 @@ class IndexLocation:
         old = [p for p in gens if p.name != keep][: max(0, len(gens) - KEEP_GENERATIONS)]
         for path in old:
             shutil.rmtree(path, ignore_errors=True)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(path: Path) -> None:
