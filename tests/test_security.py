@@ -369,3 +369,25 @@ def test_real_server_with_debug_env_shows_no_debugger(debug_env_server: Server, 
     if got == 200:  # the debugger's resource URL is just the search page
         assert '<html lang="vi">' in text
     _assert_security_headers(headers, target)
+
+
+@pytest.mark.parametrize("name", ["dòng\nmới.txt", "về\r\nđầu.txt", "tab\tand\x1bescape.txt"])
+def test_a_file_name_with_control_characters_downloads(tmp_path, name):
+    """A CR or LF in a file name (legal on Linux) must not reach the header: it was a 500."""
+    from search.indexer import build_index
+    from tests.conftest import SEEDS, app_for
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    data = (SEEDS / "000_7deaedef5e058121.txt").read_bytes()
+    (corpus / name).write_bytes(data)
+    build_index([corpus], tmp_path / "ix", workers=1)
+    with app_for(tmp_path / "ix") as app:
+        client = app.test_client()
+        doc_id = client.get("/api/search?q=&per_page=1").get_json()["hits"][0]["id"]
+        response = client.get(f"/documents/{doc_id}/download")
+        body = response.get_data()
+        response.close()
+    assert response.status_code == 200 and body == data
+    disposition = response.headers["Content-Disposition"]
+    assert not any(c in disposition for c in "\r\n\t\x1b") and "attachment" in disposition

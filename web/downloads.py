@@ -72,5 +72,12 @@ def download(doc_id: str) -> Response:
                                "hoặc tệp đã bị xóa, di chuyển hay sửa đổi sau khi lập chỉ "
                                "mục: chạy `vnsearch add` để cập nhật).")
     path, fh = opened
-    return send_file(fh, as_attachment=True, download_name=path.name,
+    return send_file(fh, as_attachment=True, download_name=download_name(path),
                      last_modified=stored.get("mtime"))
+
+
+def download_name(path: Path) -> str:
+    """The file's name for Content-Disposition: a control character (a CR or LF is legal in
+    a Linux file name, and not in a header) becomes "_"; the rest is kept, Vietnamese
+    included (sent as RFC 5987 ``filename*``)."""
+    return "".join(c if c.isprintable() else "_" for c in path.name) or "download"
