@@ -14,6 +14,7 @@ import lzma
 import struct
 import tracemalloc
 import unicodedata
+import re
 import zipfile
 from pathlib import Path
 
@@ -1112,3 +1113,25 @@ def test_any_syllables_saved_as_legacy_bytes_read_back_or_fail_never_garbled(wor
         assert err.reason == _reason_8bit(to_legacy_bytes(text, name))
         return
     assert parsed.text == text
+
+
+@pytest.mark.parametrize("parts", [("word/document.xml",),
+                                   ("word/document.xml", "word/styles.xml")])
+def test_a_docx_that_never_declares_the_r_namespace_is_read(tmp_path, parts):
+    """Valid OOXML need not declare xmlns:r when it never uses it (other tools than Word
+    write such files); docx2python looked the prefix up and failed with KeyError: 'r'."""
+    import docx
+
+    made = tmp_path / "made.docx"
+    document = docx.Document()
+    document.add_paragraph("Nghị quyết về giảm nghèo bền vững ở các xã đặc biệt khó khăn.")
+    document.save(made)
+    path = tmp_path / "no-r.docx"
+    with zipfile.ZipFile(made) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename in parts:
+                assert b"r:id" not in data and b"r:embed" not in data  # r: is unused
+                data = re.sub(rb'\s+xmlns:r="[^"]+"', b"", data)
+            dst.writestr(item, data)
+    assert read_file(path).text == "Nghị quyết về giảm nghèo bền vững ở các xã đặc biệt khó khăn."

@@ -6,6 +6,7 @@ The zip is checked for corruption and bombs before anything is inflated; the run
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 import zlib
@@ -75,14 +76,47 @@ def _docx_note_lines(notes: list[Any]) -> list[str]:
     return lines
 
 
-def read_docx(path: Path, limits: ReadLimits) -> Extracted:
+_RELATIONSHIPS_NS = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_ROOT_TAG = re.compile(rb"(<[A-Za-z_][\w.-]*:[\w.-]+)(?=[\s/>])")
+
+
+def _declaring_relationships(path: Path) -> io.BytesIO:
+    """The .docx in memory with the ``r:`` namespace declared on every part's root.
+
+    docx2python looks the prefix up in each element's namespace map, and a valid file
+    that never uses ``r:`` (written by other tools than Word) need not declare it; the
+    zip has passed the size checks, so holding it in memory is bounded.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("word/") and item.filename.endswith(".xml") \
+                    and b"xmlns:r=" not in data[:4096]:
+                data = _ROOT_TAG.sub(rb'\1 xmlns:r="' + _RELATIONSHIPS_NS + b'"', data, count=1)
+            dst.writestr(item, data)
+    out.seek(0)
+    return out
+
+
+def _docx2python_lines(source: Path | io.BytesIO) -> tuple[list[str], list[str]]:
     from docx2python import docx2python  # imported late: heavy, only for .docx
 
+    with docx2python(source, duplicate_merged_cells=False) as doc:
+        body = _docx_body_lines(doc.body)
+        notes = _docx_note_lines(doc.footnotes) + _docx_note_lines(doc.endnotes)
+    return body, notes
+
+
+def read_docx(path: Path, limits: ReadLimits) -> Extracted:
     names = _check_docx_zip(path, limits)
     try:
-        with docx2python(path, duplicate_merged_cells=False) as doc:
-            body = _docx_body_lines(doc.body)
-            notes = _docx_note_lines(doc.footnotes) + _docx_note_lines(doc.endnotes)
+        try:
+            body, notes = _docx2python_lines(path)
+        except KeyError as missing:
+            if missing.args != ("r",):
+                raise
+            body, notes = _docx2python_lines(_declaring_relationships(path))
         fonts = _docx_fonts(path, names)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # damaged entry data
         reason = describe(".docx", exc).replace("cannot read .docx", "not a valid .docx")
