@@ -10,6 +10,7 @@ the index disagrees with the files (check); 130 interrupted.
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -43,6 +44,19 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
+def os_error_message(err: OSError) -> str:
+    """One line for an error of the operating system, naming the file; a write that fails
+    (build, add, remove) has discarded its work, so the serving index is as it was."""
+    where = f" ({err.filename})" if err.filename else ""
+    what = err.strerror or str(err)
+    if err.errno == errno.ENOSPC:
+        return (f"no space left on the device{where}: free some space and run the command "
+                "again; the serving index was left as it was")
+    if err.errno == errno.EROFS:
+        return f"the file system is read-only{where}; the serving index was left as it was"
+    return f"{what}{where}"
+
+
 def friendly_errors(func: F) -> F:
     """One clear line instead of a traceback (VNSEARCH_DEBUG=1 shows the traceback)."""
 
@@ -60,6 +74,10 @@ def friendly_errors(func: F) -> F:
             sys.exit(EXIT_INTERRUPTED)
         except (click.ClickException, click.exceptions.Exit, SystemExit):
             raise
+        except OSError as err:  # the machine, not the program: a full disk, a read-only mount
+            if os.environ.get("VNSEARCH_DEBUG"):
+                raise
+            _fail(os_error_message(err))
         except Exception as err:  # last resort: still one line
             if os.environ.get("VNSEARCH_DEBUG"):
                 raise

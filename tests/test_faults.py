@@ -24,6 +24,7 @@ import sys
 import threading
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -503,3 +504,101 @@ def test_first_use_of_a_reader_part_from_two_threads_does_not_deadlock(seed_inde
     finally:
         if not main.is_alive():
             reader.close()
+
+
+# -- a full disk ------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _small_disk(where: Path, size: str) -> Any:
+    """A tmpfs of ``size`` mounted at ``where`` (the tests run as root: `make test` installs
+    Debian packages too), unmounted afterwards whatever happens."""
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+                             capture_output=True, text=True)
+    assert mounted.returncode == 0, f"cannot mount a tmpfs (run as root): {mounted.stderr}"
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def _fill(disk: Path, spare: int = 0) -> None:
+    """Fill the disk to the last byte but ``spare`` bytes (so a build gets that far)."""
+    (disk / "spare").write_bytes(b"\0" * spare)
+    fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        for block in (65536, 1):
+            with contextlib.suppress(OSError):
+                while os.write(fd, b"\0" * block):
+                    pass
+    finally:
+        os.close(fd)
+    (disk / "spare").unlink()
+
+
+@pytest.mark.slow  # vnsearch processes
+@pytest.mark.parametrize("command", [
+    ["add", "{extra}"],
+    ["build", "{many}", "--workers", "1"],
+    ["build", "{many}", "--workers", "2"],   # writer processes: a full disk in a child
+])
+# Free space left: none, or enough to get to the postings arrays (memory-mapped: writing
+# a page of a sparse file on a full disk was a SIGBUS) or into the writer processes.
+@pytest.mark.parametrize("spare", [0, 400_000])
+def test_a_full_disk_is_one_line_and_the_index_keeps_serving(tmp_path: Path,
+                                                           command: list[str],
+                                                           spare: int) -> None:
+    """A build or add that runs out of disk says so in one line (no traceback from any
+    process, no SIGBUS from a memory-mapped write), exits 1, and the index that was
+    serving still serves."""
+    many = tmp_path / "many"
+    many.mkdir()
+    text = (SEEDS / "000_7deaedef5e058121.txt").read_text("utf-8")
+    for i in range(80):
+        (many / f"d{i}.txt").write_text(text.replace("237-KL/TU", f"{i}-KL/TU"), "utf-8")
+    extra = tmp_path / "extra.txt"
+    extra.write_text((SEEDS / "003_f630ab64a90e327c.txt").read_text("utf-8"), "utf-8")
+    with _small_disk(tmp_path / "disk", "6m") as disk:
+        index = disk / "ix"
+        assert subprocess.run([str(VNSEARCH), "build", str(SEEDS), "--index", str(index)],
+                              capture_output=True).returncode == 0
+        serving = os.readlink(index / "current")
+        _fill(disk, spare)
+        args = [a.format(extra=extra, many=many) for a in command]
+        done = subprocess.run([str(VNSEARCH), *args, "--index", str(index)],
+                              capture_output=True, text=True, timeout=300)
+        # It fits (then it is published), or it is one line and nothing changed: never a
+        # signal (SIGBUS), never a traceback.
+        assert done.returncode in ((1,) if spare == 0 else (0, 1)), (done.returncode,
+                                                                      done.stderr)
+        if done.returncode == 1:
+            assert done.stderr.splitlines() == [
+                "error: no space left on the device: free some space and run the command "
+                "again; the serving index was left as it was"], done.stderr
+            assert os.readlink(index / "current") == serving
+        else:
+            assert os.readlink(index / "current") != serving and "Traceback" not in done.stderr
+        assert not list(index.glob(".build-*"))
+        with open_index(index) as ix:
+            assert ix.search(SearchRequest(q="giảm nghèo")).total > 0
+
+
+@pytest.mark.slow  # vnsearch processes
+@pytest.mark.parametrize(("size", "workers"), [
+    ("1500k", "1"),  # the postings arrays were memory-mapped sparse files: SIGBUS, silently
+    ("3000k", "2"),  # a writer process died with a traceback, then a second error line
+])
+def test_a_first_build_onto_a_small_disk_fails_in_one_line(tmp_path: Path, size: str,
+                                                          workers: str) -> None:
+    many = tmp_path / "many"
+    many.mkdir()
+    text = (SEEDS / "000_7deaedef5e058121.txt").read_text("utf-8")
+    for i in range(80):
+        (many / f"d{i}.txt").write_text(text.replace("237-KL/TU", f"{i}-KL/TU"), "utf-8")
+    with _small_disk(tmp_path / "disk", size) as disk:
+        done = subprocess.run([str(VNSEARCH), "build", str(many if workers == "2" else SEEDS),
+                               "--workers", workers, "--index", str(disk / "ix")],
+                              capture_output=True, text=True, timeout=300)
+        assert (done.returncode, done.stderr.splitlines()) == (1, [
+            "error: no space left on the device: free some space and run the command "
+            "again; the serving index was left as it was"]), (done.returncode, done.stderr)
+        assert sorted(p.name for p in (disk / "ix").iterdir()) == [".lock"]

@@ -29,7 +29,8 @@ from search.messages import Message, build_command
 from search.engine.whoosh.evaluate import Evaluator
 from search.engine.whoosh.postings import SidecarBuilder, segment_id_of, sync_sidecars
 from search.engine.whoosh.query import to_whoosh
-from search.engine.whoosh.writers import PretokenizedText, SidecarMpWriter, tune_writer
+from search.engine.whoosh.writers import (PretokenizedText, SidecarMpWriter, tune_writer,
+                                          writer_failure)
 
 from search.engine.base import (
     FACET_FIELDS,
@@ -145,6 +146,9 @@ class _DirectoryWriter:
         written = ix.doc_count_all()
         ix.close()
         if written != count:
+            failure = writer_failure(writer.tasks)
+            if isinstance(failure, OSError):
+                raise failure  # a full disk, said as such (the CLI words it)
             raise VnSearchError(f"a writer process failed: {written} of {count} documents were "
                                 "written; nothing was published")
         self.sync(directory)  # a sidecar for any segment that has none

@@ -224,7 +224,20 @@ def _open_out(path: str, dtype: Any, n: int) -> np.ndarray:
     if n == 0:
         np.save(path, np.zeros(0, dtype))
         return np.zeros(0, dtype)
-    return np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=(n,))
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=(n,))
+    _reserve(path)
+    return out
+
+
+def _reserve(path: str) -> None:
+    """Allocate the whole file now. open_memmap makes a sparse file, and writing a page of
+    it on a full disk kills the process with SIGBUS (no message, no cleanup); reserved,
+    a full disk is an OSError (ENOSPC) here, which the build reports and cleans up."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.posix_fallocate(fd, 0, os.fstat(fd).st_size)
+    finally:
+        os.close(fd)
 
 
 def _rank_ranges(offsets: np.ndarray, size: int) -> list[tuple[int, int]]:

@@ -16,10 +16,12 @@ Sub-writers are forked: they inherit nothing that holds the index lock (see
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import os
 import pickle
 import queue
+import sys
 import types
 from array import array
 from collections import Counter
@@ -163,6 +165,18 @@ class _SidecarSubWriter(SubWriterTask):  # type: ignore[misc]
         self.builder: SidecarBuilder | None = None
 
     def run(self) -> None:
+        """Write, or exit with a status that says why: an error of the machine (a full disk)
+        exits with its errno, which the parent reports as that error, in one line; anything
+        else exits with 1 after one line on stderr (never a traceback per process)."""
+        try:
+            self._run()
+        except OSError as err:
+            raise SystemExit(err.errno if err.errno in OS_EXIT_CODES else 1) from None
+        except Exception as err:  # a bug: say what, once
+            sys.stderr.write(f"{WRITER_NAME}: {type(err).__name__}: {err}\n")
+            raise SystemExit(1) from None
+
+    def _run(self) -> None:
         # SubWriterTask.run with multisegment=True, plus the sidecar and the parent watch.
         die_with_parent(self.parent)
         name_process(WRITER_NAME)
@@ -211,6 +225,22 @@ class _SidecarSubWriter(SubWriterTask):  # type: ignore[misc]
         tempstorage.delete_file(filename)
 
 
+# Errors of the machine a writer process passes on as its exit status (errno values are
+# small positive numbers, distinct from 1, a bug): the parent raises the same OSError.
+OS_EXIT_CODES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG})
+
+
+def writer_failure(tasks: Iterable[Any], exitcode: int | None = None) -> Exception:
+    """Why the writer processes failed: the OSError one of them exited with, or a
+    VnSearchError naming the exit status."""
+    codes = [t.exitcode for t in tasks if t.exitcode] or [exitcode]
+    for code in codes:
+        if code in OS_EXIT_CODES:
+            return OSError(code, os.strerror(code))
+    return VnSearchError(f"a writer process failed (exit code {codes[0]}); nothing was "
+                         "published")
+
+
 class _WatchedQueue:
     """The parent's side of the job queue: a put that gives up when a writer has died.
 
@@ -230,8 +260,7 @@ class _WatchedQueue:
             except queue.Full:
                 for task in self.tasks:
                     if task.exitcode is not None:
-                        raise VnSearchError(f"a writer process failed (exit code {task.exitcode}); "
-                                            "nothing was published")
+                        raise writer_failure(self.tasks, task.exitcode)
 
 
 class SidecarMpWriter(MpWriter):  # type: ignore[misc]
