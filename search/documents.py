@@ -115,3 +115,6 @@ class Document:
     sha256: str = ""
     text_source: str = "text"
     ocr: dict[str, Any] | None = None
+    # An imported record's own id, as the record gives it (the index id is its ASCII slug,
+    # made unique): what the record is, whatever line of its file it moves to.
+    source_id: str | None = None

@@ -123,7 +123,7 @@ def load_record(record: JsonlRecord, source: Path, doc_id: str) -> Document:
     return Document(
         id=doc_id, path=f"{source.resolve()}#L{record.line}", text=parsed.text,
         notes=parsed.notes, meta=meta, format="jsonl", converted_from=parsed.converted_from,
-        size=len(parsed.text.encode("utf-8")),
+        size=len(parsed.text.encode("utf-8")), source_id=record.id,
     )
 
 
@@ -136,9 +136,10 @@ def to_index_doc(doc: Document) -> IndexDoc:
     notes_a = analyze_text(doc.notes, with_compounds=False)
     words = compounds(f"{title}\n{doc.text}")
     # Province, type and issuer as searchable words: "chỉ thị Quảng Ngãi" finds a directive
-    # whose text never names its province (seed 002).
-    meta_words = analyze_text(" ".join(str(meta.get(k) or "") for k in
-                                       ("province", "doc_type", "issuer")), with_compounds=False)
+    # whose text never names its province (seed 002); an imported record's own id too.
+    meta_words = analyze_text(" ".join([*(str(meta.get(k) or "") for k in
+                                          ("province", "doc_type", "issuer")),
+                                        doc.source_id or ""]), with_compounds=False)
     number = meta.get("number")
     return IndexDoc(
         id=doc.id,
@@ -164,7 +165,7 @@ def stored_record(doc: Document) -> dict[str, Any]:
         "id": doc.id, "path": doc.path, "format": doc.format,
         "converted_from": doc.converted_from, "size": doc.size, "mtime": doc.mtime,
         "sha256": doc.sha256, "meta": doc.meta.to_dict(), "text": doc.text, "notes": doc.notes,
-        "text_source": doc.text_source, "ocr": doc.ocr,
+        "text_source": doc.text_source, "ocr": doc.ocr, "source_id": doc.source_id,
         "indexed_at": utc_now(),
     }
 
@@ -201,11 +202,14 @@ class _Planner:
         self.ids: dict[str, str] = {}  # id -> path, within this run
         self.taken = taken  # id -> path already in the index (add), or None (build)
 
-    def assign(self, doc_id: str, path: str) -> str:
+    def assign(self, doc_id: str, identity: str) -> str:
+        """``doc_id``, or a variant of it when another document (another file, another
+        record) already has it; ``identity`` is what makes a document the same one again
+        (a file's path; a record's file and own id, not its line)."""
         owner = self.ids.get(doc_id) or (self.taken(doc_id) if self.taken else None)
-        if owner is not None and owner != path:
-            doc_id = disambiguate(doc_id, path)
-        self.ids[doc_id] = path
+        if owner is not None and owner != identity:
+            doc_id = disambiguate(doc_id, identity)
+        self.ids[doc_id] = identity
         return doc_id
 
     def tasks(self, found: Iterable[Found | Skipped]) -> Iterator[Task]:
@@ -224,7 +228,7 @@ class _Planner:
             if isinstance(rec, ReadError):
                 self.report.failed.append(Problem(rec.path, rec.reason))
                 continue
-            doc_id = self.assign(slug(rec.id), f"{base}#L{rec.line}")
+            doc_id = self.assign(slug(rec.id), record_identity(base, rec.id))
             yield ("record", str(item.path), doc_id, rec)
 
 
@@ -417,7 +421,7 @@ def add_documents(
         manifest = engine.manifest()
         with engine.begin(fresh=False) as batch:
             with batch.reader() as reader:
-                planner = _Planner(report, taken=lambda i: _path_of(reader, i))
+                planner = _Planner(report, taken=lambda i: _identity_of(reader, i))
                 tasks = list(planner.tasks(discover(list(paths))))
             with _progress(progress, "adding") as (bar, pages):
                 prepared = _prepared(tasks, 1, limits_for(engine), pages)
@@ -431,9 +435,19 @@ def add_documents(
     return report
 
 
-def _path_of(reader: EngineReader, doc_id: str) -> str | None:
-    stored = reader.get(doc_id, fields=("path",))
-    return None if stored is None else stored.get("path")
+def _identity_of(reader: EngineReader, doc_id: str) -> str | None:
+    """The identity (see ``_Planner.assign``) of the document stored under ``doc_id``."""
+    stored = reader.get(doc_id, fields=("path", "source_id"))
+    if stored is None:
+        return None
+    path = str(stored.get("path") or "")
+    if stored.get("source_id") is not None:
+        return record_identity(path.rsplit("#L", 1)[0], stored["source_id"])
+    return path  # a file, or a record indexed before records kept their own id
+
+
+def record_identity(file: str, source_id: str) -> str:
+    return f"{file}#id={source_id}"
 
 
 def _updated(manifest: dict[str, Any], batch: Batch) -> dict[str, Any]:

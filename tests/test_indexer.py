@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import json
+
 import os
 import shutil
 from pathlib import Path
@@ -14,7 +17,7 @@ from search.index import open_index
 from search.indexer import add_documents, build_index, remove_documents
 from search.results import SearchRequest
 
-from .conftest import SEED_IDS
+from .conftest import SEED_IDS, app_for
 from .conftest import SEEDS as SEEDS_DIR
 
 
@@ -125,6 +128,68 @@ def test_jsonl_import(tmp_path):
     with open_index(tmp_path / "ix") as ix:
         assert ix.search(SearchRequest(q="08/2007/QH12")).hits[0].id == "a-1"
         assert ix.get("a-2")["meta"]["province"] == "Kon Tum"
+
+
+def _records(ids: list[str], stamp: str = "") -> str:
+    return "".join(json.dumps({"id": i, "title": f"Điều {n}. {i}",
+                               "text": f"Nội dung của bản ghi {i} {stamp}"},
+                              ensure_ascii=False) + "\n"
+                   for n, i in enumerate(ids, 1))
+
+
+def _all_ids(ix_path: Path) -> list[str]:
+    with open_index(ix_path) as ix:
+        return sorted(d["id"] for d in ix.reader.iter_stored())
+
+
+@pytest.mark.parametrize("change", ["insert-first", "append", "reverse", "delete-middle"])
+def test_re_adding_a_jsonl_file_replaces_its_records_by_their_own_id(tmp_path, change):
+    """A record's id is its identity, not its line: re-adding the file after lines moved
+    replaces each record (no stale copy under a new id), whatever its new line."""
+    ids = [f"r{i}" for i in range(8)]
+    corpus = tmp_path / "docs.jsonl"
+    corpus.write_text(_records(ids, "v1"), "utf-8")
+    build_index([corpus], tmp_path / "ix", workers=1)
+    new_ids = {"insert-first": ["r-new", *ids], "append": [*ids, "r-new"],
+               "reverse": ids[::-1], "delete-middle": ids[:3] + ids[4:]}[change]
+    corpus.write_text(_records(new_ids, "v2"), "utf-8")
+    add_documents([corpus], tmp_path / "ix")
+    # add never removes: a record gone from the file stays until `remove`
+    assert _all_ids(tmp_path / "ix") == sorted(set(ids) | set(new_ids))
+    with open_index(tmp_path / "ix") as ix:
+        for i in new_ids:
+            assert ix.get(i)["text"].endswith("v2")
+            assert ix.get(i)["source_id"] == i
+
+
+@pytest.mark.parametrize("raw_ids", [
+    ["NQ 04", "nq-04"],                       # the same slug
+    ["Điều 1", "Dieu 1", "điều-1"],           # the same once folded
+    ["Luật " + "dân sự " * 30 + "khoản 1",     # longer than the id limit: the same cut
+     "Luật " + "dân sự " * 30 + "khoản 2"],
+])
+def test_record_ids_that_collide_after_slugging_stay_apart_and_stable(tmp_path, raw_ids):
+    corpus = tmp_path / "docs.jsonl"
+    corpus.write_text(_records(raw_ids, "v1"), "utf-8")
+    build_index([corpus], tmp_path / "ix", workers=1)
+    first = _all_ids(tmp_path / "ix")
+    assert len(first) == len(raw_ids)
+    corpus.write_text(_records(["inserted", *raw_ids[::-1]], "v2"), "utf-8")
+    add_documents([corpus], tmp_path / "ix")
+    assert _all_ids(tmp_path / "ix") == sorted([*first, "inserted"])  # same ids, no copies
+    with open_index(tmp_path / "ix") as ix:
+        by_source = {ix.get(i)["source_id"]: ix.get(i) for i in first}
+        assert sorted(by_source) == sorted(raw_ids)
+        assert all(d["text"].endswith("v2") for d in by_source.values())
+        # the record's own id is searchable (records whose ids fold alike both match)
+        for raw in raw_ids:
+            hits = [h.id for h in ix.search(SearchRequest(q=raw[:60])).hits]
+            assert by_source[raw]["id"] in hits
+    with app_for(tmp_path / "ix") as app:  # and shown on the document page
+        for raw, doc in by_source.items():
+            page = app.test_client().get(f"/documents/{doc['id']}").get_data(as_text=True)
+            assert ("Mã trong tệp nhập" in page) == (raw != doc["id"])
+            assert html.escape(raw, quote=False) in page
 
 
 @pytest.mark.parametrize("step", ["build", "add"])

@@ -231,6 +231,8 @@ def _schemas(export_columns: tuple[str, ...],
                                "from (TCVN3, VNI), if any."},
             "size": {"type": ["integer", "null"]}, "mtime": {"type": ["number", "null"]},
             "sha256": nullable_str, "indexed_at": nullable_str, **meta_props,
+            "source_id": {**nullable_str, "description": "An imported record's own id (the "
+                          "`id` key of its JSON Lines line); null for a file."},
             "text_source": text_source,
             "ocr": {"type": ["object", "null"], "description": "How scanned pages were "
                     "recognised: engine, lang, pages (1-based), of_pages, mean_confidence "
