@@ -137,6 +137,11 @@ TOKEN_FIELDS: tuple[TokenField, ...] = (
     TokenField("number", "the document's own number, one token (04-nq/tu)", "keyword", False,
                aliases=("so", "number")),
     TokenField("cites", "numbers the document cites", "keyword", False),
+    # Parts of numbers, for numbers typed in part ("NQ 04", "04/TU", "nghị quyết 04"):
+    # search.text.numbers.number_parts.
+    TokenField("number_parts", "parts of the document's own number (4/tu, nq:4)", "keyword",
+               False),
+    TokenField("cite_parts", "parts of the numbers the document cites", "keyword", False),
     TokenField("title", "trích yếu syllables", "text", True),
     TokenField("title_f", "trích yếu, folded", "text", True),
     TokenField("body", "body syllables (positions kept)", "text", True),

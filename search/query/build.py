@@ -31,6 +31,8 @@ WEIGHTS = {
     "meta": 1.0,
     "number": 12.0,
     "cites": 2.0,
+    "number_parts": 12.0,  # part of a number ("NQ 04", "04/TU"): as for the whole number
+    "cite_parts": 2.0,
     "words": 3.0,
     "phrase": 2.0,
     "pairs": 1.0,
@@ -65,9 +67,22 @@ def _number_clause(token: str) -> Query:
                Term("notes", token, WEIGHTS["notes"])))
 
 
+def _part_clause(item: Item) -> Query:
+    """Part of a number: the documents whose own number has it, then those citing such a
+    number; a part typed with the type's name also matches those words as a phrase."""
+    token = item.tokens[0]
+    parts: list[Query] = [Term("number_parts", token, WEIGHTS["number_parts"]),
+                          Term("cite_parts", token, WEIGHTS["cite_parts"])]
+    if item.words:
+        parts.append(_phrase_clause(item.words, any(fold_token(w) != w for w in item.words)))
+    return Or(tuple(parts))
+
+
 def item_clause(item: Item) -> Query:
     if item.kind == "number":
         return _number_clause(item.tokens[0])
+    if item.kind == "part":
+        return _part_clause(item)
     if item.kind == "phrase":
         return _phrase_clause(item.tokens, item.toned)
     return _word_clause(item.tokens[0], item.toned)
