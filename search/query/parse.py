@@ -12,7 +12,9 @@ Syntax (all optional, mixed freely with plain words, tones or no tones):
 - ``04/TU``, ``NQ 04``, ``nghị quyết 04`` — part of a number: documents whose number has
   those parts rank first (:func:`search.text.numbers.find_loose_numbers`);
 - ``tinh:"Kon Tum"``, ``tinh2025:"Quảng Ngãi"``, ``nam:2021``, ``nam:2016-2021``,
-  ``loai:"kết luận"``, ``coquan:"Ban Thường vụ Tỉnh ủy"``, ``so:04-NQ/TU`` — filters.
+  ``loai:"kết luận"``, ``coquan:"Ban Thường vụ Tỉnh ủy"``, ``so:04-NQ/TU`` — filters;
+- ``tieude:"giảm nghèo"``, ``title:sâm`` — words (a quoted value: a phrase) searched in the
+  title (trích yếu) only.
 
 :func:`parse_query` reads the text into a :class:`ParsedQuery`; :mod:`search.query.build`
 turns that into the engine's query tree.
@@ -48,6 +50,7 @@ class Item:
     # A part typed with a type's name ("nghị quyết 04"): those words, also searched as a
     # phrase, for the documents that say it in so many words.
     words: tuple[str, ...] = ()
+    title_only: bool = False  # tieude:…: matched in the title (trích yếu) only
 
     @property
     def toned(self) -> bool:
@@ -132,8 +135,9 @@ def parse_query(text: str) -> ParsedQuery:
     pending_or = False
     for m in _LEX.finditer(text):
         if m.group("filter") and m.group("fname").lower() in FILTER_ALIASES:
+            quoted = m.group("fquoted") is not None
             _add_filter(pq, FILTER_ALIASES[m.group("fname").lower()],
-                        m.group("fquoted") if m.group("fquoted") is not None else m.group("fvalue"))
+                        m.group("fquoted") if quoted else m.group("fvalue"), quoted=quoted)
             continue
         raw = m.group("phrase") if m.group("phrase") is not None else (m.group(0) if m.group("filter") else m.group("word"))
         if raw is None:
@@ -200,11 +204,14 @@ def _items(raw: str, *, phrase: bool) -> list[Item]:
     return [Item("number" if is_number_token(t) else "word", (t,), t) for t in toks]
 
 
-def _add_filter(pq: ParsedQuery, name: str, value: str) -> None:
+def _add_filter(pq: ParsedQuery, name: str, value: str, *, quoted: bool = False) -> None:
     value = (value or "").strip()
     if not value:
         return
-    if name == "year":
+    if name == "title":
+        for item in _items(value, phrase=quoted):
+            pq.groups.append([replace(item, title_only=True)])
+    elif name == "year":
         _add_year(pq, value)
     elif name == "number":
         pq.groups.append([Item("number", (normalize_number(value),), value)])
@@ -261,6 +268,8 @@ def _cap_terms(pq: ParsedQuery) -> None:
 
 
 def _describe_item(item: Item) -> str:
+    if item.title_only:
+        return "tieude:" + _describe_item(replace(item, title_only=False))
     if item.kind == "phrase":
         return f'"{" ".join(item.tokens)}"'
     if item.kind == "part":
