@@ -242,3 +242,15 @@ def test_a_part_finds_documents_citing_such_a_number(loose_ix):
 def test_words_are_still_words(loose_ix):
     assert _ids(loose_ix, "tự chủ")[0] == "kt_tu"
     assert "kt_tu" in _ids(loose_ix, "tu bo")
+
+
+@given(st.integers(0, 9999), st.sampled_from(["NQ", "nq", "KL", "CT", "QĐ", "qđ", "HD", "CTr"]),
+       st.sampled_from(["TU", "tu", "HU", "ĐU", "BTCTU", "TW", "VPTW"]),
+       st.sampled_from(["{s} {t} {i}", "{s} {t}/{i}", "{s}{t} {i}", "số {s} {t} {i}",
+                        "so {s}-{t}/{i}", "{s} - {t} / {i}"]))
+def test_any_loose_whole_number_is_one_number_item(serial, type_code, issuer, shape):
+    """Typed any of these ways, a number is that one number: none of its words is a word."""
+    q = shape.format(s=f"{serial:02d}", t=type_code, i=issuer)
+    pq = parse_query(q)
+    assert [(it.kind, it.tokens) for it in pq.items] == [
+        ("number", (f"{serial:02d}-{type_code}/{issuer}".lower(),))]

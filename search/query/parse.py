@@ -167,6 +167,7 @@ _MARK = "\ue000{}\ue001"  # a placeholder word for a part (private-use character
 def _mark_loose_numbers(text: str) -> tuple[str, dict[str, Item]]:
     """``text`` with each loosely typed number written whole ("04 nq tu" → "04-nq/tu") and
     each part of one replaced by a placeholder word; the placeholders' items."""
+    text = re.sub("[\ue000\ue001]", "", text)  # typed placeholders' characters mean nothing
     text = "".join(p if _QUOTED.fullmatch(p) else strip_so(p) for p in _QUOTED.split(text))
     parts: dict[str, Item] = {}
     out: list[str] = []
