@@ -325,6 +325,9 @@ def search_option_decorators(facets: tuple[fields.Facet, ...] = fields.FACETS
         for bound in facet.range.bounds if facet.range else ():
             options.append(click.option(bound.cli_option, bound.param, type=int, default=None,
                                         help=bound.cli_help))
+    for flag in fields.FLAGS:
+        options.append(click.option(flag.cli_option, flag.param, is_flag=True, default=False,
+                                    help=flag.cli_help))
     for choice in fields.PAGING:
         kind: click.ParamType[Any] = (click.Choice(choice.choices) if choice.choices
                                  else click.IntRange(choice.minimum, choice.maximum))
@@ -346,7 +349,8 @@ def _request(query: str, opts: dict[str, Any]) -> SearchRequest:
     # A range bound and a sort or paging parameter is named like its SearchRequest field.
     bounds: dict[str, Any] = {b.param: opts.get(b.param) for r in fields.ranges() for b in r.bounds}
     paging: dict[str, Any] = {c.param: opts.get(c.param) or c.default for c in fields.PAGING}
-    return SearchRequest(q=query, filters=filters, **bounds, **paging)
+    flags: dict[str, Any] = {f.param: bool(opts.get(f.param)) for f in fields.FLAGS}
+    return SearchRequest(q=query, filters=filters, **bounds, **flags, **paging)
 
 
 @cli.command(name="search")

@@ -98,6 +98,17 @@ class Choice:
     page_only: bool = False
 
 
+@dataclass(frozen=True)
+class Flag:
+    """An on/off request parameter: a checkbox on the page, an option on the CLI."""
+
+    param: str  # URL and API parameter ("1" sets it), and the SearchRequest field
+    cli_option: str
+    cli_help: str
+    description: str  # OpenAPI
+    label: str  # Vietnamese, beside the page's checkbox
+
+
 # -- request limits (the library validates them: the web and the CLI share its words) -------
 SORTS = ("relevance", "newest", "oldest")
 DEFAULT_SORT = "relevance"
@@ -137,7 +148,12 @@ TOKEN_FIELDS: tuple[TokenField, ...] = (
     TokenField("number", "the document's own number, one token (04-nq/tu)", "keyword", False,
                aliases=("so", "number")),
     TokenField("cites", "numbers the document cites", "keyword", False),
-    TokenField("title", "trích yếu syllables", "text", True),
+    # Parts of numbers, for numbers typed in part ("NQ 04", "04/TU", "nghị quyết 04"):
+    # search.text.numbers.number_parts.
+    TokenField("number_parts", "parts of the document's own number (4/tu, nq:4)", "keyword",
+               False),
+    TokenField("cite_parts", "parts of the numbers the document cites", "keyword", False),
+    TokenField("title", "trích yếu syllables", "text", True, aliases=("tieude", "title")),
     TokenField("title_f", "trích yếu, folded", "text", True),
     TokenField("body", "body syllables (positions kept)", "text", True),
     TokenField("body_f", "body, folded", "text", True),
@@ -157,7 +173,16 @@ SORTABLE_FIELDS: tuple[SortField, ...] = (
 # The order of hits and the page of them shown, in URL order.
 QUERY_PARAM = "q"
 QUERY_DESCRIPTION = ('Query: words with or without tone marks, "phrases", -exclusions, OR, '
-                     "document numbers (04-NQ/TU) and filters (tinh:, nam:, loai:, coquan:).")
+                     "document numbers (04-NQ/TU, 04 nq tu, NQ 04), filters (tinh:, nam:, "
+                     'loai:, coquan:) and title-only words (tieude:"giảm nghèo").')
+# Values a flag parameter accepts (a checkbox sends "1"); anything else is a bad request.
+FLAG_ON = ("1", "true", "on", "yes")
+FLAG_OFF = ("0", "false", "off", "no")
+FLAGS: tuple[Flag, ...] = (
+    Flag("title_only", "--title-only", "Search the titles (trích yếu) only.",
+         "Search the titles (trích yếu) only: every word, phrase and number of the query "
+         "must be in the title. 1 to set.", "Chỉ tìm trong trích yếu"),
+)
 PAGING: tuple[Choice, ...] = (
     Choice("sort", "--sort", "Order of the hits.", DEFAULT_SORT, choices=SORTS),
     Choice("page", "--page", "Page number.", 1, minimum=1, maximum=MAX_PAGE, page_only=True),
@@ -184,9 +209,14 @@ def range_params(facets: tuple[Facet, ...] = FACETS) -> tuple[str, ...]:
     return tuple(b.param for r in ranges(facets) for b in r.bounds)
 
 
+def flag_params(flags: tuple[Flag, ...] = FLAGS) -> tuple[str, ...]:
+    return tuple(f.param for f in flags)
+
+
 def search_params(facets: tuple[Facet, ...] = FACETS) -> tuple[str, ...]:
-    """Every parameter of a search, in URL order: query, facets, ranges, sort and paging."""
-    return (QUERY_PARAM, *filter_params(facets), *range_params(facets),
+    """Every parameter of a search, in URL order: query, facets, ranges, flags, sort and
+    paging."""
+    return (QUERY_PARAM, *filter_params(facets), *range_params(facets), *flag_params(),
             *(c.param for c in PAGING))
 
 

@@ -155,7 +155,7 @@ def search(index: Index, request: SearchRequest) -> SearchResult:
     messages = list(pq.messages)
     filters = request_filters(request.filters, request.year_from, request.year_to, pq, reader,
                               messages)
-    query = build_query(pq)
+    query = build_query(pq, title_only=request.title_only)
     engine_query = query if query is not None else MatchAll()
     sort = request.sort if not pq.is_empty() or request.sort != "relevance" else "newest"
     if pq.is_empty():
@@ -166,7 +166,7 @@ def search(index: Index, request: SearchRequest) -> SearchResult:
                         fields=fields)
     relaxed = False
     if res.total == 0 and query is not None and len(pq.groups) > 1:
-        relaxed_query = build_query(pq, relax=1)
+        relaxed_query = build_query(pq, relax=1, title_only=request.title_only)
         assert relaxed_query is not None
         res = reader.search(relaxed_query, filters, limit=request.per_page, offset=offset,
                             sort=sort, fields=fields)

@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from search import __version__
 from search.text.analyze import analyze_text, compounds, folded, normalize_number
+from search.text.numbers import number_parts
 from search.documents import Document
 from search.engine.base import FACET_FIELDS, Batch, Engine, EngineReader, IndexDoc
 from search.engine.registry import Location, open_engine
@@ -141,11 +142,14 @@ def to_index_doc(doc: Document) -> IndexDoc:
                                           ("province", "doc_type", "issuer")),
                                         doc.source_id or ""]), with_compounds=False)
     number = meta.get("number")
+    cites = meta.get("cites") or []
     return IndexDoc(
         id=doc.id,
         fields={
             "number": [normalize_number(number)] if number else [],
-            "cites": [normalize_number(c) for c in meta.get("cites") or []],
+            "cites": [normalize_number(c) for c in cites],
+            "number_parts": number_parts(number) if number else [],
+            "cite_parts": sorted({p for c in cites for p in number_parts(c)}),
             "title": title_a.syllables, "title_f": title_a.folded,
             "body": body_a.syllables, "body_f": body_a.folded,
             "notes": notes_a.syllables, "notes_f": notes_a.folded,

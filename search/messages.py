@@ -155,6 +155,12 @@ CATALOGUE: dict[str, Code] = {
         _URL_INT, lambda p: f"{p['name']}={p['value']}… is out of range: {_hint_en(p)}",
         {"name": "per_page", "value": "1000000000", "min": 1, "max": 100},
         "A whole number too long to be in any range (value: its first 20 digits)."),
+    "param.not_flag": Code(
+        ("name", "value", "on", "off"),
+        lambda p: f"{p['name']} is {p['on']} (on) or {p['off']} (off), not {p['value']!r}",
+        {"name": "title_only", "value": "maybe", "on": "1", "off": "0"},
+        "A flag parameter (title_only) with a value that is neither on nor off (value: at "
+        "most 40 characters)."),
     "param.bad_year": Code(
         _URL_INT, lambda p: f"{p['name']} must be {_hint_en(p)}, not {p['value']}",
         {"name": "year_to", "value": 99999, "min": 1, "max": 9999},

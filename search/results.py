@@ -27,6 +27,7 @@ class SearchRequest:
     per_page: int = 10
     sort: str = "relevance"
     highlight: bool = True
+    title_only: bool = False  # the whole query in the titles (trích yếu) only
 
 
 @dataclass
@@ -78,6 +79,7 @@ class SearchResult:
             "filters": self.request.filters,
             "year_from": self.request.year_from,
             "year_to": self.request.year_to,
+            "title_only": self.request.title_only,
             "took_ms": round(self.took_ms, 2),
             "suggestion": self.suggestion,
             "relaxed": self.relaxed,

@@ -32,7 +32,7 @@ KONTUM_KL = SEED_IDS["kontum_kl"]
 QUERY = "xa dac biet kho khan"
 RESULT_KEYS = {"total", "hits", "facets", "page", "per_page", "pages", "sort", "query", "parsed",
                "filters", "year_from", "year_to", "took_ms", "suggestion", "relaxed", "messages",
-               "notices"}
+               "notices", "title_only"}
 PAGE_KEYS = {"facet_values", "links"}  # what the page shows beyond the library's result
 
 
@@ -239,12 +239,13 @@ def test_openapi_parameters_do_what_they_say(client: FlaskClient) -> None:
     params = {p["name"]: p for p in spec["paths"]["/api/search"]["get"]["parameters"]}
     values = {"q": "giam ngheo", "province": "Kon Tum", "province_2025": "Quảng Ngãi",
               "year": "2021", "doc_type": "Báo cáo", "issuer": "Tỉnh ủy", "year_from": "2020",
-              "year_to": "2022", "sort": "oldest", "page": "1", "per_page": "7"}
+              "year_to": "2022", "title_only": "1", "sort": "oldest", "page": "1",
+              "per_page": "7"}
     assert set(values) == set(params)
     data = get_json(client, "/api/search?" + urlencode(values))
     echoed = {"q": data["query"], "year_from": str(data["year_from"]),
               "year_to": str(data["year_to"]), "sort": data["sort"], "page": str(data["page"]),
-              "per_page": str(data["per_page"]),
+              "per_page": str(data["per_page"]), "title_only": "1" if data["title_only"] else "0",
               **{f: data["filters"][f][0] for f in FACET_FIELDS}}
     assert echoed == values
     assert data["total"] == 1

@@ -211,6 +211,20 @@ def test_sort_and_paging_reach_every_surface(spec: dict[str, Any],
     assert choice.param in {f.name for f in dataclasses.fields(SearchRequest)}
 
 
+@pytest.mark.parametrize("flag", [pytest.param(f, id=f.param) for f in fields.FLAGS])
+def test_flag_reaches_every_surface(spec: dict[str, Any], flag: fields.Flag) -> None:
+    option = search_command_options()[flag.cli_option]
+    assert option.name == flag.param and option.is_flag and option.help == flag.cli_help
+    assert flag.param in web.urls.SEARCH_PARAMS
+    for path in ("/api/search", "/export.csv", "/api/facets"):
+        param = params_of(spec, path)[flag.param]
+        assert param["description"] == flag.description
+        assert set(param["schema"]["enum"]) == {*fields.FLAG_ON, *fields.FLAG_OFF}
+    result_props = spec["components"]["schemas"]["SearchResult"]["properties"]
+    assert result_props[flag.param] == {"type": "boolean"}
+    assert flag.param in {f.name for f in dataclasses.fields(SearchRequest)}
+
+
 def test_cli_lists_each_range_after_its_facet() -> None:
     names = [p.opts[0] for p in cli.commands["search"].params if isinstance(p, click.Option)]
     for facet in fields.FACETS:
@@ -293,6 +307,6 @@ def test_generated_parameters_follow_any_table(table: tuple[fields.Facet, ...]) 
     assert names == list(fields.search_params(table))
     assert names == ["q", *(f.param for f in table),
                      *(b.param for f in table if f.range for b in f.range.bounds),
-                     *(c.param for c in fields.PAGING)]
+                     *fields.flag_params(), *(c.param for c in fields.PAGING)]
     assert set(fields.query_aliases(table).values()) == (
         {f.name for f in table} | {t.name for t in fields.TOKEN_FIELDS if t.aliases})

@@ -207,6 +207,8 @@ ERRORS: dict[str, tuple[dict[str, Any], str, dict[str, Any]]] = {
                       {"name": "per_page", "value": "1" * 20, "min": 1, "max": MAX_PER_PAGE}),
     "year-to-99999": ({"year_to": "99999"}, "param.bad_year",
                       {"name": "year_to", "value": 99999, "min": 1, "max": 9999}),
+    "title-only-maybe": ({"title_only": "Maybe"}, "param.not_flag",
+                         {"name": "title_only", "value": "maybe", "on": "1", "off": "0"}),
     "years-reversed": ({"year_from": "2025", "year_to": "2000"}, "request.years_reversed",
                        {"year_from": 2025, "year_to": 2000}),
     "page-0": ({"page": "0"}, "request.out_of_range", {"name": "page", "min": 1, "max": MAX_PAGE}),

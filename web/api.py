@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from search import fields
 from search.documents import METADATA_FIELDS
 from search.errors import BadQuery, DocumentNotFound, IndexCorrupt, IndexMissing, VnSearchError
 from search.messages import Message
@@ -126,8 +127,8 @@ def api_search() -> Response:
 def api_facets() -> Response:
     # One hit is the cheapest search the library allows; only the counts are wanted.
     result = search_data(search_request(request.args, page=1, per_page=1, highlight=False))
-    keys = ("total", "facets", "query", "filters", "year_from", "year_to", "took_ms",
-            "messages", "notices")
+    keys = ("total", "facets", "query", "filters", "year_from", "year_to",
+            *fields.flag_params(), "took_ms", "messages", "notices")
     data = with_unknown_params({k: result[k] for k in keys})
     data["facet_values"] = facet_values(result, request.args)
     return _ok(data)

@@ -117,6 +117,8 @@ VI: dict[str, Callable[[Params], str]] = {
                                    f"{quoted(p['value'])}: {_hint(p)}.",
     "param.too_large": lambda p: f"Tham số {_param(p['name'])} quá lớn "
                                  f"({quoted(str(p['value']) + '…')}): {_hint(p)}.",
+    "param.not_flag": lambda p: f"Tham số {_param(p['name'])} chỉ nhận {p['on']} (bật) hoặc "
+                                f"{p['off']} (tắt), không phải {quoted(p['value'])}.",
     "param.bad_year": lambda p: f"Tham số {_param(p['name'])} phải là {_hint(p)}, không phải "
                                 f"{p['value']}.",
     # For the administrator: the command to run stays as typed.

@@ -56,12 +56,18 @@ def _choice_param(choice: fields.Choice) -> JSONDict:
     return _param(choice.param, schema, choice.description)
 
 
+def _flag_param(flag: fields.Flag) -> JSONDict:
+    return _param(flag.param, {"type": "string", "enum": [*fields.FLAG_ON, *fields.FLAG_OFF],
+                               "default": fields.FLAG_OFF[0]}, flag.description)
+
+
 def search_parameters(*, paging: bool, facets: tuple[fields.Facet, ...] = fields.FACETS
                       ) -> list[JSONDict]:
     """The query, each facet, each range bound and (``paging``) sort and paging."""
     params = [_param(fields.QUERY_PARAM, {"type": "string"}, fields.QUERY_DESCRIPTION)]
     params += [_facet_param(f) for f in facets]
     params += [_bound_param(b, r) for r in fields.ranges(facets) for b in r.bounds]
+    params += [_flag_param(f) for f in fields.FLAGS]
     if paging:
         params += [_choice_param(c) for c in fields.PAGING]
     return params
@@ -101,10 +107,12 @@ def _errors(*codes: int, html: bool = False) -> JSONDict:
 
 
 def _result_props(facets: tuple[fields.Facet, ...]) -> tuple[JSONDict, JSONDict]:
-    """A result's properties that follow the table: counts per facet, range bounds."""
+    """A result's properties that follow the table: counts per facet, range bounds (and
+    the flags, echoed with them)."""
     per_facet = {f.name: _COUNTS for f in facets}
-    bounds = {b.param: {"type": ["integer", "null"]} for r in fields.ranges(facets)
-              for b in r.bounds}
+    bounds: JSONDict = {b.param: {"type": ["integer", "null"]} for r in fields.ranges(facets)
+                        for b in r.bounds}
+    bounds.update({f.param: {"type": "boolean"} for f in fields.FLAGS})
     return per_facet, bounds
 
 

@@ -171,6 +171,16 @@ def _year_param(args: Args, name: str) -> int | None:
     return year
 
 
+def _flag_param(args: Args, name: str) -> bool:
+    raw = _first(args, name).lower()
+    if raw in fields.FLAG_ON:
+        return True
+    if raw in fields.FLAG_OFF or raw == "":
+        return False
+    raise BadQuery(Message("param.not_flag", {"name": name, "value": raw[:40],
+                                              "on": fields.FLAG_ON[0], "off": fields.FLAG_OFF[0]}))
+
+
 def search_request(args: Args, *, per_page: int | None = None, page: int | None = None,
                    highlight: bool = True) -> SearchRequest:
     """The :class:`SearchRequest` a query string asks for.
@@ -201,4 +211,6 @@ def search_request(args: Args, *, per_page: int | None = None, page: int | None 
         per_page=per_page if per_page is not None else requested_per_page,
         sort=_first(args, "sort") or fields.DEFAULT_SORT,
         highlight=highlight,
+        # A flag parameter is named like its SearchRequest field (search.fields.FLAGS).
+        **{f.param: _flag_param(args, f.param) for f in fields.FLAGS},
     )

@@ -250,6 +250,12 @@ def milliseconds(value: Any) -> str:
 
 
 # -- routes --------------------------------------------------------------------------------
+def flag_views(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The search form's checkboxes (search.fields.FLAGS), checked as the request was."""
+    return [{"param": f.param, "label": f.label, "checked": bool(result.get(f.param))}
+            for f in fields.FLAGS]
+
+
 @bp.get("/")
 def search_page() -> str:
     args = request.args
@@ -264,7 +270,9 @@ def search_page() -> str:
         first=first,
         last=first + len(hits) - 1,
         q=result["query"],
-        hidden=hidden_pairs(args, "q"),
+        # The form sets the query and the flags (its checkboxes) itself.
+        hidden=hidden_pairs(args, "q", *fields.flag_params()),
+        flags=flag_views(result),
         facets=facet_views(result["facet_values"], result, args),
         chips=filter_chips(links["filters"]),
         clear_href=links["clear_filters"]["href"] if links["clear_filters"] else None,

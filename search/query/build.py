@@ -11,6 +11,7 @@ document that *is* that number ranks above those that *cite* it.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from search.engine.base import And, AndMaybe, MatchAll, Not, Or, Phrase, Query, Term
 from search.query.parse import Item, ParsedQuery
@@ -31,6 +32,8 @@ WEIGHTS = {
     "meta": 1.0,
     "number": 12.0,
     "cites": 2.0,
+    "number_parts": 12.0,  # part of a number ("NQ 04", "04/TU"): as for the whole number
+    "cite_parts": 2.0,
     "words": 3.0,
     "phrase": 2.0,
     "pairs": 1.0,
@@ -65,9 +68,24 @@ def _number_clause(token: str) -> Query:
                Term("notes", token, WEIGHTS["notes"])))
 
 
+def _part_clause(item: Item) -> Query:
+    """Part of a number: the documents whose own number has it, then those citing such a
+    number; a part typed with the type's name also matches those words as a phrase."""
+    token = item.tokens[0]
+    parts: list[Query] = [Term("number_parts", token, WEIGHTS["number_parts"]),
+                          Term("cite_parts", token, WEIGHTS["cite_parts"])]
+    if item.words:
+        parts.append(_phrase_clause(item.words, any(fold_token(w) != w for w in item.words)))
+    return Or(tuple(parts))
+
+
 def item_clause(item: Item) -> Query:
+    if item.title_only:  # tieude:…
+        return in_title(item_clause(replace(item, title_only=False)))
     if item.kind == "number":
         return _number_clause(item.tokens[0])
+    if item.kind == "part":
+        return _part_clause(item)
     if item.kind == "phrase":
         return _phrase_clause(item.tokens, item.toned)
     return _word_clause(item.tokens[0], item.toned)
@@ -100,10 +118,16 @@ def _boosters(pq: ParsedQuery) -> list[Query]:
     return out
 
 
-def build_query(pq: ParsedQuery, *, relax: int = 0) -> Query | None:
+def build_query(pq: ParsedQuery, *, relax: int = 0, title_only: bool = False) -> Query | None:
     """The engine query for ``pq``; ``relax`` 0 = as designed, 1 = any word may be missing
-    (at least one must match). None when the query has no terms at all; only exclusions
-    (``-miền``) give every document but those."""
+    (at least one must match); ``title_only``: every clause in the title (trích yếu) only.
+    None when the query has no terms at all; only exclusions (``-miền``) give every document
+    but those."""
+    query = _build_query(pq, relax=relax)
+    return in_title(query) if title_only and query is not None else query
+
+
+def _build_query(pq: ParsedQuery, *, relax: int = 0) -> Query | None:
     if pq.is_empty():
         if pq.excluded:
             return Not(MatchAll(), Or(tuple(item_clause(it) for it in pq.excluded)))
@@ -121,6 +145,42 @@ def build_query(pq: ParsedQuery, *, relax: int = 0) -> Query | None:
     if pq.excluded:
         query = Not(query, Or(tuple(item_clause(it) for it in pq.excluded)))
     return query
+
+
+# -- title only (trích yếu) ------------------------------------------------------------------
+TITLE_FIELDS = frozenset({"title", "title_f"})
+NOTHING: Query = Or(())  # matches no document
+
+
+def in_title(q: Query) -> Query:
+    """``q`` with only its matches in the title fields: a clause that had none (a part of
+    a number: ``NQ 04``) matches nothing, and so does a required clause around it."""
+    kept = _in_title(q)
+    return kept if kept is not None else NOTHING
+
+
+def _in_title(q: Query) -> Query | None:
+    if isinstance(q, (Term, Phrase)):
+        return q if q.field in TITLE_FIELDS else None
+    if isinstance(q, Or):
+        children = tuple(c for c in map(_in_title, q.children) if c is not None)
+        if not children:
+            return None
+        return Or(children, q.boost, min(q.min_match, len(children)))
+    if isinstance(q, And):
+        kept = [_in_title(c) for c in q.children]
+        return None if any(c is None for c in kept) else And(tuple(c for c in kept if c), q.boost)
+    if isinstance(q, Not):
+        positive, negative = _in_title(q.positive), _in_title(q.negative)
+        if positive is None or negative is None:
+            return positive
+        return Not(positive, negative)
+    if isinstance(q, AndMaybe):
+        required, optional = _in_title(q.required), _in_title(q.optional)
+        if required is None or optional is None:
+            return required
+        return AndMaybe(required, optional)
+    return q  # MatchAll
 
 
 def explain(q: Query | None) -> str:

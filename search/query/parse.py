@@ -7,9 +7,14 @@ Syntax (all optional, mixed freely with plain words, tones or no tones):
 - ``-word`` / ``-"a phrase"`` — exclude;
 - ``a OR b`` — either;
 - ``04-NQ/TU``, ``04 - nq/tu``, ``50/2016/QĐ-TTg`` — a document number, matched whole:
-  the document that *is* that number ranks above those that *cite* it;
+  the document that *is* that number ranks above those that *cite* it; typed loosely
+  (``04 nq tu``, ``số 04 NQ/TU``) it is the same number;
+- ``04/TU``, ``NQ 04``, ``nghị quyết 04`` — part of a number: documents whose number has
+  those parts rank first (:func:`search.text.numbers.find_loose_numbers`);
 - ``tinh:"Kon Tum"``, ``tinh2025:"Quảng Ngãi"``, ``nam:2021``, ``nam:2016-2021``,
-  ``loai:"kết luận"``, ``coquan:"Ban Thường vụ Tỉnh ủy"``, ``so:04-NQ/TU`` — filters.
+  ``loai:"kết luận"``, ``coquan:"Ban Thường vụ Tỉnh ủy"``, ``so:04-NQ/TU`` — filters;
+- ``tieude:"giảm nghèo"``, ``title:sâm`` — words (a quoted value: a phrase) searched in the
+  title (trích yếu) only.
 
 :func:`parse_query` reads the text into a :class:`ParsedQuery`; :mod:`search.query.build`
 turns that into the engine's query tree.
@@ -25,7 +30,8 @@ from search.errors import BadQuery
 from search.fields import query_aliases
 from search.messages import Message
 from search.text.normalize import nfc, strip_controls
-from search.text.numbers import SPACED_PARTY_RE, is_number_token, normalize_number
+from search.text.numbers import (SPACED_PARTY_RE, find_loose_numbers, is_number_token,
+                                 normalize_number, strip_so)
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 32
@@ -37,10 +43,14 @@ FILTER_ALIASES = query_aliases()
 class Item:
     """One unit of the query: a word, a phrase or a document number."""
 
-    kind: str  # "word" | "phrase" | "number"
-    tokens: tuple[str, ...]  # normalised tokens (a number is one token)
+    kind: str  # "word" | "phrase" | "number" | "part" (of a number: "nq:4", "4/tu")
+    tokens: tuple[str, ...]  # normalised tokens (a number, or a part, is one token)
     raw: str
     negated: bool = False
+    # A part typed with a type's name ("nghị quyết 04"): those words, also searched as a
+    # phrase, for the documents that say it in so many words.
+    words: tuple[str, ...] = ()
+    title_only: bool = False  # tieude:…: matched in the title (trích yếu) only
 
     @property
     def toned(self) -> bool:
@@ -111,6 +121,7 @@ def parse_query(text: str) -> ParsedQuery:
     text, cut = _cut(strip_controls(nfc((text or "")[: 4 * MAX_QUERY_CHARS])))
     # "04 - NQ/TU" typed with spaces: join it before splitting the query on spaces.
     text = SPACED_PARTY_RE.sub(lambda m: re.sub(r"\s+", "", m.group(0)), text)
+    text, parts = _mark_loose_numbers(text)
     pq = ParsedQuery()
     if cut:
         pq.messages.append(Message("query.cut_chars", {"limit": MAX_QUERY_CHARS}))
@@ -124,8 +135,9 @@ def parse_query(text: str) -> ParsedQuery:
     pending_or = False
     for m in _LEX.finditer(text):
         if m.group("filter") and m.group("fname").lower() in FILTER_ALIASES:
+            quoted = m.group("fquoted") is not None
             _add_filter(pq, FILTER_ALIASES[m.group("fname").lower()],
-                        m.group("fquoted") if m.group("fquoted") is not None else m.group("fvalue"))
+                        m.group("fquoted") if quoted else m.group("fvalue"), quoted=quoted)
             continue
         raw = m.group("phrase") if m.group("phrase") is not None else (m.group(0) if m.group("filter") else m.group("word"))
         if raw is None:
@@ -133,7 +145,8 @@ def parse_query(text: str) -> ParsedQuery:
         if raw == "OR" and m.group("phrase") is None:
             pending_or = bool(pq.groups)
             continue
-        for item in _items(raw, phrase=m.group("phrase") is not None):
+        items = [parts[raw]] if raw in parts else _items(raw, phrase=m.group("phrase") is not None)
+        for item in items:
             item.negated = bool(m.group("neg"))
             if item.negated:
                 pq.excluded.append(item)
@@ -144,6 +157,38 @@ def parse_query(text: str) -> ParsedQuery:
             pending_or = False
     _cap_terms(pq)
     return pq
+
+
+# Quoted text is left as typed: a phrase says exactly which words to find.
+_QUOTED = re.compile(r'(["“”][^"“”]*(?:["“”]|$))')
+_MARK = "\ue000{}\ue001"  # a placeholder word for a part (private-use characters)
+
+
+def _mark_loose_numbers(text: str) -> tuple[str, dict[str, Item]]:
+    """``text`` with each loosely typed number written whole ("04 nq tu" → "04-nq/tu") and
+    each part of one replaced by a placeholder word; the placeholders' items."""
+    text = re.sub("[\ue000\ue001]", "", text)  # typed placeholders' characters mean nothing
+    text = "".join(p if _QUOTED.fullmatch(p) else strip_so(p) for p in _QUOTED.split(text))
+    parts: dict[str, Item] = {}
+    out: list[str] = []
+    for piece in _QUOTED.split(text):
+        if _QUOTED.fullmatch(piece):
+            out.append(piece)
+            continue
+        at = 0
+        for found in find_loose_numbers(piece):
+            out.append(piece[at:found.start])
+            raw = piece[found.start:found.end]
+            if found.kind == "number":
+                out.append(found.token)
+            else:
+                mark = _MARK.format(len(parts))
+                words = tuple(t.text for t in tokenize(raw)) if found.named else ()
+                parts[mark] = Item("part", (found.token,), raw, words=words)
+                out.append(mark)
+            at = found.end
+        out.append(piece[at:])
+    return "".join(out), parts
 
 
 def _items(raw: str, *, phrase: bool) -> list[Item]:
@@ -160,11 +205,14 @@ def _items(raw: str, *, phrase: bool) -> list[Item]:
     return [Item("number" if is_number_token(t) else "word", (t,), t) for t in toks]
 
 
-def _add_filter(pq: ParsedQuery, name: str, value: str) -> None:
+def _add_filter(pq: ParsedQuery, name: str, value: str, *, quoted: bool = False) -> None:
     value = (value or "").strip()
     if not value:
         return
-    if name == "year":
+    if name == "title":
+        for item in _items(value, phrase=quoted):
+            pq.groups.append([replace(item, title_only=True)])
+    elif name == "year":
         _add_year(pq, value)
     elif name == "number":
         pq.groups.append([Item("number", (normalize_number(value),), value)])
@@ -220,12 +268,21 @@ def _cap_terms(pq: ParsedQuery) -> None:
         pq.messages.append(Message("query.cut_terms", {"limit": MAX_TERMS}))
 
 
+def _describe_item(item: Item) -> str:
+    if item.title_only:
+        return "tieude:" + _describe_item(replace(item, title_only=False))
+    if item.kind == "phrase":
+        return f'"{" ".join(item.tokens)}"'
+    if item.kind == "part":
+        return f"số~{item.tokens[0]}"
+    return item.tokens[0]
+
+
 def describe(pq: ParsedQuery) -> str:
     """Short human summary of the parsed query (for messages and --explain)."""
     parts = []
     for group in pq.groups:
-        parts.append(" OR ".join(f'"{" ".join(i.tokens)}"' if i.kind == "phrase" else i.tokens[0]
-                                 for i in group))
+        parts.append(" OR ".join(_describe_item(i) for i in group))
     parts += [f"-{' '.join(i.tokens)}" for i in pq.excluded]
     parts += [f"{k}:{'|'.join(v)}" for k, v in pq.filters.items()]
     if pq.year_from or pq.year_to:

@@ -29,9 +29,10 @@ link across provinces. :func:`number_scope` decides; metadata and the index both
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import Enum
 
-from search.text.normalize import nfc, normalize
+from search.text.normalize import fold, nfc, normalize
 
 __all__ = [
     "NUMBER_RE",
@@ -46,6 +47,12 @@ __all__ = [
     "is_central_issuer",
     "number_scope",
     "links_across_provinces",
+    "LooseNumber",
+    "find_loose_numbers",
+    "number_parts",
+    "serial_key",
+    "strip_so",
+    "TYPE_NAMES",
 ]
 
 # --- named parts ----------------------------------------------------------------------
@@ -183,3 +190,173 @@ def links_across_provinces(number: str) -> bool:
     none: a central document has no province). A provincial number, or a string that
     is no number, links only within its province."""
     return number_scope(number) in (Scope.CENTRAL, Scope.STATE)
+
+
+# --- loose numbers: parts typed without the punctuation --------------------------------
+#
+# Officials type a number the way they say it: "04 nq tu", "số 04 NQ/TU", "04/TU", "NQ 04",
+# "nghị quyết 04". A whole one (serial, type and issuer) is the number itself; a part of one
+# (serial + issuer, type + serial) is matched against the *parts* of each document's own
+# number and of the numbers it cites, kept in the index as tokens of their own:
+#
+#   04-NQ/TU        → "4/tu", "nq:4"
+#   861/QĐ-TTg      → "861/qd", "861/ttg", "qd:861"
+#   50/2016/QĐ-TTg  → "50/2016", "50/ttg", "qd:50"
+#
+# Parts are folded (``QD`` finds ``QĐ``) and the serial loses its leading zeros (``4`` finds
+# ``04``): they only narrow a query that already names a number, so leniency costs little.
+
+#: Type codes a loose number may use, and the type names that stand for them ("nghị quyết
+#: 04" = NQ 04). Party and state codes (``shared/domain.md`` A1), folded.
+TYPE_NAMES: dict[str, str] = {
+    "nghi quyet": "nq", "quyet dinh": "qd", "chi thi": "ct", "ket luan": "kl",
+    "quy che": "qc", "quy dinh": "qdi", "thong tri": "tt", "huong dan": "hd",
+    "thong bao": "tb", "thong cao": "tc", "bao cao": "bc", "ke hoach": "kh",
+    "chuong trinh": "ctr", "de an": "da", "phuong an": "pa", "to trinh": "ttr",
+    "cong van": "cv", "bien ban": "bb", "nghi dinh": "nd", "thong tu": "tt",
+    "cong dien": "cd",
+}
+_TYPE_CODES = sorted({*TYPE_NAMES.values(), "qyd", "ttlt"}, key=len, reverse=True)
+# The loose shapes are read on the folded query (so "nghi quyet" is "nghị quyết" and "qd" is
+# "QĐ"); a code must still be typed as a code: letters without tone marks (not "tự").
+_LOOSE_TYPE = "|".join(_TYPE_CODES)
+_LOOSE_NAME = "|".join(r"\s+".join(name.split())
+                       for name in sorted(TYPE_NAMES, key=len, reverse=True))
+_SO = r"(?:so\s*)"  # "số", "so" before a serial
+# An issuer code typed without its slash is only taken for one when it looks like a Party
+# committee's (ends in U: TU, HU, ĐU, BTCTU … or in TW): "04 nq tu", never "04 nq ve".
+_BARE_ISSUER = r"[a-z]{0,10}(?:u|tw)"
+_SLASH_ISSUER = r"[a-z]{1,12}"
+_CODE_TYPED = re.compile(r"[A-Za-zĐđ]+")
+_YEARLIKE = re.compile(r"(?:19|20)\d\d")
+
+
+@dataclass(frozen=True)
+class LooseNumber:
+    """A number (or part of one) found in query text: ``token`` is the whole number's
+    token (``kind`` "number") or a part token (``kind`` "part")."""
+
+    start: int
+    end: int
+    kind: str  # "number" | "part"
+    token: str
+    named: bool = False  # a part typed with the type's name ("nghị quyết 04", not "NQ 04")
+
+
+# "số 04 nq tu", "04 NQ/TU", "04nq tu", "04-nq tu": serial, type code, issuer.
+_LOOSE_WHOLE = re.compile(
+    rf"(?<![\w/:-])(?:{_SO})?(?P<serial>{PARTY_SERIAL})\s*-?\s*(?P<type>{_LOOSE_TYPE})"
+    rf"(?:\s*/\s*(?P<si>{_SLASH_ISSUER})|\s+(?P<bi>{_BARE_ISSUER}))(?![\w/-])",
+    re.IGNORECASE)
+# "04/TU", "số 04/TU": serial and issuer.
+_LOOSE_ISSUED = re.compile(
+    rf"(?<![\w/:-])(?:{_SO})?(?P<serial>{PARTY_SERIAL})\s*/\s*(?P<issuer>{_SLASH_ISSUER})"
+    rf"(?![\w/-])", re.IGNORECASE)
+# "NQ 04", "nq số 04", "nghị quyết 04", "nghi quyet so 04": type and serial.
+_LOOSE_TYPED = re.compile(
+    rf"(?<![\w/:-])(?:(?P<type>{_LOOSE_TYPE})|(?P<name>{_LOOSE_NAME}))\s+(?P<so>{_SO})?"
+    rf"(?P<serial>{PARTY_SERIAL})(?![\w/-])", re.IGNORECASE)
+# "số 04-NQ/TU": the word before a whole number says nothing more.
+_SO_BEFORE_NUMBER = re.compile(r"(?<![\w/:-])s[ốôo]\s+(?=\S)", re.IGNORECASE)
+
+
+def serial_key(serial: str) -> str:
+    """A serial as parts compare it: no leading zeros, lower case ("04" → "4")."""
+    return serial.lower().lstrip("0") or "0"
+
+
+def _code(code: str) -> str:
+    return fold(normalize(code))
+
+
+def _fold_aligned(text: str) -> str:
+    """``text`` folded character by character, so that positions in it are positions in
+    ``text`` (a character that folds to more or less than one stays as it is)."""
+    return "".join(f if len(f := fold(c)) == 1 else c for c in text)
+
+
+def find_loose_numbers(text: str) -> list[LooseNumber]:
+    """Numbers and parts of numbers typed loosely in ``text``, in order, not overlapping.
+
+    A typed serial that looks like a year ("kế hoạch 2021") is a part only after "số".
+
+    >>> [(n.kind, n.token) for n in find_loose_numbers("nghị quyết 04 và 04 nq tu")]
+    [('part', 'nq:4'), ('number', '04-nq/tu')]
+    """
+    folded = _fold_aligned(text)
+    found: list[LooseNumber] = []
+
+    def typed(m: re.Match[str], *groups: str) -> list[str]:
+        """The groups as typed; empty when one that is a code was not typed as one."""
+        values = [text[m.start(g):m.end(g)] for g in groups if m.group(g) is not None]
+        codes = [text[m.start(g):m.end(g)] for g in groups if g != "serial" and g != "name"
+                 and m.group(g) is not None]
+        return values if all(_CODE_TYPED.fullmatch(c) for c in codes) else []
+
+    def free(m: re.Match[str]) -> bool:
+        return all(m.end() <= n.start or m.start() >= n.end for n in found)
+
+    for m in _LOOSE_WHOLE.finditer(folded):
+        if values := typed(m, "serial", "type", "si", "bi"):
+            serial, type_code, issuer = values
+            found.append(LooseNumber(m.start(), m.end(), "number",
+                                     normalize_number(f"{serial}-{type_code}/{issuer}")))
+    for m in _LOOSE_ISSUED.finditer(folded):
+        if free(m) and typed(m, "serial", "issuer"):
+            token = f"{serial_key(m.group('serial'))}/{m.group('issuer').lower()}"
+            found.append(LooseNumber(m.start(), m.end(), "part", token))
+    for m in _LOOSE_TYPED.finditer(folded):
+        if not free(m) or not typed(m, "serial", "type"):
+            continue
+        if _YEARLIKE.fullmatch(m.group("serial")) and not m.group("so"):
+            continue
+        code = (m.group("type").lower() if m.group("type")
+                else TYPE_NAMES[" ".join(m.group("name").lower().split())])
+        found.append(LooseNumber(m.start(), m.end(), "part",
+                                 f"{code}:{serial_key(m.group('serial'))}",
+                                 named=m.group("name") is not None))
+    return sorted(found, key=lambda n: n.start)
+
+
+def strip_so(text: str) -> str:
+    """``text`` without the "số" typed right before a whole number ("số 04-NQ/TU")."""
+    return _SO_BEFORE_NUMBER.sub(
+        lambda m: "" if is_number_token(_first_word(text, m.end())) else m.group(0), text)
+
+
+def _first_word(text: str, at: int) -> str:
+    rest = text[at:].split(None, 1)
+    return rest[0].lower() if rest else ""
+
+
+def number_parts(number: str) -> list[str]:
+    """The part tokens of a document number (see above); [] for a string that is none.
+
+    >>> number_parts("04-NQ/TU"), number_parts("50/2016/QĐ-TTg")
+    (['4/tu', 'nq:4'], ['50/2016', '50/ttg', 'qd:50'])
+    """
+    squeezed = nfc(_squeeze(number))
+    party = _PARTY_PARTS.fullmatch(squeezed)
+    if party:
+        serial = serial_key(party.group("serial"))
+        return [f"{serial}/{_code(party.group('issuer'))}", f"{_code(party.group('type'))}:{serial}"]
+    state = _STATE_PARTS.fullmatch(squeezed)
+    if not state:
+        return []
+    serial = serial_key(state.group("serial"))
+    parts = [f"{serial}/{state.group('year')}"] if state.group("year") else []
+    if state.group("law"):
+        return parts + [f"{serial}/{_code(state.group('law'))}"]
+    issuers = [_code(i) for i in state.group("issuers").split("-")]
+    type_code = _code(state.group("type"))
+    if not state.group("year"):
+        parts.append(f"{serial}/{type_code}")
+    return parts + [f"{serial}/{i}" for i in issuers] + [f"{type_code}:{serial}"]
+
+
+_PARTY_PARTS = re.compile(
+    rf"(?P<serial>{PARTY_SERIAL}){DASH}(?P<type>{TYPE_CODE})/(?P<issuer>{ISSUERS})",
+    re.IGNORECASE)
+_STATE_PARTS = re.compile(
+    rf"(?P<serial>{STATE_SERIAL})/(?:(?P<year>{YEAR})/)?"
+    rf"(?:(?P<type>{TYPE_CODE})-(?P<issuers>{ISSUERS})|(?P<law>{LAW}))", re.IGNORECASE)
