@@ -7,7 +7,6 @@ it cites. A word that was a number is not searched as a word (``TU`` never finds
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
