@@ -403,15 +403,21 @@ def _error_code(err: VnSearchError) -> dict[str, Any]:
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Request threads of the WSGI server.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="Another Host name requests may use, besides the address served on "
+                   "(and this machine's names for 0.0.0.0): repeatable; * for any, behind "
+                   "a proxy that checks them. Others get 400.")
 @friendly_errors
-def serve(index_path: str | None, host: str, port: int, threads: int) -> None:
+def serve(index_path: str | None, host: str, port: int, threads: int,
+          allowed_hosts: tuple[str, ...]) -> None:
     """Serve the search page and the JSON API (waitress; never Flask's debug server).
 
     A newly built index (atomic swap) is picked up without a restart.
     """
     from web.serve import run as run_server
 
-    run_server(str(resolve_index_path(index_path)), host=host, port=port, threads=threads)
+    run_server(str(resolve_index_path(index_path)), host=host, port=port, threads=threads,
+               allowed_hosts=allowed_hosts)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -182,7 +182,8 @@ def run_cli(*args: str, env: dict | None = None, catch_exceptions: bool = False)
 
 # -- a real server process (`vnsearch serve`, waitress) on loopback ---------------------------------
 START_TIMEOUT = 60.0  # seconds; the first import of the library can be slow on a cold cache
-SERVING = re.compile(r"^Serving on (http://127\.0\.0\.1:(\d+)/) \(index: (.*)\)$")
+SERVING = re.compile(r"^Serving on (http://127\.0\.0\.1:(\d+)/) \(index: (.*); "
+                     r"Host names accepted: (.*)\)$")
 
 
 @dataclass
@@ -234,7 +235,8 @@ def _health(server: Server) -> int | None:
 
 
 @contextlib.contextmanager
-def running_server(index: Path, *, healthy: bool = True) -> Iterator[Server]:
+def running_server(index: Path, *, healthy: bool = True,
+                   extra: tuple[str, ...] = ()) -> Iterator[Server]:
     """`vnsearch serve --index INDEX --port 0` until the block ends (then terminated).
 
     With ``healthy`` the block starts only once /healthz answers 200; otherwise once it
@@ -242,7 +244,7 @@ def running_server(index: Path, *, healthy: bool = True) -> Iterator[Server]:
     """
     process = subprocess.Popen(
         [str(VNSEARCH), "serve", "--index", str(index), "--host", "127.0.0.1", "--port", "0",
-         "--threads", "4"],
+         "--threads", "4", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
     )
     lines: "queue.Queue[str | None]" = queue.Queue()

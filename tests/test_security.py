@@ -391,3 +391,43 @@ def test_a_file_name_with_control_characters_downloads(tmp_path, name):
     assert response.status_code == 200 and body == data
     disposition = response.headers["Content-Disposition"]
     assert not any(c in disposition for c in "\r\n\t\x1b") and "attachment" in disposition
+
+
+def _get_with_host(url: str, host: str) -> tuple[int, bytes]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"Host": host})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as err:
+        with err:
+            return err.code, err.read()
+
+
+@pytest.mark.slow  # a real server process
+@pytest.mark.parametrize(("extra", "host", "status"), [
+    ((), "{own}", 200),                          # the address it serves on
+    ((), "localhost:{port}", 200),               # loopback: localhost too
+    ((), "evil.example", 400),                   # anything else: refused
+    ((), "evil.example:{port}", 400),
+    (("--allowed-host", "search.gov.vn"), "search.gov.vn", 200),   # configured
+    (("--allowed-host", "search.gov.vn"), "{own}", 200),           # besides its own
+    (("--allowed-host", "search.gov.vn"), "evil.example", 400),
+    (("--allowed-host", "*"), "evil.example", 200),                # any, behind a proxy
+])
+def test_only_allowed_host_names_are_served(seed_index, extra, host, status):
+    """A forged Host never reaches a URL the app writes: the exports' document links are
+    built from it, so an untrusted one is refused before any page or export is made."""
+    from tests.conftest import running_server
+
+    with running_server(seed_index, extra=extra) as server:
+        port = server.base.rsplit(":", 1)[1]
+        name = host.format(own=f"127.0.0.1:{port}", port=port)
+        for path in ("/?q=giam+ngheo", "/api/search?q=giam", "/export.json?q=giam+ngheo"):
+            got, body = _get_with_host(server.url(path), name)
+            assert got == status, (path, got, body[:200])
+        if status == 200:
+            links = [r["url"] for r in json.loads(body)]
+            assert links and all(u.startswith(f"http://{name}/documents/") for u in links)

@@ -17,7 +17,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, render_template, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, SecurityError
 
 from search.errors import VnSearchError
 from search.messages import Message
@@ -62,6 +62,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("VNSEARCH")
     if config:
         app.config.update(config)
+    # ALLOWED_HOSTS (a list, or "a,b" from VNSEARCH_ALLOWED_HOSTS): the Host names served;
+    # None or "*" serves any (tests, a proxy that checks them). Flask refuses the rest.
+    app.config["TRUSTED_HOSTS"] = _allowed_hosts(app.config.get("ALLOWED_HOSTS"))
     # Never debug mode (it would show tracebacks and allow the debugger), even if
     # VNSEARCH_DEBUG is set for the CLI's tracebacks.
     app.config["DEBUG"] = False
@@ -82,6 +85,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_error_handler(VnSearchError, _library_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
+
+
+def _allowed_hosts(value: Any) -> list[str] | None:
+    names = [n.strip() for n in value.split(",")] if isinstance(value, str) else list(value or [])
+    names = [n for n in names if n]
+    return None if not names or "*" in names else names
 
 
 def _read_only() -> None:
@@ -115,6 +124,8 @@ def error_response(message: str | Message, status: int,
 
 
 def _http_error(err: HTTPException) -> Any:
+    if isinstance(err, SecurityError):  # an untrusted Host: no URL may be built from it
+        return _untrusted_host(err)
     status = err.code or 500
     headers = {k: v for k, v in err.get_headers() if k.lower() == "allow"}
     if status == 405:
@@ -126,6 +137,16 @@ def _http_error(err: HTTPException) -> Any:
     else:
         message = err.description or err.name
     return error_response(message, status, headers)
+
+
+def _untrusted_host(err: SecurityError) -> Response:
+    """400 for a Host name not served. The page is plain text: templates build URLs, and
+    none may be built from a host that is not ours."""
+    if request.path.startswith(("/api/", "/healthz", "/export")):
+        return api.json_error("this server does not answer to that Host name", 400)
+    return Response("400: máy chủ này không phục vụ tên (Host) đó / this server does not "
+                    "answer to that Host name\n", status=400,
+                    mimetype="text/plain")
 
 
 def _library_error(err: VnSearchError) -> Any:

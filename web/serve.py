@@ -7,8 +7,11 @@ a free port; the "Serving on" line always shows the port actually bound, so a ca
 
 from __future__ import annotations
 
+import ipaddress
 import signal
+import socket
 import sys
+from collections.abc import Iterable
 from types import FrameType
 
 from waitress.server import create_server
@@ -32,19 +35,54 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def run(index_path: str, host: str = "127.0.0.1", port: int = 8000, threads: int = 8) -> None:
+def default_allowed_hosts(host: str) -> list[str]:
+    """The names a request's Host may carry by default: the address served on (for a
+    loopback address, ``localhost`` too); for every interface (0.0.0.0, ::), this machine's
+    names and addresses. Anything else is refused (400), so a forged Host header never
+    reaches a URL the app writes (the exports' document links)."""
+    if host in ("0.0.0.0", "::", ""):
+        name = socket.gethostname()
+        return sorted({name, socket.getfqdn(), "localhost", "127.0.0.1", "::1",
+                       *_addresses(name)})
+    names = {host}
+    with _ignore_value_error():
+        if ipaddress.ip_address(host).is_loopback:
+            names |= {"localhost", "127.0.0.1", "::1"}
+    return sorted(names)
+
+
+def _addresses(name: str) -> Iterable[str]:
+    try:
+        return {str(info[4][0]) for info in socket.getaddrinfo(name, None)}
+    except OSError:
+        return set()
+
+
+class _ignore_value_error:  # a host name is not an IP address: nothing to add
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, value: object, tb: object) -> bool:
+        return kind is ValueError
+
+
+def run(index_path: str, host: str = "127.0.0.1", port: int = 8000, threads: int = 8,
+        allowed_hosts: Iterable[str] = ()) -> None:
     """Serve the app for the index at ``index_path`` until interrupted.
 
     The index need not exist yet: the app answers 503 (and ``/healthz`` says why) until
-    it is built, then serves it without a restart.
+    it is built, then serves it without a restart. The Host names accepted are those of
+    :func:`default_allowed_hosts` and ``allowed_hosts`` (the names clients use, such as a
+    public one behind a proxy); ``*`` accepts any, behind a proxy that checks them itself.
     """
-    app = create_app({"INDEX": index_path})
+    hosts = [*default_allowed_hosts(host), *(h for h in allowed_hosts if h)]
+    app = create_app({"INDEX": index_path, "ALLOWED_HOSTS": hosts})
     server = create_server(app, host=host, port=port, threads=threads, ident="vnsearch",
                            max_request_body_size=MAX_REQUEST_BODY)
     bound_host = getattr(server, "effective_host", host)
     bound_port = getattr(server, "effective_port", port)
-    print(f"Serving on http://{_url_host(str(bound_host))}:{bound_port}/ (index: {index_path})",
-          flush=True)
+    print(f"Serving on http://{_url_host(str(bound_host))}:{bound_port}/ (index: {index_path}; "
+          f"Host names accepted: {', '.join(hosts)})", flush=True)
     _stop_on_sigterm()
     try:
         server.run()
