@@ -114,6 +114,9 @@ SORTS = ("relevance", "newest", "oldest")
 DEFAULT_SORT = "relevance"
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
+# Values of one facet a request may filter on (all 63 provinces fit): beyond it the page
+# would grow with the square of the values (every toggle link carries them all).
+MAX_FILTER_VALUES = 100
 DEFAULT_PER_PAGE = 10
 MIN_YEAR, MAX_YEAR = 1, 9999
 

@@ -19,7 +19,7 @@ from search.query.filters import request_filters
 from search.query.build import build_query, explain
 from search.query.parse import ParsedQuery, describe, parse_query
 from search.related import related_documents
-from search.fields import MAX_PAGE, MAX_PER_PAGE, SORTS
+from search.fields import MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE, SORTS
 from search.results import Hit, SearchRequest, SearchResult
 from search.engine.registry import Location, open_engine, resolve_index_path
 from search.query.suggest import suggest
@@ -125,6 +125,11 @@ def _validate(req: SearchRequest) -> None:
     if req.year_from is not None and req.year_to is not None and req.year_from > req.year_to:
         raise BadQuery(Message("request.years_reversed",
                                {"year_from": req.year_from, "year_to": req.year_to}))
+    for name, values in req.filters.items():
+        given = len(set(values)) if isinstance(values, list) else 1
+        if given > MAX_FILTER_VALUES:
+            raise BadQuery(Message("request.too_many_values",
+                                   {"name": name, "max": MAX_FILTER_VALUES, "given": given}))
     unknown = set(req.filters) - set(FACET_FIELDS)
     if unknown:
         raise BadQuery(Message("request.unknown_filter",

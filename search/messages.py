@@ -134,6 +134,11 @@ CATALOGUE: dict[str, Code] = {
         ("year_from", "year_to"),
         lambda p: f"year_from ({p['year_from']}) is after year_to ({p['year_to']})",
         {"year_from": 2025, "year_to": 2000}, ""),
+    "request.too_many_values": Code(
+        ("name", "max", "given"),
+        lambda p: f"at most {p['max']} values of {p['name']} ({p['given']} given)",
+        {"name": "province", "max": 100, "given": 4000},
+        "More values of one filter than a request may carry."),
     "request.unknown_filter": Code(
         ("name", "choices"),
         lambda p: f"unknown filter {p['name']!r}: use {', '.join(p['choices'])}",

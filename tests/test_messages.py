@@ -30,7 +30,7 @@ from search.errors import BadQuery, VnSearchError
 from search.index import Index, open_index
 from search.messages import CATALOGUE, Message, examples, word_en
 from search.query.parse import MAX_QUERY_CHARS, MAX_TERMS
-from search.fields import MAX_PAGE, MAX_PER_PAGE, SORTS
+from search.fields import MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE, SORTS
 from search.results import SearchRequest
 from web import create_app
 from web.state import EXTENSION
@@ -217,6 +217,10 @@ ERRORS: dict[str, tuple[dict[str, Any], str, dict[str, Any]]] = {
     "unknown-sort": ({"q": "giam", "sort": "random"}, "request.unknown_sort",
                      {"sort": "random", "choices": list(SORTS)}),
     "nam-abc": ({"q": "nam:abc"}, "query.bad_year", {"value": "abc"}),
+    "too-many-provinces": ({"province": [f"P{i}" for i in range(MAX_FILTER_VALUES + 1)]},
+                           "request.too_many_values",
+                           {"name": "province", "max": MAX_FILTER_VALUES,
+                            "given": MAX_FILTER_VALUES + 1}),
     "nam-reversed": ({"q": "giam nam:2025-2000"}, "query.years_reversed",
                      {"value": "2025-2000", "year_from": 2025, "year_to": 2000}),
 }

@@ -18,7 +18,7 @@ from search import cli as cli_module
 from search.cli import cli
 from search.ingest import extracted, jsonl
 from search.query import parse as query_parse
-from search.fields import MAX_PAGE, MAX_PER_PAGE
+from search.fields import MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text("utf-8")
@@ -172,6 +172,7 @@ LIMITS: dict[str, tuple[list[int], str | None]] = {
     "wildcards": ([], None),
     "page (`--page`)": ([1, MAX_PAGE], None),
     "per_page (`--limit`)": ([1, MAX_PER_PAGE], None),
+    "filter values": ([MAX_FILTER_VALUES], None),
     "export rows": ([importlib.import_module("web.exports").EXPORT_MAX_ROWS], None),
     "request body": ([importlib.import_module("web.serve").MAX_REQUEST_BODY], None),
 }

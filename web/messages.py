@@ -109,6 +109,9 @@ VI: dict[str, Callable[[Params], str]] = {
                                       f"đến {number(p['max'])}.",
     "request.years_reversed": lambda p: f"Khoảng năm bị ngược: năm bắt đầu {p['year_from']} "
                                         f"(year_from) sau năm kết thúc {p['year_to']} (year_to).",
+    "request.too_many_values": lambda p: (
+        f"Tối đa {number(p['max'])} giá trị cho bộ lọc {_param(p['name'])} "
+        f"({number(p['given'])} giá trị đã gửi)."),
     "request.unknown_filter": lambda p: (
         f"Không có bộ lọc {quoted(p['name'])}: dùng "
         + _either([FACET_NAMES_VI.get(c, c) for c in p["choices"]]) + "."),

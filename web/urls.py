@@ -181,6 +181,22 @@ def _flag_param(args: Args, name: str) -> bool:
                                               "on": fields.FLAG_ON[0], "off": fields.FLAG_OFF[0]}))
 
 
+def _filter_values(args: Args) -> dict[str, list[str]]:
+    """Facet -> its distinct values, in the order given (linear: a set per facet); more
+    than MAX_FILTER_VALUES of one facet is a BadQuery, before anything is built from them."""
+    filters: dict[str, dict[str, None]] = {}
+    for key, value in state_pairs(args):
+        facet = FACET_OF_PARAM.get(key)
+        if facet is not None:
+            filters.setdefault(facet, {})[value.strip()] = None
+    for facet, values in filters.items():
+        if len(values) > fields.MAX_FILTER_VALUES:
+            param = next(f.param for f in fields.FACETS if f.name == facet)
+            raise BadQuery(Message("request.too_many_values", {
+                "name": param, "max": fields.MAX_FILTER_VALUES, "given": len(values)}))
+    return {facet: list(values) for facet, values in filters.items()}
+
+
 def search_request(args: Args, *, per_page: int | None = None, page: int | None = None,
                    highlight: bool = True) -> SearchRequest:
     """The :class:`SearchRequest` a query string asks for.
@@ -189,11 +205,7 @@ def search_request(args: Args, *, per_page: int | None = None, page: int | None 
     ranges of page, per_page and sort are checked by the library's own validation, so
     the web and the CLI reject the same requests with the same words.
     """
-    filters: dict[str, list[str]] = {}
-    for key, value in state_pairs(args):
-        facet = FACET_OF_PARAM.get(key)
-        if facet is not None and value.strip() not in filters.get(facet, []):
-            filters.setdefault(facet, []).append(value.strip())
+    filters = _filter_values(args)
     year_from = _year_param(args, "year_from")
     year_to = _year_param(args, "year_to")
     if year_from is not None and year_to is not None and year_from > year_to:
