@@ -1,12 +1,16 @@
 """Highlighting: the best passages of a text, and the full text, with matches marked.
 
-Matching is diacritic-insensitive on purpose, like the index's folded fields: a query typed
-without tones marks the toned words (``giam ngheo`` marks ``giảm nghèo``), and a document
-number is marked whole; a toned token the query marks only toned (``Terms.exact``). Words of a
-quoted phrase are marked only inside the phrase. It runs one regular expression over a folded copy of the text whose
-characters stand at the same offsets as the original's (one folded character per
-character), so a 40 KB document costs one pass, not a tokenisation per sentence. Everything
-outside the marks is HTML-escaped.
+Matching is diacritic-insensitive for the folded tokens, like the index's folded fields: a
+query typed without tones marks the toned words (``giam ngheo`` marks ``giảm nghèo``); a
+token given only as exact (``Terms.exact``) marks only its own toned form; a document number
+is marked whole. Words of a quoted phrase are marked only inside the phrase. It runs one
+regular expression over a folded copy of the text whose characters stand at the same offsets
+as the original's (one folded character per character), so a 40 KB document costs one pass,
+not a tokenisation per sentence. Everything outside the marks is HTML-escaped.
+
+Passages are sentences ranked by the distinct query words they hold, then by those side by
+side, then by position; the header block's lines ("Số 04-NQ/TU", "TỈNH ỦY KON TUM") are
+passages only when nothing in the body matches.
 """
 
 from __future__ import annotations
