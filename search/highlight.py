@@ -92,7 +92,14 @@ class Terms:
     def accepts(self, word: str) -> bool:
         """Whether ``word`` of the text (found by its fold) is a word of the query: its fold
         is a folded token, or its normalised form an exact one."""
-        return fold(word) in self.folded or normalize(word) in self.exact
+        folded, normalized = _word_forms(word)
+        return folded in self.folded or normalized in self.exact
+
+
+@lru_cache(maxsize=4096)
+def _word_forms(word: str) -> tuple[str, str]:
+    """(folded, normalised) forms of a word of a text (a document repeats its words)."""
+    return fold(word), normalize(word)
 
 
 _EDGE_BEFORE = r"(?<![^\W_])"  # not inside a word: a word starts here
