@@ -309,7 +309,7 @@ def _print_result(result: SearchResult, explain_query: bool) -> None:
             text = _plain(passage)
             click.echo(f"   {text}" if text.startswith("…") else f"   … {text}")
     if result.suggestion:
-        click.echo(f"\ndid you mean: {result.suggestion}")
+        click.echo(f"\ndid you mean: {result.suggestion}?")
 
 
 # -- the search options, from the table of fields (search.fields) -------------------------

@@ -1,11 +1,16 @@
 """Highlighting: the best passages of a text, and the full text, with matches marked.
 
-Matching is diacritic-insensitive on purpose, like the index's folded fields: a query typed
-without tones marks the toned words (``giam ngheo`` marks ``giảm nghèo``), and a document
-number is marked whole. It runs one regular expression over a folded copy of the text whose
-characters stand at the same offsets as the original's (one folded character per
-character), so a 40 KB document costs one pass, not a tokenisation per sentence. Everything
-outside the marks is HTML-escaped.
+Matching is diacritic-insensitive for the folded tokens, like the index's folded fields: a
+query typed without tones marks the toned words (``giam ngheo`` marks ``giảm nghèo``); a
+token given only as exact (``Terms.exact``) marks only its own toned form; a document number
+is marked whole. Words of a quoted phrase are marked only inside the phrase. It runs one
+regular expression over a folded copy of the text whose characters stand at the same offsets
+as the original's (one folded character per character), so a 40 KB document costs one pass,
+not a tokenisation per sentence. Everything outside the marks is HTML-escaped.
+
+Passages are sentences ranked by the distinct query words they hold, then by those side by
+side, then by position; the header block's lines ("Số 04-NQ/TU", "TỈNH ỦY KON TUM") are
+passages only when nothing in the body matches.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import NamedTuple
 
-from search.text.normalize import fold, nfc
+from search.ingest.metadata import is_header_line
+from search.text.normalize import fold, nfc, normalize
 
 MARK_CLOSE = "</mark>"
 MAX_PASSAGE_CHARS = 320
@@ -49,7 +55,14 @@ def fold_aligned(text: str) -> str:
 
 @dataclass(frozen=True)
 class Terms:
-    """What to mark: normalised tokens, folded tokens, and phrases (token tuples)."""
+    """What to mark: normalised tokens, folded tokens, and phrases (token tuples).
+
+    A folded token marks every word that folds to it (``giam`` marks ``giảm`` and
+    ``giám``); a normalised token only itself (``giảm``, whatever its case or tone
+    placement). A word of a quoted phrase is marked only where the whole phrase occurs:
+    the query asked for the phrase, not for its words (``"xã đặc biệt khó khăn"`` leaves
+    a lone ``xã`` alone).
+    """
 
     exact: frozenset[str]
     folded: frozenset[str]
@@ -59,11 +72,38 @@ class Terms:
         return bool(self.exact or self.folded)
 
     @cached_property
+    def phrase_words(self) -> frozenset[str]:
+        """Folded words that stand in a phrase of the query (marked only inside it)."""
+        return frozenset(fold(w) for phrase in self.phrases for w in phrase)
+
+    @cached_property
     def _words(self) -> tuple[str, ...]:
-        return tuple(sorted(self.folded | {fold(t) for t in self.exact}, key=lambda t: (-len(t), t)))
+        words = (self.folded | {fold(t) for t in self.exact}) - self.phrase_words
+        return tuple(sorted(words, key=lambda t: (-len(t), t)))
 
     def pattern(self) -> re.Pattern[str]:
+        """The words marked alone, over a folded text (:func:`fold_aligned`)."""
         return _pattern_for(self._words)
+
+    def phrase_patterns(self) -> list[re.Pattern[str]]:
+        """One pattern a phrase, over a folded text; a group a word."""
+        return [_phrase_pattern_for(tuple(fold(w) for w in phrase)) for phrase in self.phrases]
+
+    def accepts(self, word: str) -> bool:
+        """Whether ``word`` of the text (found by its fold) is a word of the query: its fold
+        is a folded token, or its normalised form an exact one."""
+        folded, normalized = _word_forms(word)
+        return folded in self.folded or normalized in self.exact
+
+
+@lru_cache(maxsize=4096)
+def _word_forms(word: str) -> tuple[str, str]:
+    """(folded, normalised) forms of a word of a text (a document repeats its words)."""
+    return fold(word), normalize(word)
+
+
+_EDGE_BEFORE = r"(?<![^\W_])"  # not inside a word: a word starts here
+_EDGE_AFTER = r"(?![^\W_])"
 
 
 @lru_cache(maxsize=256)
@@ -71,18 +111,70 @@ def _pattern_for(words: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(w) for w in words if w)
     if not alternatives:
         return re.compile(r"(?!)")  # nothing to mark: never matches
-    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
+    return re.compile(rf"{_EDGE_BEFORE}(?:{alternatives}){_EDGE_AFTER}")
+
+
+@lru_cache(maxsize=256)
+def _phrase_pattern_for(words: tuple[str, ...]) -> re.Pattern[str]:
+    # Like the engine's phrase query (token positions), punctuation between the words is
+    # no break: "kinh tế - xã hội" is the phrase "kinh tế xã hội".
+    body = r"[\W_]+".join(f"({re.escape(w)})" for w in words)
+    return re.compile(rf"{_EDGE_BEFORE}{body}{_EDGE_AFTER}")
+
+
+class _Match(NamedTuple):
+    """One match: where, and which query unit (a folded word, or a phrase) it is."""
+
+    start: int
+    end: int
+    unit: str | tuple[str, ...]
+
+
+def _matches(text: str, terms: Terms) -> list[_Match]:
+    """Every match of ``terms`` in NFC ``text``, in order, none overlapping: phrases first,
+    then the words marked alone outside them."""
+    folded = fold_aligned(text)
+    found: list[_Match] = []
+    for phrase, pattern in zip(terms.phrases, terms.phrase_patterns()):
+        for m in pattern.finditer(folded):
+            if all(terms.accepts(text[m.start(g):m.end(g)]) for g in range(1, len(phrase) + 1)):
+                found.append(_Match(m.start(), m.end(), phrase))
+    taken = _without_overlaps(found)
+    ends = [m.end for m in taken]
+    for m in terms.pattern().finditer(folded):
+        word = text[m.start():m.end()]
+        if not terms.accepts(word):
+            continue
+        i = bisect.bisect_right(ends, m.start())
+        if i < len(taken) and taken[i].start < m.end():
+            continue  # inside a phrase
+        found.append(_Match(m.start(), m.end(), fold(word)))
+    return _without_overlaps(found)
+
+
+def _without_overlaps(found: list[_Match]) -> list[_Match]:
+    """``found`` in order of position; of overlapping matches the earlier (then longer)."""
+    out: list[_Match] = []
+    for m in sorted(found, key=lambda m: (m.start, -m.end)):
+        if not out or m.start >= out[-1].end:
+            out.append(m)
+    return out
+
+
+def _runs(text: str, matches: list[_Match]) -> list[list[_Match]]:
+    """Matches grouped into marks: neighbours apart only by spaces are one ("giảm nghèo")."""
+    runs: list[list[_Match]] = []
+    for m in matches:
+        if runs and not text[runs[-1][-1].end:m.start].strip(" \u00a0"):
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return runs
 
 
 def _spans(text: str, terms: Terms) -> list[tuple[int, int]]:
-    """Match spans; neighbours separated only by spaces merge ("giảm nghèo" is one mark)."""
-    spans: list[tuple[int, int]] = []
-    for m in terms.pattern().finditer(fold_aligned(text)):
-        if spans and not text[spans[-1][1] : m.start()].strip(" \u00a0"):
-            spans[-1] = (spans[-1][0], m.end())
-        else:
-            spans.append((m.start(), m.end()))
-    return spans
+    """Mark spans; neighbours separated only by spaces merge ("giảm nghèo" is one mark)."""
+    return [(run[0].start, run[-1].end) for run in _runs(text, _matches(text, terms))]
 
 
 class Segment(NamedTuple):
@@ -133,18 +225,15 @@ def _marked(text: str, terms: Terms, first_id: str | None = None) -> tuple[str, 
     return marked_html(segments(text, terms), first_id)
 
 
-def _phrase_patterns(terms: Terms) -> list[tuple[re.Pattern[str], int]]:
-    return [(re.compile(r"\s+".join(re.escape(fold(w)) for w in phrase)), len(phrase))
-            for phrase in terms.phrases]
-
-
 def _trim(sentence: str, terms: Terms) -> str:
-    """A long sentence is cut to a window around its first match, at word boundaries."""
+    """A long sentence is cut to a window around its best mark (the one holding the most
+    query words, then the first), at word boundaries."""
     sentence = " ".join(sentence.split())
     if len(sentence) <= MAX_PASSAGE_CHARS:
         return sentence
-    m = terms.pattern().search(fold_aligned(sentence))
-    first = m.start() if m else 0
+    runs = _runs(sentence, _matches(sentence, terms))
+    best = min(runs, key=lambda run: -len({m.unit for m in run}), default=None)
+    first = best[0].start if best else 0
     start = max(0, first - MAX_PASSAGE_CHARS // 3)
     start = sentence.rfind(" ", 0, start) + 1 if start else 0
     end = sentence.rfind(" ", start, start + MAX_PASSAGE_CHARS)
@@ -153,36 +242,88 @@ def _trim(sentence: str, terms: Terms) -> str:
     return prefix + sentence[start:end] + " …"
 
 
+HEAD_LINES = 25  # non-empty lines at the top where a header can be
+
+
+def _is_caps(line: str) -> bool:
+    return not any(c.islower() for c in line)
+
+
+def header_lines(text: str) -> list[tuple[int, int]]:
+    """Offsets of the lines of ``text``'s header block: at the top, the lines above the
+    title or the body (caps organ names, "Số 04-NQ/TU", "ĐẢNG CỘNG SẢN VIỆT NAM", the
+    place and date, the type line), and header or stamp lines further down the head
+    ("Số... 575....." of a receipt stamp). The head ends at the first paragraph."""
+    out: list[tuple[int, int]] = []
+    above_title = True
+    filled = 0
+    pos = 0
+    for line in text.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        stripped = line.strip()
+        if not stripped:
+            continue
+        filled += 1
+        if filled > HEAD_LINES or (len(stripped) >= 100 and not _is_caps(stripped)):
+            break
+        above_title = above_title and (_is_caps(stripped) or is_header_line(stripped))
+        if above_title or is_header_line(stripped):
+            out.append((start, start + len(line)))
+    return out
+
+
+class _Sentence(NamedTuple):
+    start: int
+    end: int
+    units: frozenset[str | tuple[str, ...]]  # the query words and phrases it holds
+    adjacent: int  # most query units in one mark (query words side by side)
+    header: bool
+
+
+def _sentences(text: str, terms: Terms) -> list[_Sentence]:
+    """The sentences of NFC ``text`` holding a match, in order."""
+    bounds = [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
+    starts = [s for s, _ in bounds]
+    runs: dict[int, list[list[_Match]]] = {}
+    for run in _runs(text, _matches(text, terms)):
+        i = bisect.bisect_right(starts, run[0].start) - 1
+        if i >= 0:
+            runs.setdefault(i, []).append(run)
+    header = header_lines(text)
+    header_starts = [s for s, _ in header]
+    out = []
+    for i in sorted(runs):
+        s, e = bounds[i]
+        if len(text[s:e].strip()) < 3:
+            continue
+        j = bisect.bisect_right(header_starts, s) - 1
+        in_header = j >= 0 and s < header[j][1]
+        units = frozenset(m.unit for run in runs[i] for m in run)
+        adjacent = max(len({m.unit for m in run}) for run in runs[i])
+        out.append(_Sentence(s, e, units, adjacent, in_header))
+    return out
+
+
+def _weight(unit: str | tuple[str, ...]) -> int:
+    """A phrase holds as many query words as it has."""
+    return len(unit) if isinstance(unit, tuple) else 1
+
+
 def passages(text: str, terms: Terms, *, count: int = 3) -> list[str]:
     """The ``count`` best sentences of ``text`` for ``terms``, best first, as safe HTML.
 
-    A sentence scores one point per distinct query word it contains, and more when it
-    contains a quoted phrase of the query.
+    Best: the most distinct query words (a phrase counts its words), then the most of
+    them side by side (``giảm nghèo`` before a lone ``giám sát`` for ``giam ngheo``), then
+    the first. A header line is a passage only when nothing in the body matches.
     """
     if not terms or not text:
         return []
     text = nfc(text)
-    folded = fold_aligned(text)
-    sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
-    starts = [s for s, _ in sentences]
-    words: dict[int, set[str]] = {}
-    for m in terms.pattern().finditer(folded):
-        i = bisect.bisect_right(starts, m.start()) - 1
-        if i >= 0:
-            words.setdefault(i, set()).add(m.group(0))
-    scored = []
-    phrases = _phrase_patterns(terms)
-    for i, found in words.items():
-        s, e = sentences[i]
-        score = float(len(found)) + sum(2.0 * n for p, n in phrases if p.search(folded, s, e))
-        if len(text[s:e].strip()) >= 3:
-            scored.append((-score, i))
-    scored.sort()
-    out = []
-    for _neg, i in scored[:count]:
-        s, e = sentences[i]
-        out.append(_marked(_trim(text[s:e].strip(), terms), terms)[0])
-    return out
+    found = _sentences(text, terms)
+    if any(not s.header for s in found):
+        found = [s for s in found if not s.header]
+    found.sort(key=lambda s: (-sum(map(_weight, s.units)), -s.adjacent, s.start))
+    return [_marked(_trim(text[s.start:s.end].strip(), terms), terms)[0] for s in found[:count]]
 
 
 def full_text(text: str, terms: Terms, *, anchor: str = "match-1") -> tuple[str, int]:

@@ -1711,3 +1711,11 @@ def _add_missing_warnings(meta: Metadata) -> None:
     for name in ("number", "doc_type", "issuer", "province", "date"):
         if meta.get(name) is None:
             meta.warnings.append(f"no {name.replace('_', ' ')}")
+
+
+def is_header_line(line: str) -> bool:
+    """Whether ``line`` is an element of a document's header or of a receipt stamp ("Số
+    04-NQ/TU", "TỈNH ỦY KON TUM", "ĐẢNG CỘNG SẢN VIỆT NAM", "Kon Tum, ngày …"): what a
+    search passage should not be (search.highlight)."""
+    line = line.strip()
+    return bool(line) and _is_header_element(line)
