@@ -1,24 +1,26 @@
 """A parsed query → the engine's query tree: which fields, which weights, which matches
 are required.
 
-Two to four words must all match (ranked by BM25F); longer queries need most of their
-words (a minimum-should-match rule), so a sentence never comes back empty for one missing
-word. A word typed with tone marks matches itself above its folded form (``má`` ranks
-documents with ``má`` above those with ``ma``). A document number matches whole: the
-document that *is* that number ranks above those that *cite* it.
+Up to four words (pyvi words, so ``xây dựng nông thôn mới`` is three) must all match
+(ranked by BM25F); a longer query is a sentence: any of its words may match and BM25F
+decides the order, so a document that shares a few rare words with the sentence is not
+cut off by a count of common ones. A query typed with tone marks matches as typed: its
+words' folded forms (``ma`` for ``má``, ``tau`` for ``tàu``) only add to the score of a
+document that matched as typed, unless the caller asks for ``folded`` matching (the
+fallback when nothing matched as typed). A query typed without tones matches every toned
+form. A document number matches whole: the document that *is* that number ranks above
+those that *cite* it.
 """
 
 from __future__ import annotations
-
-import math
 
 from search.engine.base import And, AndMaybe, MatchAll, Not, Or, Phrase, Query, Term
 from search.query.parse import Item, ParsedQuery
 from search.text.analyze import fold_token
 from search.text.normalize import fold
+from search.text.words import segment
 
-KEYWORD_MAX_WORDS = 4
-MIN_SHOULD_MATCH = 0.6
+KEYWORD_MAX_WORDS = 4  # pyvi words (not syllables) up to which every word must match
 
 # Field weights (BM25F via per-field boosts), chosen with `bench/relevance/run --grid`
 # (bench/README.md): title 1 + compounds 3 measured best (nDCG@10 0.942 vs 0.930 for the
@@ -41,22 +43,38 @@ FOLDED_PENALTY = 0.6  # a match only after folding counts for less, when the que
 _WORD_FIELDS = ("title", "body", "notes", "meta")
 
 
-def _word_clause(token: str, toned: bool) -> Query:
+def _as_typed(exact: tuple[Query, ...], folded: tuple[Query, ...], *, folded_match: bool) -> Query:
+    """Exact forms required, folded forms (penalised) only scoring; with ``folded_match``
+    either may match. A document matching as typed scores the same both ways."""
+    penalised = tuple(_penalise(q) for q in folded)
+    if folded_match:
+        return Or(exact + penalised)
+    return AndMaybe(Or(exact), Or(penalised))
+
+
+def _penalise(q: Query) -> Query:
+    if isinstance(q, Term):
+        return Term(q.field, q.text, q.boost * FOLDED_PENALTY)
+    assert isinstance(q, Phrase)
+    return Phrase(q.field, q.words, q.boost * FOLDED_PENALTY)
+
+
+def _word_clause(token: str, typed: bool, folded_match: bool) -> Query:
     f = fold_token(token)
     folded = tuple(Term(f"{name}_f", f, WEIGHTS[name]) for name in _WORD_FIELDS)
-    if not toned:  # typed without tones: the folded fields are the match
+    if not typed:  # typed without tones: the folded fields are the match
         return Or(folded)
     exact = tuple(Term(name, token, WEIGHTS[name]) for name in _WORD_FIELDS)
-    return Or(exact + tuple(Term(t.field, t.text, t.boost * FOLDED_PENALTY) for t in folded))
+    return _as_typed(exact, folded, folded_match=folded_match)
 
 
-def _phrase_clause(tokens: tuple[str, ...], toned: bool) -> Query:
-    folded = tuple(fold_token(t) for t in tokens)
-    parts = [Phrase(f"{name}_f", folded, WEIGHTS[name]) for name in _WORD_FIELDS]
-    if toned:
-        exact = [Phrase(name, tokens, WEIGHTS[name]) for name in _WORD_FIELDS]
-        parts = exact + [Phrase(p.field, p.words, p.boost * FOLDED_PENALTY) for p in parts]
-    return Or(tuple(parts))
+def _phrase_clause(tokens: tuple[str, ...], typed: bool, folded_match: bool) -> Query:
+    folded_tokens = tuple(fold_token(t) for t in tokens)
+    folded = tuple(Phrase(f"{name}_f", folded_tokens, WEIGHTS[name]) for name in _WORD_FIELDS)
+    if not typed:
+        return Or(folded)
+    exact = tuple(Phrase(name, tokens, WEIGHTS[name]) for name in _WORD_FIELDS)
+    return _as_typed(exact, folded, folded_match=folded_match)
 
 
 def _number_clause(token: str) -> Query:
@@ -65,20 +83,43 @@ def _number_clause(token: str) -> Query:
                Term("notes", token, WEIGHTS["notes"])))
 
 
-def item_clause(item: Item) -> Query:
+def item_clause(item: Item, *, typed: bool | None = None, folded: bool = False) -> Query:
+    """The clause of one item. ``typed``: match it as typed (default: when it has tones);
+    ``folded``: let its folded forms match too (not only score)."""
+    as_typed = item.toned if typed is None else typed
     if item.kind == "number":
         return _number_clause(item.tokens[0])
     if item.kind == "phrase":
-        return _phrase_clause(item.tokens, item.toned)
-    return _word_clause(item.tokens[0], item.toned)
+        return _phrase_clause(item.tokens, as_typed, folded)
+    return _word_clause(item.tokens[0], as_typed, folded)
 
 
-def _group_clause(group: list[Item]) -> Query:
-    clauses = tuple(item_clause(it) for it in group)
+def _group_clause(group: list[Item], typed: bool, folded: bool) -> Query:
+    clauses = tuple(item_clause(it, typed=typed, folded=folded) for it in group)
     return clauses[0] if len(clauses) == 1 else Or(clauses)
 
 
-def _boosters(pq: ParsedQuery) -> list[Query]:
+def word_count(pq: ParsedQuery) -> int:
+    """How many words the query has: runs of plain syllables count as pyvi segments them
+    (``xây dựng nông thôn mới`` is three words), a phrase or a number as one, and an OR
+    group as its alternatives (``tảo hôn OR hôn nhân`` binds only ``hôn OR hôn``, so the
+    words around it are two ideas, not one more word to require)."""
+    count = 0
+    run: list[str] = []
+    for group in pq.groups:
+        if len(group) == 1 and group[0].kind == "word":
+            run.append(group[0].tokens[0])
+            continue
+        count += _segmented(run) + len(group)
+        run = []
+    return count + _segmented(run)
+
+
+def _segmented(syllables: list[str]) -> int:
+    return len(segment(" ".join(syllables))) if syllables else 0
+
+
+def _boosters(pq: ParsedQuery, keywords: bool) -> list[Query]:
     """Optional score boosts: pyvi-style compounds of adjacent words, and the words as a phrase."""
     words = [g[0] for g in pq.groups if len(g) == 1 and g[0].kind == "word"]
     out: list[Query] = []
@@ -89,9 +130,10 @@ def _boosters(pq: ParsedQuery) -> list[Query]:
                            Term("words_f", fold(pair), WEIGHTS["words"] * FOLDED_PENALTY))))
         else:
             out.append(Term("words_f", fold(pair), WEIGHTS["words"]))
-    if 2 <= len(words) <= KEYWORD_MAX_WORDS:
-        out.append(_phrase_clause(tuple(w.tokens[0] for w in words), any(w.toned for w in words)))
-    if len(words) > KEYWORD_MAX_WORDS:
+    if len(words) >= 2 and keywords:
+        out.append(_phrase_clause(tuple(w.tokens[0] for w in words), any(w.toned for w in words),
+                                  True))
+    if len(words) >= 2 and not keywords:
         # Sentences: adjacent word pairs as phrases reward documents that say the same thing
         # in the same words, not just the same (often common) words anywhere.
         for a, b in zip(words, words[1:]):
@@ -100,23 +142,25 @@ def _boosters(pq: ParsedQuery) -> list[Query]:
     return out
 
 
-def build_query(pq: ParsedQuery, *, relax: int = 0) -> Query | None:
+def build_query(pq: ParsedQuery, *, relax: int = 0, folded: bool = False) -> Query | None:
     """The engine query for ``pq``; ``relax`` 0 = as designed, 1 = any word may be missing
-    (at least one must match). None when the query has no terms at all; only exclusions
-    (``-miền``) give every document but those."""
+    (at least one must match); ``folded`` = a query typed with tones may match its words'
+    folded forms too (by default they only add to the score). None when the query has no
+    terms at all; only exclusions (``-miền``) give every document but those."""
     if pq.is_empty():
         if pq.excluded:
             return Not(MatchAll(), Or(tuple(item_clause(it) for it in pq.excluded)))
         return None
-    groups = [_group_clause(g) for g in pq.groups]
-    if relax:
-        required: Query = Or(tuple(groups))
-    elif len(groups) <= KEYWORD_MAX_WORDS:
-        required = groups[0] if len(groups) == 1 else And(tuple(groups))
+    typed = pq.toned  # a query with tones: every word as typed (``ban`` is not ``bán``)
+    groups = [_group_clause(g, typed, folded) for g in pq.groups]
+    keywords = word_count(pq) <= KEYWORD_MAX_WORDS
+    if relax or not keywords:
+        # A sentence: BM25F ranks every document sharing any of its words; rare words
+        # weigh most, so no count of matching words is needed (it cut off answers).
+        required: Query = groups[0] if len(groups) == 1 else Or(tuple(groups))
     else:
-        need = max(KEYWORD_MAX_WORDS - 1, math.ceil(MIN_SHOULD_MATCH * len(groups)))
-        required = Or(tuple(groups), min_match=min(need, len(groups)))
-    boosters = _boosters(pq)
+        required = groups[0] if len(groups) == 1 else And(tuple(groups))
+    boosters = _boosters(pq, keywords)
     query: Query = AndMaybe(required, Or(tuple(boosters))) if boosters else required
     if pq.excluded:
         query = Not(query, Or(tuple(item_clause(it) for it in pq.excluded)))
