@@ -18,7 +18,7 @@ from search.engine.base import And, AndMaybe, MatchAll, Not, Or, Phrase, Query, 
 from search.query.parse import Item, ParsedQuery
 from search.text.analyze import fold_token
 from search.text.normalize import fold
-from search.text.words import segment
+from search.text.words import folded_dictionary, segment
 
 KEYWORD_MAX_WORDS = 4  # pyvi words (not syllables) up to which every word must match
 
@@ -116,7 +116,19 @@ def word_count(pq: ParsedQuery) -> int:
 
 
 def _segmented(syllables: list[str]) -> int:
-    return len(segment(" ".join(syllables))) if syllables else 0
+    """How many words pyvi makes of the syllables; typed without tones, how many words of
+    its dictionary (longest first) cover them, since pyvi does not join untoned syllables."""
+    if not syllables:
+        return 0
+    if any(fold_token(s) != s for s in syllables):
+        return len(segment(" ".join(syllables)))
+    known = folded_dictionary()
+    count = i = 0
+    while i < len(syllables):
+        i += next((n for n in (3, 2) if " ".join(syllables[i:i + n]) in known
+                   and i + n <= len(syllables)), 1)
+        count += 1
+    return count
 
 
 def _boosters(pq: ParsedQuery, keywords: bool) -> list[Query]:
