@@ -186,3 +186,14 @@ def test_sentence_has_no_count_cut_off():
     built = build_query(parse_query("các cơ quan đơn vị của tỉnh cần làm gì để bảo tồn cây sâm"))
     required = built.required if isinstance(built, AndMaybe) else built
     assert isinstance(required, Or) and required.min_match == 0
+
+
+@pytest.mark.parametrize("q", ["giảm nghèo -miền", "-miền"])
+def test_exclusion_still_removes_every_toned_form(q):
+    assert "body_f:mien" in explain(build_query(parse_query(q))).split(" NOT ")[-1]
+
+
+def test_folded_forms_score_only_at_the_top_level():
+    """Whoosh sums an AndMaybe nested in an And differently: the folded forms are gathered."""
+    built = build_query(parse_query("tàu vũ trụ sao hỏa"))
+    assert isinstance(built, AndMaybe) and "_f:" not in explain(built.required)

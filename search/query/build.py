@@ -43,13 +43,19 @@ FOLDED_PENALTY = 0.6  # a match only after folding counts for less, when the que
 _WORD_FIELDS = ("title", "body", "notes", "meta")
 
 
-def _as_typed(exact: tuple[Query, ...], folded: tuple[Query, ...], *, folded_match: bool) -> Query:
+# A clause: what must match, and what only adds to the score of a document that matches.
+# The scoring parts are gathered into the query's one top-level AndMaybe: Whoosh scores an
+# AndMaybe nested inside an And or an Or differently from the sum it is meant to be.
+Clause = tuple[Query, tuple[Query, ...]]
+
+
+def _as_typed(exact: tuple[Query, ...], folded: tuple[Query, ...], *, folded_match: bool) -> Clause:
     """Exact forms required, folded forms (penalised) only scoring; with ``folded_match``
     either may match. A document matching as typed scores the same both ways."""
     penalised = tuple(_penalise(q) for q in folded)
     if folded_match:
-        return Or(exact + penalised)
-    return AndMaybe(Or(exact), Or(penalised))
+        return Or(exact + penalised), ()
+    return Or(exact), penalised
 
 
 def _penalise(q: Query) -> Query:
@@ -59,20 +65,20 @@ def _penalise(q: Query) -> Query:
     return Phrase(q.field, q.words, q.boost * FOLDED_PENALTY)
 
 
-def _word_clause(token: str, typed: bool, folded_match: bool) -> Query:
+def _word_clause(token: str, typed: bool, folded_match: bool) -> Clause:
     f = fold_token(token)
     folded = tuple(Term(f"{name}_f", f, WEIGHTS[name]) for name in _WORD_FIELDS)
     if not typed:  # typed without tones: the folded fields are the match
-        return Or(folded)
+        return Or(folded), ()
     exact = tuple(Term(name, token, WEIGHTS[name]) for name in _WORD_FIELDS)
     return _as_typed(exact, folded, folded_match=folded_match)
 
 
-def _phrase_clause(tokens: tuple[str, ...], typed: bool, folded_match: bool) -> Query:
+def _phrase_clause(tokens: tuple[str, ...], typed: bool, folded_match: bool) -> Clause:
     folded_tokens = tuple(fold_token(t) for t in tokens)
     folded = tuple(Phrase(f"{name}_f", folded_tokens, WEIGHTS[name]) for name in _WORD_FIELDS)
     if not typed:
-        return Or(folded)
+        return Or(folded), ()
     exact = tuple(Phrase(name, tokens, WEIGHTS[name]) for name in _WORD_FIELDS)
     return _as_typed(exact, folded, folded_match=folded_match)
 
@@ -83,20 +89,28 @@ def _number_clause(token: str) -> Query:
                Term("notes", token, WEIGHTS["notes"])))
 
 
-def item_clause(item: Item, *, typed: bool | None = None, folded: bool = False) -> Query:
+def item_clause(item: Item, *, typed: bool | None = None, folded: bool = True) -> Clause:
     """The clause of one item. ``typed``: match it as typed (default: when it has tones);
-    ``folded``: let its folded forms match too (not only score)."""
+    ``folded``: let its folded forms match too, else they only score."""
     as_typed = item.toned if typed is None else typed
     if item.kind == "number":
-        return _number_clause(item.tokens[0])
+        return _number_clause(item.tokens[0]), ()
     if item.kind == "phrase":
         return _phrase_clause(item.tokens, as_typed, folded)
     return _word_clause(item.tokens[0], as_typed, folded)
 
 
-def _group_clause(group: list[Item], typed: bool, folded: bool) -> Query:
-    clauses = tuple(item_clause(it, typed=typed, folded=folded) for it in group)
-    return clauses[0] if len(clauses) == 1 else Or(clauses)
+def _group_clause(group: list[Item], typed: bool, folded: bool) -> Clause:
+    clauses = [item_clause(it, typed=typed, folded=folded) for it in group]
+    scoring = tuple(q for _, extra in clauses for q in extra)
+    if len(clauses) == 1:
+        return clauses[0][0], scoring
+    return Or(tuple(required for required, _ in clauses)), scoring
+
+
+def _excluded(pq: ParsedQuery) -> Query:
+    """What an exclusion removes: its words in any tones (``-miền`` removes ``mien`` too)."""
+    return Or(tuple(item_clause(it)[0] for it in pq.excluded))
 
 
 def word_count(pq: ParsedQuery) -> int:
@@ -144,7 +158,7 @@ def _boosters(pq: ParsedQuery, keywords: bool) -> list[Query]:
             out.append(Term("words_f", fold(pair), WEIGHTS["words"]))
     if len(words) >= 2 and keywords:
         out.append(_phrase_clause(tuple(w.tokens[0] for w in words), any(w.toned for w in words),
-                                  True))
+                                  True)[0])
     if len(words) >= 2 and not keywords:
         # Sentences: adjacent word pairs as phrases reward documents that say the same thing
         # in the same words, not just the same (often common) words anywhere.
@@ -160,11 +174,10 @@ def build_query(pq: ParsedQuery, *, relax: int = 0, folded: bool = False) -> Que
     folded forms too (by default they only add to the score). None when the query has no
     terms at all; only exclusions (``-miền``) give every document but those."""
     if pq.is_empty():
-        if pq.excluded:
-            return Not(MatchAll(), Or(tuple(item_clause(it) for it in pq.excluded)))
-        return None
+        return Not(MatchAll(), _excluded(pq)) if pq.excluded else None
     typed = pq.toned  # a query with tones: every word as typed (``ban`` is not ``bán``)
-    groups = [_group_clause(g, typed, folded) for g in pq.groups]
+    clauses = [_group_clause(g, typed, folded) for g in pq.groups]
+    groups = [required for required, _ in clauses]
     keywords = word_count(pq) <= KEYWORD_MAX_WORDS
     if relax or not keywords:
         # A sentence: BM25F ranks every document sharing any of its words; rare words
@@ -172,10 +185,10 @@ def build_query(pq: ParsedQuery, *, relax: int = 0, folded: bool = False) -> Que
         required: Query = groups[0] if len(groups) == 1 else Or(tuple(groups))
     else:
         required = groups[0] if len(groups) == 1 else And(tuple(groups))
-    boosters = _boosters(pq, keywords)
+    boosters = [q for _, scoring in clauses for q in scoring] + _boosters(pq, keywords)
     query: Query = AndMaybe(required, Or(tuple(boosters))) if boosters else required
     if pq.excluded:
-        query = Not(query, Or(tuple(item_clause(it) for it in pq.excluded)))
+        query = Not(query, _excluded(pq))
     return query
 
 
