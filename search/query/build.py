@@ -6,7 +6,8 @@ Up to four words (pyvi words, so ``xây dựng nông thôn mới`` is three) mus
 decides the order, so a document that shares a few rare words with the sentence is not
 cut off by a count of common ones. A query typed with tone marks matches as typed: its
 words' folded forms (``ma`` for ``má``, ``tau`` for ``tàu``) only add to the score of a
-document that matched as typed, unless the caller asks for ``folded`` matching (the
+document that matched as typed (keyword queries; a sentence ranks on its words as typed),
+unless the caller asks for ``folded`` matching (the
 fallback when nothing matched as typed). A query typed without tones matches every toned
 form. A document number matches whole: the document that *is* that number ranks above
 those that *cite* it.
@@ -185,7 +186,11 @@ def build_query(pq: ParsedQuery, *, relax: int = 0, folded: bool = False) -> Que
         required: Query = groups[0] if len(groups) == 1 else Or(tuple(groups))
     else:
         required = groups[0] if len(groups) == 1 else And(tuple(groups))
-    boosters = [q for _, scoring in clauses for q in scoring] + _boosters(pq, keywords)
+    # The folded forms add to the score of keywords only: in a sentence's OR they would add
+    # other words' folded-only matches to any document, and double its terms (measured on
+    # the 27k pháp điển articles: sentence nDCG@10 0.646 without, 0.634 with, p95 32 vs 53 ms).
+    scoring = [q for _, extra in clauses for q in extra] if keywords and not relax else []
+    boosters = scoring + _boosters(pq, keywords)
     query: Query = AndMaybe(required, Or(tuple(boosters))) if boosters else required
     if pq.excluded:
         query = Not(query, _excluded(pq))
