@@ -169,17 +169,29 @@ def search(index: Index, request: SearchRequest) -> SearchResult:
     fields = (*HIT_FIELDS, "text") if request.highlight else HIT_FIELDS  # text: for passages
     res = reader.search(engine_query, filters, limit=request.per_page, offset=offset, sort=sort,
                         fields=fields)
-    relaxed = False
+    relaxed = untoned = False
+    if res.total == 0 and query is not None and pq.toned:
+        # Nothing as typed: match without tones (``tàu`` then finds ``tau``), and say so.
+        folded_query = build_query(pq, folded=True, title_only=request.title_only)
+        assert folded_query is not None
+        res = reader.search(folded_query, filters, limit=request.per_page, offset=offset,
+                            sort=sort, fields=fields)
+        untoned = True
+        if res.total:
+            query = folded_query
+            messages.append(Message("search.untoned"))
     if res.total == 0 and query is not None and len(pq.groups) > 1:
-        relaxed_query = build_query(pq, relax=1, title_only=request.title_only)
+        relaxed_query = build_query(pq, relax=1, folded=untoned, title_only=request.title_only)
         assert relaxed_query is not None
         res = reader.search(relaxed_query, filters, limit=request.per_page, offset=offset,
                             sort=sort, fields=fields)
         if res.total:
             relaxed, query = True, relaxed_query
             messages.append(Message("search.relaxed"))
+            if untoned:
+                messages.append(Message("search.untoned"))
     suggestion = suggest(pq, reader) if not pq.is_empty() else None  # only unknown words change
-    exact, folded, phrases = pq.highlight_terms()
+    exact, folded, phrases = pq.highlight_terms(folded=True if untoned and res.total else None)
     terms = Terms(frozenset(exact), frozenset(folded), tuple(phrases))
     hits = [_hit(h.id, h.score, h.stored, terms if request.highlight else None) for h in res.hits]
     return SearchResult(

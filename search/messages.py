@@ -115,6 +115,10 @@ CATALOGUE: dict[str, Code] = {
     "search.relaxed": Code(
         (), lambda p: "no document has all the words; showing documents with some of them",
         {}, "No document had every word; the search was relaxed."),
+    "search.untoned": Code(
+        (), lambda p: "no document has the words as typed with tone marks; showing matches "
+                      "without tones", {},
+        "A query typed with tone marks matched nothing as typed; it was matched without tones."),
     "filter.no_match": Code(
         ("facet", "values", "more"),
         lambda p: f"no document has {FACET_NAMES_EN.get(p['facet'], p['facet'])} "

@@ -191,6 +191,9 @@ NOTES: dict[str, tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]] = {
     "too-many-terms": ({"q": THIRTY_THREE_WORDS}, _notes(
         ("query.cut_terms", {"limit": MAX_TERMS}))),
     "relaxed": ({"q": "giam ngheo zzzqqq"}, _notes(("search.relaxed", {}))),
+    "wrong-tone": ({"q": "giảm nghẹo"}, _notes(("search.untoned", {}))),
+    "wrong-tone-relaxed": ({"q": "giảm nghẹo zzzqqq"}, _notes(("search.relaxed", {}),
+                                                              ("search.untoned", {}))),
     "unknown-parameter": ({"q": "giam", "colour": "red", "provnce": "x"}, _notes(
         ("param.unknown", {"names": ["colour", "provnce"], "more": 0,
                            "known": list(SEARCH_PARAMS)}))),

@@ -101,6 +101,8 @@ VI: dict[str, Callable[[Params], str]] = {
         p, f"Không có từ khóa để tìm trong {quoted(p['text'])}"),
     "search.relaxed": lambda p: "Không văn bản nào có đủ mọi từ đã nhập; đang hiển thị các "
                                 "văn bản có một phần số từ.",
+    "search.untoned": lambda p: "Không văn bản nào có các từ đúng dấu như đã nhập; đang "
+                                "hiển thị các kết quả khớp khi bỏ dấu.",
     "filter.no_match": _no_match,
     "request.unknown_sort": lambda p: (
         f"Không có cách sắp xếp {quoted(p['sort'])} (tham số sort): dùng "

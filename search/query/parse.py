@@ -75,17 +75,30 @@ class ParsedQuery:
     def is_empty(self) -> bool:
         return not self.groups
 
-    def highlight_terms(self) -> tuple[set[str], set[str], list[tuple[str, ...]]]:
-        """(normalised tokens, folded tokens, phrases) to mark in passages."""
+    @property
+    def toned(self) -> bool:
+        """Typed with tone marks (any word or phrase to search for): then it matches as typed."""
+        return any(it.toned for it in self.items)
+
+    def highlight_terms(self, folded: bool | None = None) -> tuple[set[str], set[str],
+                                                                   list[tuple[str, ...]]]:
+        """(normalised tokens, folded tokens, phrases) to mark in passages.
+
+        A query typed with tones matched as typed, so its folded forms are not marked
+        (``tỉnh`` does not mark ``tình``) unless ``folded`` says the search fell back to
+        matching without tones; an untoned query marks every toned form.
+        """
+        with_folded = not self.toned if folded is None else folded
         exact: set[str] = set()
-        folded: set[str] = set()
+        folded_terms: set[str] = set()
         phrases: list[tuple[str, ...]] = []
         for it in self.items:
             exact.update(it.tokens)
-            folded.update(fold_token(t) for t in it.tokens)
+            if with_folded:
+                folded_terms.update(fold_token(t) for t in it.tokens)
             if it.kind == "phrase" and len(it.tokens) > 1:
                 phrases.append(it.tokens)
-        return exact, folded, phrases
+        return exact, folded_terms, phrases
 
 
 _LEX = re.compile(

@@ -86,6 +86,16 @@ def _model() -> _Model:
                   frozenset(" ".join(g) for g in grams if len(g) == 3))
 
 
+@lru_cache(maxsize=1)
+def folded_dictionary() -> frozenset[str]:
+    """pyvi's dictionary words of two and three syllables without tones (``xay dung``): pyvi
+    cannot segment text typed without tones, this tells where its words would be."""
+    from search.text.normalize import fold
+
+    model = _model()
+    return frozenset(fold(w) for w in model.bi_grams | model.tri_grams)
+
+
 def syllables(text: str) -> list[str]:
     """pyvi's syllables of ``text`` (``ViTokenizer.sylabelize``)."""
     return _SYLLABLE.findall(unicodedata.normalize("NFC", text))
