@@ -103,8 +103,8 @@ class Index:
             "facets": counts,
         }
 
-    def search(self, request: SearchRequest) -> SearchResult:
-        return search(self, request)
+    def search(self, request: SearchRequest, *, rows: int | None = None) -> SearchResult:
+        return search(self, request, rows=rows)
 
 
 def open_index(location: Location | None = None) -> Index:
@@ -151,8 +151,12 @@ def _browse_message(request: SearchRequest, pq: ParsedQuery, filters: Filters,
     return Message("search.no_words", shown)
 
 
-def search(index: Index, request: SearchRequest) -> SearchResult:
-    """Run ``request`` against ``index``: ranked hits, highlights, facet counts, total."""
+def search(index: Index, request: SearchRequest, *, rows: int | None = None) -> SearchResult:
+    """Run ``request`` against ``index``: ranked hits, highlights, facet counts, total.
+
+    One reader serves the whole call, so everything it returns is of one generation.
+    ``rows`` asks for the first ``rows`` hits at once instead of the request's page, with
+    no facet counts: an export, one evaluation over one generation."""
     start = time.perf_counter()
     _validate(request)
     pq = parse_query(request.q)
@@ -165,16 +169,18 @@ def search(index: Index, request: SearchRequest) -> SearchResult:
     sort = request.sort if not pq.is_empty() or request.sort != "relevance" else "newest"
     if pq.is_empty():
         messages.append(_browse_message(request, pq, filters, sort))
-    offset = (request.page - 1) * request.per_page
+    offset, limit = ((0, rows) if rows is not None
+                     else ((request.page - 1) * request.per_page, request.per_page))
+    facets = () if rows is not None else FACET_FIELDS
     fields = (*HIT_FIELDS, "text") if request.highlight else HIT_FIELDS  # text: for passages
-    res = reader.search(engine_query, filters, limit=request.per_page, offset=offset, sort=sort,
-                        fields=fields)
+    res = reader.search(engine_query, filters, limit=limit, offset=offset, sort=sort,
+                        fields=fields, facets=facets)
     relaxed = untoned = False
     if res.total == 0 and query is not None and pq.toned:
         # Nothing as typed: match without tones (``tàu`` then finds ``tau``), and say so.
         folded_query = build_query(pq, folded=True, title_only=request.title_only)
         assert folded_query is not None
-        res = reader.search(folded_query, filters, limit=request.per_page, offset=offset,
+        res = reader.search(folded_query, filters, limit=limit, offset=offset, facets=facets,
                             sort=sort, fields=fields)
         untoned = True
         if res.total:
@@ -183,7 +189,7 @@ def search(index: Index, request: SearchRequest) -> SearchResult:
     if res.total == 0 and query is not None and len(pq.groups) > 1:
         relaxed_query = build_query(pq, relax=1, folded=untoned, title_only=request.title_only)
         assert relaxed_query is not None
-        res = reader.search(relaxed_query, filters, limit=request.per_page, offset=offset,
+        res = reader.search(relaxed_query, filters, limit=limit, offset=offset, facets=facets,
                             sort=sort, fields=fields)
         if res.total:
             relaxed, query = True, relaxed_query

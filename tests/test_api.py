@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -527,3 +528,43 @@ def test_api_document_highlight_marks_what_the_page_marks(client: FlaskClient, d
 def test_api_document_without_query_has_no_highlight(client: FlaskClient) -> None:
     for url in (f"/api/documents/{KONTUM_KL}", f"/api/documents/{KONTUM_KL}?q=+"):
         assert get_json(client, url)["highlight"] is None
+
+
+def test_an_export_reads_one_generation(tmp_path, monkeypatch):
+    """An `add` published while an export runs must neither duplicate nor drop rows: the
+    export is one evaluation over the generation it started on (it used to run one search
+    per 100 rows, each on whatever generation was current)."""
+    from search.index import Index
+    from search.indexer import add_documents, build_index
+    from tests.conftest import app_for
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for i in range(250):
+        (corpus / f"d{i:03}.txt").write_text(
+            f"TỈNH ỦY KON TUM\nSố {i}-KL/TU\nKon Tum, ngày 1 tháng 2 năm 2010\nKẾT LUẬN\n"
+            f"về giảm nghèo, văn bản {i}\n", "utf-8")
+    build_index([corpus], tmp_path / "ix", workers=1)
+    newer = tmp_path / "newer"
+    newer.mkdir()
+    for i in range(30):  # newest first: they would push every later page down
+        (newer / f"n{i:02}.txt").write_text(
+            f"TỈNH ỦY KON TUM\nSố {900 + i}-KL/TU\nKon Tum, ngày 1 tháng 2 năm 2024\nKẾT LUẬN\n"
+            f"về giảm nghèo, văn bản mới {i}\n", "utf-8")
+    original, calls = Index.search, []
+
+    def search_then_add(self, request, **kwargs):
+        result = original(self, request, **kwargs)
+        calls.append(kwargs.get("rows"))
+        if len(calls) == 1:
+            add_documents([newer], tmp_path / "ix")  # a new generation, mid-export
+        return result
+
+    monkeypatch.setattr(Index, "search", search_then_add)
+    with app_for(tmp_path / "ix") as app:
+        response = app.test_client().get("/export.json?q=giam+ngheo&sort=newest")
+        rows = json.loads(response.get_data())
+    ids = [r["id"] for r in rows]
+    assert len(ids) == len(set(ids)) == 250 and len(calls) == 1
+    assert response.headers["X-Total-Count"] == response.headers["X-Export-Rows"] == "250"
+    assert not any(i.startswith("n") for i in ids)  # all of the generation it started on
