@@ -173,6 +173,9 @@ LIMITS: dict[str, tuple[list[int], str | None]] = {
     "page (`--page`)": ([1, MAX_PAGE], None),
     "per_page (`--limit`)": ([1, MAX_PER_PAGE], None),
     "filter values": ([MAX_FILTER_VALUES], None),
+    "connections": ([importlib.import_module("web.serve").CONNECTION_LIMIT], None),
+    "idle connection": ([importlib.import_module("web.serve").CHANNEL_TIMEOUT], None),
+    "exports at once": ([importlib.import_module("web.exports").EXPORT_CONCURRENCY], None),
     "export rows": ([importlib.import_module("web.exports").EXPORT_MAX_ROWS], None),
     "request body": ([importlib.import_module("web.serve").MAX_REQUEST_BODY], None),
 }

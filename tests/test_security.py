@@ -431,3 +431,61 @@ def test_only_allowed_host_names_are_served(seed_index, extra, host, status):
         if status == 200:
             links = [r["url"] for r in json.loads(body)]
             assert links and all(u.startswith(f"http://{name}/documents/") for u in links)
+
+
+@pytest.mark.slow  # a real server process
+def test_idle_connections_do_not_lock_others_out(seed_index):
+    """150 connections that send nothing (waitress's default allowed 100, and 98 idle ones
+    stopped the server): a search from someone else is still answered."""
+    import socket
+    import urllib.request
+
+    from tests.conftest import running_server
+
+    with running_server(seed_index) as server:
+        host, port = server.base.removeprefix("http://").split(":")
+        idle = [socket.create_connection((host, int(port)), timeout=10) for _ in range(150)]
+        try:
+            # A hang guard, not a timing: without the fix this waits for a free slot (120 s).
+            with urllib.request.urlopen(server.url("/api/search?q=giam+ngheo"),
+                                        timeout=30) as response:
+                assert response.status == 200 and json.loads(response.read())["total"] > 0
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+def test_exports_beyond_the_bound_wait_for_a_retry(seed_index, monkeypatch):
+    """Exports at once are bounded (each holds a worker thread and a whole result set):
+    the next one is a 503 with Retry-After while the others finish, not a stall for all."""
+    import threading
+
+    from tests.conftest import app_for
+    from web import exports
+
+    inside, release = threading.Semaphore(0), threading.Event()
+    original = exports.export_records
+
+    def slow(args):
+        inside.release()
+        release.wait(timeout=30)
+        return original(args)
+
+    monkeypatch.setattr(exports, "export_records", slow)
+    with app_for(seed_index) as app:
+        results: list[int] = []
+        running = [threading.Thread(target=lambda: results.append(
+            app.test_client().get("/export.json?q=giam").status_code))
+            for _ in range(exports.EXPORT_CONCURRENCY)]
+        for thread in running:
+            thread.start()
+        for _ in running:
+            assert inside.acquire(timeout=30)
+        busy = app.test_client().get("/export.csv?q=giam")
+        release.set()
+        for thread in running:
+            thread.join(timeout=30)
+        after = app.test_client().get("/export.csv?q=giam")
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "5"
+    assert busy.get_json()["ok"] is False
+    assert results == [200] * exports.EXPORT_CONCURRENCY and after.status_code == 200

@@ -10,13 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 
 from search.fields import MAX_PER_PAGE
 
+from . import api
 from .state import current_index
 from .urls import search_request, state_pairs
 
@@ -50,16 +52,48 @@ def _export_record(hit: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+# Exports evaluated at once, per app: each holds a worker thread and a whole result set;
+# more wait for a retry (503 + Retry-After) instead of starving everyone's searches.
+EXPORT_CONCURRENCY = 2
+BUSY_RETRY_SECONDS = 5
+
+
+def _export_slot() -> threading.BoundedSemaphore:
+    slots: threading.BoundedSemaphore = current_app.extensions.setdefault(
+        "vnsearch.exports", threading.BoundedSemaphore(
+            current_app.config.get("EXPORT_CONCURRENCY", EXPORT_CONCURRENCY)))
+    return slots
+
+
+def _bounded_export(args: Any) -> tuple[list[dict[str, Any]], int] | Response:
+    """``export_records``, or a 503 when EXPORT_CONCURRENCY exports are running."""
+    slots = _export_slot()
+    if not slots.acquire(blocking=False):
+        busy = api.json_error("too many exports are running; try again in a few seconds", 503)
+        busy.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+        return busy
+    try:
+        return export_records(args)
+    finally:
+        slots.release()
+
+
 @bp.get("/export.csv")
 def export_csv() -> Response:
-    records, total = export_records(request.args)
+    exported = _bounded_export(request.args)
+    if isinstance(exported, Response):
+        return exported
+    records, total = exported
     return _attachment(_csv_chunks(records), "text/csv; charset=utf-8", "csv",
                        len(records), total)
 
 
 @bp.get("/export.json")
 def export_json() -> Response:
-    records, total = export_records(request.args)
+    exported = _bounded_export(request.args)
+    if isinstance(exported, Response):
+        return exported
+    records, total = exported
     return _attachment(_json_chunks(records), "application/json; charset=utf-8", "json",
                        len(records), total)
 

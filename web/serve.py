@@ -8,6 +8,7 @@ a free port; the "Serving on" line always shows the port actually bound, so a ca
 from __future__ import annotations
 
 import ipaddress
+import resource
 import signal
 import socket
 import sys
@@ -20,6 +21,14 @@ from . import create_app
 
 # Requests to a read-only server carry no body worth more than this.
 MAX_REQUEST_BODY = 1 << 20
+# Connections at once: far above what the worker threads serve, so idle keep-alive
+# connections (98 were enough to stop the server at waitress's default of 100) cannot lock
+# others out; below the process's file limit. poll() instead of select(), which cannot
+# watch a descriptor numbered above 1023.
+CONNECTION_LIMIT = 1000
+# An idle connection is closed after this many seconds (waitress's default is 120: a
+# client that opens connections and sends nothing held them for two minutes).
+CHANNEL_TIMEOUT = 30
 
 
 def _url_host(host: str) -> str:
@@ -33,6 +42,15 @@ def _stop_on_sigterm() -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, handler)
+
+
+def _connection_limit() -> int:
+    """CONNECTION_LIMIT, or fewer when the process may open fewer files (each connection
+    is one; the index and the libraries need some)."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return CONNECTION_LIMIT
+    return max(16, min(CONNECTION_LIMIT, soft - 128))
 
 
 def default_allowed_hosts(host: str) -> list[str]:
@@ -78,7 +96,9 @@ def run(index_path: str, host: str = "127.0.0.1", port: int = 8000, threads: int
     hosts = [*default_allowed_hosts(host), *(h for h in allowed_hosts if h)]
     app = create_app({"INDEX": index_path, "ALLOWED_HOSTS": hosts})
     server = create_server(app, host=host, port=port, threads=threads, ident="vnsearch",
-                           max_request_body_size=MAX_REQUEST_BODY)
+                           max_request_body_size=MAX_REQUEST_BODY,
+                           connection_limit=_connection_limit(), asyncore_use_poll=True,
+                           channel_timeout=CHANNEL_TIMEOUT, cleanup_interval=5)
     bound_host = getattr(server, "effective_host", host)
     bound_port = getattr(server, "effective_port", port)
     print(f"Serving on http://{_url_host(str(bound_host))}:{bound_port}/ (index: {index_path}; "
