@@ -12,7 +12,7 @@ import io
 import json
 import threading
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from flask import Blueprint, Response, current_app, request, url_for
 
@@ -80,22 +80,21 @@ def _bounded_export(args: Any) -> tuple[list[dict[str, Any]], int] | Response:
 
 @bp.get("/export.csv")
 def export_csv() -> Response:
-    exported = _bounded_export(request.args)
-    if isinstance(exported, Response):
-        return exported
-    records, total = exported
-    return _attachment(_csv_chunks(records), "text/csv; charset=utf-8", "csv",
-                       len(records), total)
+    return _export(_csv_chunks, "text/csv; charset=utf-8", "csv")
 
 
 @bp.get("/export.json")
 def export_json() -> Response:
+    return _export(_json_chunks, "application/json; charset=utf-8", "json")
+
+
+def _export(chunks: Callable[[list[dict[str, Any]]], Iterator[bytes]], mimetype: str,
+            ext: str) -> Response:
     exported = _bounded_export(request.args)
     if isinstance(exported, Response):
         return exported
     records, total = exported
-    return _attachment(_json_chunks(records), "application/json; charset=utf-8", "json",
-                       len(records), total)
+    return _attachment(chunks(records), mimetype, ext, len(records), total)
 
 
 def _csv_chunks(records: list[dict[str, Any]]) -> Iterator[bytes]:

@@ -196,16 +196,16 @@ class IndexLocation:
         # Durable before visible: after a power cut, `current` must never name a generation
         # whose files (or whose directory entries) were still only in the page cache.
         for name in (*files, MANIFEST):
-            _fsync_file(build_dir / name)
-        _fsync_dir(build_dir)
+            _fsync(build_dir / name)
+        _fsync(build_dir)
         gen = self.root / f"gen-{_now_tag()}"
         os.rename(build_dir, gen)
-        _fsync_dir(self.root)  # the rename, before the link that points at it
+        _fsync(self.root)  # the rename, before the link that points at it
         tmp_link = self.root / f".current-{os.getpid()}"
         tmp_link.unlink(missing_ok=True)
         os.symlink(gen.name, tmp_link)
         os.replace(tmp_link, self.root / CURRENT)
-        _fsync_dir(self.root)
+        _fsync(self.root)
         self._remove_old_generations(keep=gen.name)
         return gen
 
@@ -228,15 +228,8 @@ class IndexLocation:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
+def _fsync(path: Path) -> None:
+    """Flush a file's data, or a directory's entries, to the disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
