@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+import json
+import lzma
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+from search.text.normalize import fold
 
 from .conftest import ROOT
 
@@ -18,10 +23,41 @@ SYSTEMS = ("vnsearch", "naive Whoosh", "BM25 (pyvi)")
 METRICS = ("nDCG@10", "MRR@10", "recall@100", "zero-result")
 
 
+# A small corpus in the pháp điển shape, written here so the smoke run needs nothing outside
+# the checkout (the real one is ../shared/corpora, on the project machine only).
+TOPICS = ["giảm nghèo bền vững", "xây dựng nông thôn mới", "đồng bào dân tộc thiểu số",
+          "bảo hiểm y tế", "đất đai nông nghiệp", "giáo dục nghề nghiệp", "phòng chống thiên tai",
+          "an toàn thực phẩm", "quản lý rừng", "giao thông nông thôn"]
+ACTS = ["phạm vi điều chỉnh", "đối tượng áp dụng", "nguyên tắc thực hiện", "trách nhiệm của cơ quan",
+        "kinh phí thực hiện", "tổ chức thực hiện"]
+
+
+def _small_corpus(where: Path) -> tuple[Path, Path]:
+    articles, queries = [], ["# qid\tkind\tanswer\tquery"]
+    for i, (topic, act) in enumerate((t, a) for t in TOPICS for a in ACTS):
+        title = f"Điều {i + 1}. {act.capitalize()} về {topic}"
+        text = (f"Điều này quy định {act} trong lĩnh vực {topic}. Ủy ban nhân dân các cấp bảo đảm "
+                f"{topic} theo kế hoạch số {i + 10}/KH-UBND; văn bản {i}.")
+        articles.append({"id": f"pd-{i:04}", "title": title, "text": text})
+        if i < 24:
+            kind = ("heading", "sentence", "untoned", "keywords")[i % 4]
+            query = {"heading": f"{act} về {topic}", "sentence": f"quy định {act} lĩnh vực {topic}",
+                     "untoned": fold(f"{act} {topic}"), "keywords": f"{topic} {act} {i + 10}"}[kind]
+            queries.append(f"q{i:03}\t{kind}\tpd-{i:04}\t{query}")
+    corpus = where / "small.jsonl.xz"
+    with lzma.open(corpus, "wt", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(a, ensure_ascii=False) + "\n" for a in articles)
+    (where / "queries.tsv").write_text("\n".join(queries) + "\n", encoding="utf-8")
+    return corpus, where / "queries.tsv"
+
+
 @pytest.fixture(scope="module")
 def output(tmp_path_factory: pytest.TempPathFactory) -> str:
     work = tmp_path_factory.mktemp("external")
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--limit", "20", "--sample", "300", "--work", str(work)],
+    corpus, queries = _small_corpus(work)
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--limit", "20", "--sample", "300",
+                           "--work", str(work / "cache"), "--corpus", str(corpus),
+                           "--queries", str(queries)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout

@@ -130,9 +130,11 @@ def test_build_killed_at_random_points_leaves_the_serving_index_intact(
                     seen.append(f"{delay:.2f}s: {_phase(index)}")
                     os.kill(proc.pid, signal.SIGKILL)
                     proc.wait(timeout=30)
-                # At once, with nothing cleaned up: the serving index answers as before.
-                if finished and IndexLocation(index).generation_id() != serving:
-                    assert proc.returncode == 0  # it completed: the new generation serves
+                # At once, with nothing cleaned up: the serving index answers as before, or
+                # (a kill just after the swap, while old generations were being removed) the
+                # new one serves complete.
+                if IndexLocation(index).generation_id() != serving:
+                    assert proc.returncode == 0 or not finished, seen
                     with open_index(index) as ix:
                         assert ix.reader.doc_count() == BIG_DOCS
                     serving = IndexLocation(index).generation_id()
