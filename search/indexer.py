@@ -422,19 +422,21 @@ def add_documents(
     report = BuildReport(index=engine.location)
     start = time.perf_counter()
     with engine.lock("add"):
-        manifest = engine.manifest()
-        with engine.begin(fresh=False) as batch:
-            with batch.reader() as reader:
-                planner = _Planner(report, taken=lambda i: _identity_of(reader, i))
-                tasks = list(planner.tasks(discover(list(paths))))
+        # The serving index says which ids are taken; under the lock it is what the batch
+        # starts from, and it is never changed while the batch writes its own copy.
+        serving = engine.open()
+        with serving.reader as reader, engine.begin(fresh=False) as batch:
+            planner = _Planner(report, taken=lambda i: _identity_of(reader, i))
+            # Streamed, as a build is: read, analyse and write one document after another,
+            # never the whole input in memory (10k records held 1.26 GB).
+            tasks = planner.tasks(discover(list(paths)))
             with _progress(progress, "adding") as (bar, pages):
                 prepared = _prepared(tasks, 1, limits_for(engine), pages)
-                docs = list(_docs_only(prepared, report, bar))
+                report.indexed = batch.add(_docs_only(prepared, report, bar))
                 report.ocr_pages = pages.value
-            if not docs:  # every file failed or was skipped: nothing changes
+            if not report.indexed:  # every file failed or was skipped: nothing changes
                 raise NothingIndexed(_nothing_indexed(report, "added"), report)
-            report.indexed = batch.add(docs)
-            report.generation = batch.publish(_updated(manifest, batch))
+            report.generation = batch.publish(_updated(serving.manifest, batch))
     report.seconds = time.perf_counter() - start
     return report
 

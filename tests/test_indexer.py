@@ -323,3 +323,32 @@ def test_add_of_nothing_readable_is_an_error_and_changes_nothing(tmp_path, seed_
     assert not [p for p in ix_path.iterdir() if p.name.startswith((".build", ".work"))]
     with open_index(ix_path) as ix:
         assert ix.reader.doc_count() == 5
+
+
+def test_add_streams_its_input(tmp_path, monkeypatch):
+    """`add` writes documents while it is still reading the input (it held every record in
+    memory first: 1.26 GB for 10k records, ~5 GB at 50k)."""
+    import search.indexer as indexer_module
+    from search.engine.whoosh.engine import WhooshBatch
+
+    corpus = tmp_path / "docs.jsonl"
+    corpus.write_text(_records([f"r{i}" for i in range(3)]), "utf-8")
+    build_index([corpus], tmp_path / "ix", workers=1)
+    corpus.write_text(_records([f"n{i}" for i in range(40)], "v2"), "utf-8")
+    events: list[str] = []
+    read_records, add = indexer_module.iter_jsonl, WhooshBatch.add
+
+    def logged_reads(path):
+        for record in read_records(path):
+            events.append("read")
+            yield record
+
+    def logged_add(self, docs):
+        return add(self, (events.append("write") or doc for doc in docs))
+
+    monkeypatch.setattr(indexer_module, "iter_jsonl", logged_reads)
+    monkeypatch.setattr(WhooshBatch, "add", logged_add)
+    report = add_documents([corpus], tmp_path / "ix")
+    assert report.indexed == 40 and events.count("read") == 40
+    assert events.index("write") < len(events) - 1 - events[::-1].index("read")
+    assert len(_all_ids(tmp_path / "ix")) == 43
