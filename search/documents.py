@@ -8,6 +8,7 @@ what :mod:`search.ingest.metadata` extracts from it, every field with its proven
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 # Where a metadata value came from: "header", "title_line", "body", "signature", "record"
@@ -118,3 +119,8 @@ class Document:
     # An imported record's own id, as the record gives it (the index id is its ASCII slug,
     # made unique): what the record is, whatever line of its file it moves to.
     source_id: str | None = None
+
+
+def utc_now() -> str:
+    """Now, as the index records times (``indexed_at``, ``built_at``, the lock holder)."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

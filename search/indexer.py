@@ -14,7 +14,6 @@ import multiprocessing
 import os
 import threading
 import time
-from datetime import datetime, timezone
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -22,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from search import __version__
 from search.text.analyze import analyze_text, compounds, folded, normalize_number
 from search.text.numbers import number_parts
-from search.documents import Document
+from search.documents import Document, utc_now
 from search.engine.base import FACET_FIELDS, Batch, Engine, EngineReader, IndexDoc
 from search.engine.registry import Location, open_engine
 from search.errors import ReadError, VnSearchError
@@ -50,10 +49,6 @@ class Limits:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
     ocr: OcrOptions = OcrOptions()  # scans: limits, and the cache (set per index)
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def limits_for(engine: Engine) -> Limits:

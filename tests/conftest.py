@@ -126,6 +126,18 @@ def write_small_corpus(directory: Path) -> Path:
     return directory
 
 
+def index_texts(root: Path, texts: dict[str, str]) -> Path:
+    """Each text written as ``root/corpus/<name>.txt`` and indexed into ``root/ix``."""
+    from search.indexer import build_index
+
+    corpus = root / "corpus"
+    corpus.mkdir(parents=True)
+    for name, text in texts.items():
+        (corpus / f"{name}.txt").write_text(text, "utf-8")
+    build_index([corpus], root / "ix", workers=1)
+    return root / "ix"
+
+
 def build_small_index(root: Path) -> Path:
     """The small corpus written under ``root/corpus`` and indexed into ``root/ix``."""
     from search.indexer import build_index

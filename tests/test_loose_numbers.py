@@ -14,11 +14,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from search.index import open_index
-from search.indexer import build_index
 from search.query.build import build_query, explain
 from search.query.parse import describe, parse_query
 from search.results import SearchRequest
 from search.text.numbers import find_loose_numbers, number_parts, serial_key
+
+from tests.conftest import index_texts
 
 
 # -- the grammar -----------------------------------------------------------------------------
@@ -173,13 +174,7 @@ OWN_04 = {"kt_nq04", "cb_nq04"}
 
 @pytest.fixture(scope="module")
 def loose_ix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    root = tmp_path_factory.mktemp("loose")
-    corpus = root / "c"
-    corpus.mkdir()
-    for name, text in DOCS.items():
-        (corpus / f"{name}.txt").write_text(text, "utf-8")
-    build_index([corpus], root / "ix", workers=1)
-    with open_index(root / "ix") as index:
+    with open_index(index_texts(tmp_path_factory.mktemp("loose"), DOCS)) as index:
         yield index
 
 

@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 
 from search.engine.base import And, AndMaybe, Filters, Or, Query, Term
 from search.index import Index, open_index
-from search.indexer import build_index
 from search.query.build import KEYWORD_MAX_WORDS, build_query, explain, word_count
 from search.query.parse import parse_query
 from search.results import SearchRequest
+
+from tests.conftest import index_texts
 
 # Each document is one plain-text file; its name (without .txt) is its id in these tests.
 DOCS = {
@@ -39,13 +40,8 @@ DOCS = {
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
-    root = tmp_path_factory.mktemp("ranking")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in DOCS.items():
-        (corpus / f"{name}.txt").write_text(text + "\n", "utf-8")
-    build_index([corpus], root / "ix", workers=1)
-    with open_index(root / "ix") as ix:
+    texts = {name: text + "\n" for name, text in DOCS.items()}
+    with open_index(index_texts(tmp_path_factory.mktemp("ranking"), texts)) as ix:
         yield ix
 
 

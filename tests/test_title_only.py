@@ -12,12 +12,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from search.index import open_index
-from search.indexer import build_index
 from search.query.build import build_query, explain, in_title
 from search.query.parse import describe, parse_query
 from search.results import SearchRequest
 
-from .conftest import app_for, run_cli
+from .conftest import app_for, run_cli, index_texts
 
 
 def _doc(number: str, kind: str, title: str, body: str) -> str:
@@ -38,13 +37,7 @@ DOCS = {
 
 @pytest.fixture(scope="module")
 def title_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("title")
-    corpus = root / "c"
-    corpus.mkdir()
-    for name, text in DOCS.items():
-        (corpus / f"{name}.txt").write_text(text, "utf-8")
-    build_index([corpus], root / "ix", workers=1)
-    return root / "ix"
+    return index_texts(tmp_path_factory.mktemp("title"), DOCS)
 
 
 @pytest.fixture(scope="module")

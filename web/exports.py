@@ -58,10 +58,18 @@ EXPORT_CONCURRENCY = 2
 BUSY_RETRY_SECONDS = 5
 
 
+_SLOTS = "vnsearch.exports"  # the app's export semaphore, in app.extensions
+_SLOTS_LOCK = threading.Lock()
+
+
 def _export_slot() -> threading.BoundedSemaphore:
-    slots: threading.BoundedSemaphore = current_app.extensions.setdefault(
-        "vnsearch.exports", threading.BoundedSemaphore(
-            current_app.config.get("EXPORT_CONCURRENCY", EXPORT_CONCURRENCY)))
+    """The app's semaphore of export slots, made on its first export."""
+    slots = current_app.extensions.get(_SLOTS)
+    if slots is None:
+        with _SLOTS_LOCK:
+            slots = current_app.extensions.setdefault(_SLOTS, threading.BoundedSemaphore(
+                current_app.config.get("EXPORT_CONCURRENCY", EXPORT_CONCURRENCY)))
+    assert isinstance(slots, threading.BoundedSemaphore)
     return slots
 
 

@@ -7,6 +7,7 @@ a free port; the "Serving on" line always shows the port actually bound, so a ca
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import resource
 import signal
@@ -63,7 +64,7 @@ def default_allowed_hosts(host: str) -> list[str]:
         return sorted({name, socket.getfqdn(), "localhost", "127.0.0.1", "::1",
                        *_addresses(name)})
     names = {host}
-    with _ignore_value_error():
+    with contextlib.suppress(ValueError):  # a host name is not an IP address
         if ipaddress.ip_address(host).is_loopback:
             names |= {"localhost", "127.0.0.1", "::1"}
     return sorted(names)
@@ -74,14 +75,6 @@ def _addresses(name: str) -> Iterable[str]:
         return {str(info[4][0]) for info in socket.getaddrinfo(name, None)}
     except OSError:
         return set()
-
-
-class _ignore_value_error:  # a host name is not an IP address: nothing to add
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: object, value: object, tb: object) -> bool:
-        return kind is ValueError
 
 
 def run(index_path: str, host: str = "127.0.0.1", port: int = 8000, threads: int = 8,

@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
+from search.documents import utc_now
 from search.errors import IndexCorrupt, IndexLocked, IndexMissing
 from search.messages import Message, build_command
 
@@ -40,10 +41,6 @@ KEEP_GENERATIONS = 2  # the current one and the one before (readers may still us
 
 def _now_tag() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S-%f")
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 # Lock descriptors held by this process. A forked child (the build's worker pool) closes
