@@ -38,6 +38,11 @@ class IndexCorrupt(VnSearchError):
     """An index exists but cannot be opened."""
 
 
+class IndexUnavailable(VnSearchError):
+    """The index exists but part of it cannot be reached now (a cluster shard with no live
+    copy): a 503 with the reason, never a partial answer passed off as complete."""
+
+
 class IndexLocked(VnSearchError):
     """Another writer holds the index lock."""
 
