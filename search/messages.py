@@ -200,6 +200,11 @@ CATALOGUE: dict[str, Code] = {
     "document.not_found": Code(
         ("id",), lambda p: f"no document with id {p['id']!r}", {"id": "nq-04-2021"},
         "No document of the index has that id."),
+    "chain.not_a_number": Code(
+        ("number",), lambda p: (f"{p['number']!r} is not a document number: a chain is asked "
+                                "for a number such as 43-NQ/TW, 04-NQ/TU or 2405/QĐ-TTg"),
+        {"number": "nghị quyết"},
+        "The implementation chain was asked for something that is no document number."),
 }
 
 

@@ -235,7 +235,8 @@ def test_the_table_covers_every_code() -> None:
     seen = {code for _params, notes in NOTES.values() for code, _ in notes}
     seen |= {code for _params, code, _ in ERRORS.values()}
     seen |= {code for _make, code in INDEX_ERRORS.values()} | {"index.locked",
-                                                               "document.not_found"}
+                                                               "document.not_found",
+                                                               "chain.not_a_number"}
     assert seen | LIBRARY_ONLY == set(CATALOGUE)
 
 
@@ -424,6 +425,17 @@ def test_a_missing_document_is_coded(client: FlaskClient) -> None:
     text = BeautifulSoup(page.get_data(as_text=True), "html.parser").get_text()
     message = Message("document.not_found", {"id": "no-such-id"})
     assert page.status_code == 404 and word_vi(message) in text and message.text not in text
+
+
+@pytest.mark.parametrize("typed", ["nghị quyết", "43", "NQ/TW", "<b>x</b>"])
+def test_a_chain_of_a_non_number_is_coded(client: FlaskClient, typed: str) -> None:
+    data = client.get(f"/api/chain/{typed}").get_json()
+    assert (data["status"], data["code"], data["params"]) == (400, "chain.not_a_number",
+                                                              {"number": typed})
+    page = client.get(f"/chain/{typed}")
+    text = BeautifulSoup(page.get_data(as_text=True), "html.parser").get_text()
+    message = Message("chain.not_a_number", {"number": typed})
+    assert page.status_code == 400 and word_vi(message) in text and message.text not in text
 
 
 def test_a_held_lock_is_coded(tmp_path: Path) -> None:
