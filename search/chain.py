@@ -6,10 +6,12 @@ grouped by province as issued (with the province after the 1 July 2025 merger) a
 by date; and, for a central or state number, the provinces with no response in the corpus.
 
 A provincial number (``04-NQ/TU``) is a different document in every province and term, so
-each province's group says which of its documents the citations mean (``target``): one
-(``resolved``), several (``ambiguous``: the corpus holds more than one that fits) or none
-(``absent``); each response says whether its own citation resolves (see
-:func:`search.related.resolve_among`). The one data function for the page, the API and the
+each province's group lists the province's own documents of that number (``target``: one,
+``resolved``; several, ``ambiguous``, from other terms; none, ``absent``), and each
+response says which of them its citation means (``resolved_to``) when the issuer code (part
+of the number: ``/TU``), the province and the dates make it unambiguous, and ``ambiguous``
+when they do not
+(:func:`search.related.resolve_among`). The one data function for the page, the API and the
 CLI (``vnsearch chain``).
 """
 
@@ -75,7 +77,7 @@ def _response(doc_id: str, stored: dict[str, Any], number: str,
     return {**brief(doc_id, stored), "province_2025": meta.get("province_2025"),
             "type": kind, "type_label": relation_type(kind).label, "cue": rel.get("cue"),
             "sentence": rel.get("sentence"), "resolution": resolution.state,
-            "resolved_to": resolution.document["id"] if resolution.document else None}
+            "resolved_to": resolution.document}
 
 
 def _groups(responses: list[dict[str, Any]], number: str, numbered: list[dict[str, Any]],
@@ -90,7 +92,7 @@ def _groups(responses: list[dict[str, Any]], number: str, numbered: list[dict[st
         group: dict[str, Any] = {"province": province,
                                  "province_2025": _successor(province, docs),
                                  "documents": docs, "target": None}
-        if scope is Scope.PROVINCIAL:  # which of the province's documents is meant
+        if scope is Scope.PROVINCIAL:  # the province's own documents of that number
             target = resolve_among(number, numbered, {"province": province}, None)
             group["target"] = target.to_dict()
         groups.append(group)

@@ -290,7 +290,8 @@ def _print_chain(data: dict[str, Any]) -> None:
         if group["target"]:
             click.echo(f"  {data['number']} here: {group['target']['state']}")
         for d in group["documents"]:
-            note = "" if d["resolution"] != "ambiguous" else "  (ambiguous)"
+            note = {"ambiguous": "  (which one: ambiguous)", "absent": "  (not in the corpus)"
+                    }.get(d["resolution"], "")
             click.echo(f"  {d['date'] or '?':<10}  {d['type']:<10}  {d['doc_type'] or '?'} "
                        f"{d['number'] or '(no number)'}  [{d['id']}]{note}")
             if d["sentence"]:

@@ -60,7 +60,9 @@ def document_data(doc_id: str, q: str = "") -> dict[str, Any]:
     """
     index = current_index()
     stored = index.get(doc_id)
-    data = {k: v for k, v in stored.items() if k != "meta"}
+    # The stored relations are shown resolved, in ``related``; the stored status is the
+    # facet's value, shown with its documents in ``status``.
+    data = {k: v for k, v in stored.items() if k not in ("meta", "relations", "status")}
     meta = stored.get("meta", {})
     data.update({name: meta.get(name) for name in METADATA_FIELDS})
     data["provenance"] = meta.get("provenance", {})

@@ -138,8 +138,7 @@ VI: dict[str, Callable[[Params], str]] = {
     "document.not_found": lambda p: (f"Không có văn bản nào mang mã {quoted(visible(p['id']))} "
                                      "trong chỉ mục."),
     "chain.not_a_number": lambda p: (f"{quoted(visible(p['number']))} không phải là số hiệu văn "
-                                     "bản: hãy nhập một số hiệu như 43-NQ/TW, 04-NQ/TU hoặc "
-                                     "2405/QĐ-TTg."),
+                                     "bản: hãy nhập một số hiệu như 43-NQ/TW hoặc 04-NQ/TU."),
 }
 
 
