@@ -200,7 +200,7 @@ def _cited_date(folded: str, at: int, end: int) -> str | None:
 
 def document_relations(text: str, notes: str = "", own: str | None = None) -> list[dict[str, Any]]:
     """A document's relation to each number it cites: its strongest mention (see
-    :data:`STRENGTH`), as stored in the index, in the order the numbers are first cited.
+    :data:`STRENGTH`; of equals, one that dates the number), as stored in the index, in the order the numbers are first cited.
     ``own`` (the document's own number) is left out."""
     own_key = normalize_number(own) if own else None
     best: dict[str, Mention] = {}
@@ -208,9 +208,15 @@ def document_relations(text: str, notes: str = "", own: str | None = None) -> li
         key = normalize_number(m.number)
         if key == own_key:
             continue
-        if key not in best or STRENGTH[m.type] < STRENGTH[best[key].type]:
+        if key not in best or _rank(m) < _rank(best[key]):
             best[key] = m
     return [m.to_dict() for m in sorted(best.values(), key=lambda m: m.start)]
+
+
+def _rank(m: Mention) -> tuple[int, bool]:
+    """Strongest type first; of two equal, the sentence that dates the number (it says which
+    document it means, and reads better than a title)."""
+    return STRENGTH[m.type], m.cited_date is None
 
 
 def relation_token(kind: str, number: str) -> str:
