@@ -14,7 +14,9 @@ ends at ``.``, ``;``, ``:`` or a line break), on the folded text (:func:`fold_al
   ngày 1/2/2021 của Tỉnh ủy và Kết luận số 10-KL/TU") takes the type of the number
   before it (between them only a date, "của" and an issuer, a joiner, a type and "số");
 - "hết hiệu lực" after a number (in the same sentence, no number between) repeals it;
-- a negated or passive cue ("chưa tổng kết", "được thay thế bằng") types nothing;
+- a negated or passive cue ("chưa tổng kết", "được thay thế bằng") types nothing, nor
+  does a cue in the title of the number before ("Kết luận số 956-KL/TU về sơ kết việc
+  thực hiện Nghị quyết số 06-NQ/TU": what 956-KL/TU does, not this document);
 - anything else is ``unknown``: never a guess (a sentence without a cue is never typed).
 
 One document's relation to a number is its strongest typed mention (:data:`STRENGTH`):
@@ -52,7 +54,8 @@ UNKNOWN = "unknown"
 RELATION_TYPES: tuple[RelationType, ...] = (
     RelationType("review", ("tong ket", "so ket", "ket qua thuc hien"), "Tổng kết, sơ kết",
                  "Được tổng kết, sơ kết bởi"),
-    RelationType("continues", ("tiep tuc thuc hien", "tiep tuc trien khai"), "Tiếp tục thực hiện",
+    RelationType("continues", ("tiep tuc trien khai thuc hien", "tiep tuc thuc hien",
+                               "tiep tuc trien khai"), "Tiếp tục thực hiện",
                  "Được tiếp tục thực hiện bởi"),
     RelationType("implements", ("ke hoach thuc hien", "thuc hien", "trien khai"), "Thực hiện",
                  "Được thực hiện bởi"),
@@ -98,6 +101,9 @@ _LIST_GAP = re.compile(rf"\s*(?:\s*\(?{_DATE}\)?)?{_OF_ISSUER}?\s*(?:,|va|cung|h
 # A cue negated ("chưa tổng kết", "không thay thế") or passive ("đã được thay thế bằng",
 # "bị bãi bỏ") says nothing this document does to the number: unknown, not a type.
 _NOT_THIS_DOCUMENT = re.compile(r"(?<!\w)(?:chua|khong|chang|duoc|bi)\s+$")
+# "về" after a number opens that document's title ("Kết luận số 956-KL/TU … “về sơ kết
+# việc thực hiện Nghị quyết số 06-NQ/TU …”"): a cue in it says what *that* one does.
+_ABOUT = re.compile(r"(?<!\w)ve(?!\w)")
 _CITED_DATE = re.compile(r"^\s*,?\s*(?:ngay|ngay)\s+(\d{1,2})\s*(?:[-/.]\s*|\s+thang\s+)(\d{1,2})"
                          r"\s*(?:[-/.]\s*|\s+nam\s+)(\d{4})")
 
@@ -153,7 +159,7 @@ def _sentence_mentions(text: str, folded: str, start: int, end: int,
     typed: list[tuple[str, str | None]] = []
     previous_end = start
     for i, (s, e, _number) in enumerate(spans):
-        cue = _cue_before(text, folded, previous_end, s)
+        cue = _cue_before(text, folded, previous_end, s, after_number=i > 0)
         if cue is None and i and _LIST_GAP.fullmatch(folded[previous_end:s]):
             cue = typed[-1]  # the list goes on: "04-NQ/TU và 05-NQ/TU"
         if cue is None:
@@ -165,8 +171,10 @@ def _sentence_mentions(text: str, folded: str, start: int, end: int,
             for (s, e, number), (kind, cue) in zip(spans, typed)]
 
 
-def _cue_before(text: str, folded: str, lo: int, hi: int) -> tuple[str, str | None] | None:
-    """The type and cue that govern a number at ``hi``, from the cues in ``[lo, hi)``."""
+def _cue_before(text: str, folded: str, lo: int, hi: int, *, after_number: bool = False
+                ) -> tuple[str, str | None] | None:
+    """The type and cue that govern a number at ``hi``, from the cues in ``[lo, hi)``
+    (``lo`` the end of the sentence's previous number, when ``after_number``)."""
     cues = [(m, _CUE_TYPE[m.group(0)]) for m in _CUE_RE.finditer(folded, lo, hi)
             if m.group(0) not in _AFTER_CUES]
     if not cues:
@@ -178,6 +186,8 @@ def _cue_before(text: str, folded: str, lo: int, hi: int) -> tuple[str, str | No
             last, kind = review[-1]
     if _NOT_THIS_DOCUMENT.search(folded, max(lo, last.start() - 16), last.start()):
         return UNKNOWN, None  # "chưa tổng kết", "được thay thế bằng": not what this one does
+    if after_number and _ABOUT.search(folded, lo, last.start()):
+        return UNKNOWN, None  # "Kết luận số 956-KL/TU về sơ kết …": that one's title
     return kind, text[last.start():last.end()]
 
 

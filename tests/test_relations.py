@@ -67,6 +67,13 @@ SENTENCES: dict[str, list[tuple[str, str]]] = {
     "Đến nay Tỉnh ủy chưa tổng kết Nghị quyết số 04-NQ/TU.": [("04-NQ/TU", UNKNOWN)],
     "Nghị quyết số 04-NQ/TU đã được thay thế bằng Nghị quyết số 09-NQ/TU.":
         [("04-NQ/TU", UNKNOWN), ("09-NQ/TU", UNKNOWN)],
+    # a cue in the title of the number before is what that document does
+    "Kết luận số 956-KL/TU, ngày 07-11-2018 của Tỉnh ủy “về sơ kết việc thực hiện Nghị quyết "
+    "số 06-NQ/TU”": [("956-KL/TU", UNKNOWN), ("06-NQ/TU", UNKNOWN)],
+    "Quyết định số 1258/QĐ-UBND về sửa đổi bổ sung Đề án ban hành kèm theo Quyết định số "
+    "209/QĐ-UBND": [("1258/QĐ-UBND", UNKNOWN), ("209/QĐ-UBND", UNKNOWN)],
+    "Tiếp tục triển khai thực hiện có hiệu quả Kế hoạch số 51-KH/TU":
+        [("51-KH/TU", "continues")],
     # no cue at all
     "Theo Nghị quyết số 04-NQ/TU, toàn tỉnh có 12 xã đạt chuẩn.": [("04-NQ/TU", UNKNOWN)],
     # any case, no tone marks
