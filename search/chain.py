@@ -23,7 +23,7 @@ from search.engine.base import EngineReader, Filters, Term
 from search.errors import BadQuery
 from search.ingest.provinces import MERGER_DATE, province_2025, provinces
 from search.messages import Message
-from search.related import brief, relation_to, resolve_among
+from search.related import Resolver, brief, numbered_documents, relation_to, resolver
 from search.relations import UNKNOWN, relation_type
 from search.text.normalize import fold
 from search.text.numbers import (
@@ -31,7 +31,6 @@ from search.text.numbers import (
 )
 
 MAX_RESPONSES = 2000  # documents citing one number, at most (43-NQ/TW: one or a few per province)
-MAX_NUMBERED = 50  # corpus documents carrying the number itself, at most
 
 
 def chain_number(text: str) -> str:
@@ -50,13 +49,12 @@ def implementation_chain(reader: EngineReader, number: str) -> dict[str, Any]:
     typed = chain_number(number)
     key = normalize_number(typed)
     scope = number_scope(typed)
-    numbered = [brief(h.id, h.stored) for h in reader.search(
-        Term("number", key), Filters(), facets=(), limit=MAX_NUMBERED, fields=("meta",),
-        sort="oldest").hits]
+    numbered = numbered_documents(reader, typed)
     citing = reader.search(Term("cites", key), Filters(), facets=(), limit=MAX_RESPONSES,
                            fields=("meta", "relations"), sort="oldest")
-    responses = [_response(h.id, h.stored, typed, numbered) for h in citing.hits]
-    groups = _groups(responses, typed, numbered, scope)
+    resolve = resolver(reader)  # a provincial number: looked up in each citing province
+    responses = [_response(h.id, h.stored, typed, resolve) for h in citing.hits]
+    groups = _groups(responses, typed, resolve, scope)
     return {
         "number": _shown_number(typed, numbered),
         "scope": scope.value if scope else None,
@@ -69,18 +67,18 @@ def implementation_chain(reader: EngineReader, number: str) -> dict[str, Any]:
 
 
 def _response(doc_id: str, stored: dict[str, Any], number: str,
-              numbered: list[dict[str, Any]]) -> dict[str, Any]:
+              resolve: Resolver) -> dict[str, Any]:
     meta = stored.get("meta", {})
     rel = relation_to(stored, number)
     kind = rel.get("type", UNKNOWN)
-    resolution = resolve_among(number, numbered, meta, rel.get("cited_date"), exclude=doc_id)
+    resolution = resolve(number, meta, rel.get("cited_date"))
     return {**brief(doc_id, stored), "province_2025": meta.get("province_2025"),
             "type": kind, "type_label": relation_type(kind).label, "cue": rel.get("cue"),
             "sentence": rel.get("sentence"), "resolution": resolution.state,
             "resolved_to": resolution.document}
 
 
-def _groups(responses: list[dict[str, Any]], number: str, numbered: list[dict[str, Any]],
+def _groups(responses: list[dict[str, Any]], number: str, resolve: Resolver,
             scope: Scope | None) -> list[dict[str, Any]]:
     by_province: dict[str | None, list[dict[str, Any]]] = {}
     for r in responses:
@@ -93,7 +91,7 @@ def _groups(responses: list[dict[str, Any]], number: str, numbered: list[dict[st
                                  "province_2025": _successor(province, docs),
                                  "documents": docs, "target": None}
         if scope is Scope.PROVINCIAL:  # the province's own documents of that number
-            target = resolve_among(number, numbered, {"province": province}, None)
+            target = resolve(number, {"province": province}, None)
             group["target"] = target.to_dict()
         groups.append(group)
     return groups

@@ -30,7 +30,9 @@ from search.text.normalize import fold
 from search.text.numbers import links_across_provinces, normalize_number
 
 MAX_CITED_BY = 200  # documents listed as citing one number, at most
-MAX_SAME_NUMBER = 20  # documents that carry one cited number, at most
+# Documents of one number (in one province, for a provincial number) a resolution looks at;
+# beyond it a citation is ambiguous rather than resolved among some of them.
+MAX_SAME_NUMBER = 1000
 
 # -- status ----------------------------------------------------------------------------------
 STATUS_UNKNOWN = "Chưa rõ"
@@ -68,13 +70,24 @@ def resolver(reader: EngineReader, exclude: str | None = None) -> Resolver:
     cache: dict[str, list[dict[str, Any]]] = {}
 
     def resolve(number: str, citing: dict[str, Any], cited_date: str | None) -> Resolution:
-        key = normalize_number(number)
+        # A provincial number is looked up in the citing province only (04-NQ/TU is in
+        # every province: the whole country's would be many, and none of them fit).
+        province = None if links_across_provinces(number) else citing.get("province")
+        key = f"{normalize_number(number)}\t{province or ''}"
         if key not in cache:
-            res = reader.search(Term("number", key), Filters(), facets=(),
-                                limit=MAX_SAME_NUMBER, fields=("meta",))
-            cache[key] = [_brief(h.id, h.stored) for h in res.hits]
+            cache[key] = numbered_documents(reader, number, province)
         return resolve_among(number, cache[key], citing, cited_date, exclude)
     return resolve
+
+
+def numbered_documents(reader: EngineReader, number: str,
+                       province: str | None = None) -> list[dict[str, Any]]:
+    """Briefs of the documents whose own number is ``number`` (of ``province`` when given),
+    oldest first; :data:`MAX_SAME_NUMBER` at most."""
+    filters = Filters({"province": [province]} if province else {})
+    res = reader.search(Term("number", normalize_number(number)), filters, facets=(),
+                        limit=MAX_SAME_NUMBER, fields=("meta",), sort="oldest")
+    return [_brief(h.id, h.stored) for h in res.hits]
 
 
 def resolve_among(number: str, numbered: list[dict[str, Any]], citing: dict[str, Any],
@@ -166,6 +179,8 @@ def _status_verb(kind: str, cue: str | None) -> str:
     if kind == "review":
         return "đã được sơ kết" if folded == "so ket" else "đã được tổng kết"
     if kind == "repeals":
+        if folded.startswith("cham dut"):
+            return "được chấm dứt thực hiện"
         return "hết hiệu lực theo văn bản" if folded == "het hieu luc" else "bị bãi bỏ"
     return {"replaces": "được thay thế", "amends": "được sửa đổi, bổ sung"}[kind]
 
@@ -185,7 +200,7 @@ def status_changes(reader: EngineReader) -> dict[str, str]:
         if kind not in STATUS_TYPES:
             continue
         res = reader.search(Term("number", number), Filters(), facets=(),
-                            limit=MAX_SAME_NUMBER, fields=("meta", "status"))
+                            limit=max(1, reader.doc_count()), fields=("meta", "status"))
         candidates.update({h.id: h.stored for h in res.hits})
     statused = [v for v in STATUS_VALUES if v != STATUS_UNKNOWN]
     total = max(1, reader.doc_count())
@@ -224,6 +239,6 @@ def brief(doc_id: str, stored: dict[str, Any]) -> dict[str, Any]:
     return _brief(doc_id, stored)
 
 
-__all__ = ["Resolution", "resolver", "resolve_among", "related_documents", "relation_to",
+__all__ = ["Resolution", "resolver", "resolve_among", "numbered_documents", "related_documents", "relation_to",
            "document_status", "status_changes", "relation_tokens", "brief", "STATUS_VALUES",
            "STATUS_UNKNOWN"]

@@ -52,17 +52,20 @@ UNKNOWN = "unknown"
 # The table: cue phrases → type. Longer cues are tried first ("tiếp tục thực hiện" before
 # "thực hiện", "kế hoạch thực hiện" before "thực hiện").
 RELATION_TYPES: tuple[RelationType, ...] = (
-    RelationType("review", ("tong ket", "so ket", "ket qua thuc hien"), "Tổng kết, sơ kết",
+    RelationType("review", ("tong ket", "so ket", "ket qua thuc hien", "danh gia ket qua",
+                            "danh gia tinh hinh"), "Tổng kết, sơ kết",
                  "Được tổng kết, sơ kết bởi"),
     RelationType("continues", ("tiep tuc trien khai thuc hien", "tiep tuc thuc hien",
                                "tiep tuc trien khai"), "Tiếp tục thực hiện",
                  "Được tiếp tục thực hiện bởi"),
-    RelationType("implements", ("ke hoach thuc hien", "thuc hien", "trien khai"), "Thực hiện",
+    RelationType("implements", ("ke hoach thuc hien", "thuc hien", "trien khai", "cu the hoa"),
+                 "Thực hiện",
                  "Được thực hiện bởi"),
     RelationType("amends", ("sua doi, bo sung", "sua doi bo sung", "sua doi"), "Sửa đổi, bổ sung",
                  "Được sửa đổi, bổ sung bởi"),
     RelationType("replaces", ("thay the",), "Thay thế", "Được thay thế bởi"),
-    RelationType("repeals", ("bai bo", "het hieu luc"), "Bãi bỏ", "Bị bãi bỏ bởi"),
+    RelationType("repeals", ("bai bo", "het hieu luc", "cham dut thuc hien", "cham dut hieu luc"),
+                 "Bãi bỏ, chấm dứt", "Bị bãi bỏ, chấm dứt bởi"),
     RelationType("basis", ("can cu",), "Căn cứ", "Là căn cứ của"),
     RelationType(UNKNOWN, (), "Dẫn chiếu", "Được dẫn chiếu bởi"),
 )

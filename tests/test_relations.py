@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -74,6 +73,18 @@ SENTENCES: dict[str, list[tuple[str, str]]] = {
     "209/QĐ-UBND": [("1258/QĐ-UBND", UNKNOWN), ("209/QĐ-UBND", UNKNOWN)],
     "Tiếp tục triển khai thực hiện có hiệu quả Kế hoạch số 51-KH/TU":
         [("51-KH/TU", "continues")],
+    # from the seeds
+    "Ban Chấp hành Đảng bộ tỉnh thống nhất chấm dứt thực hiện Nghị quyết số 04-NQ/TU, ngày "
+    "19-8-2016 của Ban Chấp hành Đảng bộ tỉnh": [("04-NQ/TU", "repeals")],
+    "Ngày 24/5/2016, Ban Thường vụ Tỉnh ủy đã họp, đánh giá kết quả 5 năm triển khai thực hiện "
+    "Nghị quyết số 04-NQ/TU, ngày 18-11-2011 của Ban Chấp hành Đảng bộ tỉnh":
+        [("04-NQ/TU", "review")],
+    "Cụ thể hóa Chỉ thị số 05-CT/TW, ngày 23-6-2021 của Ban Bí thư": [("05-CT/TW", "implements")],
+    "Tiếp tục triển khai thực hiện có hiệu quả Kế hoạch số 09-KH/TU ngày 22-02-2021 của Ban "
+    "Thường vụ Tỉnh uỷ “về thực hiện Kết luận số 92-KL/TW, ngày 05-11-2020 của Bộ Chính trị”":
+        [("09-KH/TU", "continues"), ("92-KL/TW", UNKNOWN)],
+    "Ban Thường vụ Tỉnh ủy đã chỉ đạo tổ chức tuyên truyền, quán triệt Nghị quyết số 06-NQ/TU":
+        [("06-NQ/TU", UNKNOWN)],
     # no cue at all
     "Theo Nghị quyết số 04-NQ/TU, toàn tỉnh có 12 xã đạt chuẩn.": [("04-NQ/TU", UNKNOWN)],
     # any case, no tone marks
