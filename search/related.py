@@ -195,15 +195,21 @@ def status_changes(reader: EngineReader) -> dict[str, str]:
     corpus now states: those some document reviews, amends, replaces or repeals, and those
     that had a status (their reviewer may be gone)."""
     candidates: dict[str, dict[str, Any]] = {}
+    total = max(1, reader.doc_count())
+    resolve = resolver(reader)
     for token, _count in reader.term_stats("relations"):
         kind, number = parse_relation_token(token)
         if kind not in STATUS_TYPES:
             continue
-        res = reader.search(Term("number", number), Filters(), facets=(),
-                            limit=max(1, reader.doc_count()), fields=("meta", "status"))
-        candidates.update({h.id: h.stored for h in res.hits})
+        # Only the documents these citations resolve to can have gained a status.
+        citing = reader.search(Term("relations", token), Filters(), facets=(), limit=total,
+                               fields=("meta", "relations"))
+        for hit in citing.hits:
+            cited_date = relation_to(hit.stored, number).get("cited_date")
+            target = resolve(number, hit.stored.get("meta", {}), cited_date).document
+            if target and target["id"] not in candidates:
+                candidates[target["id"]] = reader.get(target["id"], ("meta", "status")) or {}
     statused = [v for v in STATUS_VALUES if v != STATUS_UNKNOWN]
-    total = max(1, reader.doc_count())
     res = reader.search(MatchAll(), Filters({"status": statused}), facets=(), limit=total,
                         fields=("meta", "status"))
     candidates.update({h.id: h.stored for h in res.hits})
