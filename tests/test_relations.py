@@ -79,6 +79,9 @@ SENTENCES: dict[str, list[tuple[str, str]]] = {
     "Ngày 24/5/2016, Ban Thường vụ Tỉnh ủy đã họp, đánh giá kết quả 5 năm triển khai thực hiện "
     "Nghị quyết số 04-NQ/TU, ngày 18-11-2011 của Ban Chấp hành Đảng bộ tỉnh":
         [("04-NQ/TU", "review")],
+    "Sau 05 năm triển khai thực hiện Nghị quyết số 04-NQ/TU, các cấp ủy đã có nhiều đổi mới":
+        [("04-NQ/TU", "review")],
+    "Sau 5 năm thực hiện NQ số 04-NQ/TU": [("04-NQ/TU", "review")],
     "Cụ thể hóa Chỉ thị số 05-CT/TW, ngày 23-6-2021 của Ban Bí thư": [("05-CT/TW", "implements")],
     "Tiếp tục triển khai thực hiện có hiệu quả Kế hoạch số 09-KH/TU ngày 22-02-2021 của Ban "
     "Thường vụ Tỉnh uỷ “về thực hiện Kết luận số 92-KL/TW, ngày 05-11-2020 của Bộ Chính trị”":
@@ -101,7 +104,8 @@ def test_sentence_types_each_number(sentence: str) -> None:
 def test_the_citing_sentence_and_its_date_are_kept() -> None:
     [m] = read_mentions("Mở đầu.\nSau 05 năm thực hiện Nghị quyết số 04-NQ/TU, ngày 19-8-2016 "
                         "của Tỉnh ủy,\ncác xã đã đổi mới. Kết thúc.")
-    assert m.cue == "thực hiện" and m.cited_date == "2016-08-19"
+    assert m.cue == "Sau 05 năm thực hiện" and m.type == "review"
+    assert m.cited_date == "2016-08-19"
     assert m.sentence == ("Sau 05 năm thực hiện Nghị quyết số 04-NQ/TU, ngày 19-8-2016 của "
                           "Tỉnh ủy, các xã đã đổi mới")
 
