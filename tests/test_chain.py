@@ -286,3 +286,16 @@ def test_cli_chain_of_a_non_number_is_a_clear_error(chain_index: Path) -> None:
     result = run_cli("chain", "nghị quyết", "--index", str(chain_index))
     assert result.exit_code != 0 and "not a document number" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("number", "citing"), [("861/QĐ-TTg", 1), ("50/2016/QĐ-TTg", 1),
+                                                ("04-NQ/TU", 2)])
+def test_chain_of_a_state_number_in_the_seeds(seed_index: Path, number: str, citing: int) -> None:
+    """A number with "Đ" and two slashes goes through the URL, the page and the API."""
+    for app in make_app(seed_index):
+        client = app.test_client()
+        link = client.get("/api/search", query_string={"q": number}).get_json()["links"]["chain"]
+        assert link is not None
+        data = client.get(link["api_href"]).get_json()
+        assert (data["number"], data["total"]) == (number, citing)
+        assert client.get(link["href"]).status_code == 200
