@@ -76,6 +76,8 @@ def resolver(reader: EngineReader, exclude: str | None = None) -> Resolver:
         key = f"{normalize_number(number)}\t{province or ''}"
         if key not in cache:
             cache[key] = numbered_documents(reader, number, province)
+        if len(cache[key]) >= MAX_SAME_NUMBER:  # some not looked at: none can be the one
+            return Resolution("ambiguous", cache[key])
         return resolve_among(number, cache[key], citing, cited_date, exclude)
     return resolve
 
@@ -128,8 +130,8 @@ def related_documents(reader: EngineReader, doc_id: str,
         cites.append({"number": num, "type": rel.get("type", UNKNOWN), "cue": rel.get("cue"),
                       "sentence": rel.get("sentence"), "resolution": resolution.state,
                       "documents": resolution.documents})
-    cited_by = _cited_by(reader, doc_id, meta)
-    return {"cites": cites, "cited_by": cited_by, "status": _status(cited_by)}
+    return {"cites": cites, "cited_by": _cited_by(reader, doc_id, meta),
+            "status": _status(_status_citers(reader, doc_id, meta))}
 
 
 def _cited_by(reader: EngineReader, doc_id: str, meta: dict[str, Any]) -> list[dict[str, Any]]:
@@ -161,10 +163,32 @@ def relation_to(stored: dict[str, Any], number: str) -> dict[str, Any]:
                  if normalize_number(r["number"]) == key), {})
 
 
-def _status(cited_by: list[dict[str, Any]]) -> dict[str, Any]:
-    """The status the corpus states: the resolved citers that review, amend, replace or
-    repeal the document. ``text`` reads "Đã được tổng kết bởi 237-KL/TU"."""
-    by = [d for d in cited_by if d["resolved"] and d["type"] in STATUS_TYPES]
+def _status_citers(reader: EngineReader, doc_id: str,
+                   meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every document whose citation review, amends, replaces or repeals this one and
+    resolves to it (looked up by its relation token, so none is missed however many
+    documents cite the number), oldest first."""
+    number = meta.get("number")
+    if not number:
+        return []
+    resolve = resolver(reader)
+    out = []
+    for kind in STATUS_TYPES:
+        res = reader.search(Term("relations", relation_token(kind, number)), Filters(),
+                            facets=(), limit=max(1, reader.doc_count()), fields=_BRIEF_FIELDS)
+        for hit in res.hits:
+            if hit.id == doc_id:
+                continue
+            rel = relation_to(hit.stored, number)
+            target = resolve(number, hit.stored.get("meta", {}), rel.get("cited_date")).document
+            if target and target["id"] == doc_id:
+                out.append({**_brief(hit.id, hit.stored), "type": kind, "cue": rel.get("cue")})
+    return sorted(out, key=lambda d: (d["date"] is None, d["date"] or "", d["id"]))
+
+
+def _status(by: list[dict[str, Any]]) -> dict[str, Any]:
+    """The status the corpus states (:func:`_status_citers`); ``text`` reads "Đã được tổng
+    kết bởi 237-KL/TU"."""
     value = next((v for v in STATUS_VALUES
                   if any(_STATUS_OF_TYPE[d["type"]] == v for d in by)), STATUS_UNKNOWN)
     parts = [f"{_status_verb(d['type'], d.get('cue'))} bởi {d['number'] or d['id']}"
@@ -187,7 +211,7 @@ def _status_verb(kind: str, cue: str | None) -> str:
 
 def document_status(reader: EngineReader, doc_id: str, stored: dict[str, Any]) -> str:
     """The status facet value of one document, from the corpus ``reader`` sees."""
-    return str(_status(_cited_by(reader, doc_id, stored.get("meta", {})))["value"])
+    return str(_status(_status_citers(reader, doc_id, stored.get("meta", {})))["value"])
 
 
 def status_changes(reader: EngineReader) -> dict[str, str]:
