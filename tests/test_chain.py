@@ -22,12 +22,14 @@ from urllib.parse import unquote
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given
+from hypothesis import strategies as st
 from flask.testing import FlaskClient
 
 from search.errors import BadQuery
 from search.index import Index, open_index
 from search.indexer import add_documents, build_index, remove_documents
-from search.related import STATUS_UNKNOWN
+from search.related import STATUS_UNKNOWN, resolve_among
 from search.results import SearchRequest
 from tests.conftest import ROOT, make_app, run_cli
 
@@ -185,6 +187,35 @@ def test_document_links_both_ways(ix: Index) -> None:
     assert undated["resolution"] == "ambiguous" and len(undated["documents"]) == 2
     replaced = ix.related("kon-tum-qdi05")["status"]
     assert (replaced["value"], replaced["text"]) == (REPLACED, "Được thay thế bởi 09-QĐi/TU")
+
+
+# -- the resolution rule, for any candidates ----------------------------------------------------
+_PROVINCES = st.sampled_from(["Kon Tum", "Cao Bằng", None])
+_DATES = st.sampled_from(["2011-04-02", "2016-04-11", "2021-06-02", None])
+_CANDIDATES = st.lists(st.fixed_dictionaries({"province": _PROVINCES, "date": _DATES}),
+                       max_size=5).map(lambda ds: [{**d, "id": f"d{i}"} for i, d in enumerate(ds)])
+
+
+@given(st.sampled_from(["04-NQ/TU", "43-NQ/TW", "861/QĐ-TTg"]), _CANDIDATES, _PROVINCES,
+       _DATES, _DATES)
+def test_a_citation_resolves_only_to_the_one_document_that_fits(
+        number: str, candidates: list[dict[str, Any]], province: str | None,
+        citing_date: str | None, cited_date: str | None) -> None:
+    citing = {"province": province, "date": citing_date}
+    result = resolve_among(number, candidates, citing, cited_date)
+    provincial = number.endswith("/TU")
+
+    def fits(d: dict[str, Any]) -> bool:
+        return ((not provincial or (province is not None and d["province"] == province))
+                and (cited_date is None or d["date"] == cited_date)
+                and (citing_date is None or d["date"] is None or d["date"] <= citing_date))
+    fitting = [d for d in candidates if fits(d)]
+    if result.state == "resolved":
+        assert fitting == result.documents and len(fitting) == 1
+    elif provincial and province is None:
+        assert result.state == "no_province"
+    else:
+        assert result.state == ("absent" if not fitting else "ambiguous")
 
 
 # -- an add changes the status of the document it reviews --------------------------------------
