@@ -71,7 +71,7 @@ def _response(doc_id: str, stored: dict[str, Any], number: str,
     meta = stored.get("meta", {})
     rel = relation_to(stored, number)
     kind = rel.get("type", UNKNOWN)
-    resolution = resolve(number, meta, rel.get("cited_date"))
+    resolution = resolve(number, meta, rel)
     return {**brief(doc_id, stored), "province_2025": meta.get("province_2025"),
             "type": kind, "type_label": relation_type(kind).label, "cue": rel.get("cue"),
             "sentence": rel.get("sentence"), "resolution": resolution.state,
@@ -91,7 +91,7 @@ def _groups(responses: list[dict[str, Any]], number: str, resolve: Resolver,
                                  "province_2025": _successor(province, docs),
                                  "documents": docs, "target": None}
         if scope is Scope.PROVINCIAL:  # the province's own documents of that number
-            target = resolve(number, {"province": province}, None)
+            target = resolve(number, {"province": province}, {})
             group["target"] = target.to_dict()
         groups.append(group)
     return groups

@@ -6,8 +6,10 @@ Party numbers restart per committee and term (``04-NQ/TU`` exists in every provi
 provincial number links only to a document of the same province; central numbers
 (``…/TW``, ``…/BTCTW``) and state numbers link anywhere (:mod:`search.text.numbers` owns
 the rule). A citation is **resolved** to a corpus document only when exactly one document
-fits: the same number, in scope, not issued after the citing document, and of the date
-the citing sentence writes after the number when it writes one. Otherwise it is
+fits: the same number (its issuer code included), in scope, not issued after the citing
+document, of the date the citing sentence writes after the number when it writes one, and,
+among several, not of another term ("khóa XV") or issuer ("của Ban Thường vụ Tỉnh ủy")
+than the sentence writes. Otherwise it is
 ``ambiguous`` (several fit), ``absent`` (none in the corpus) or ``no_province`` (a
 provincial number cited by a document whose province is unknown), and says so.
 
@@ -25,7 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from search.engine.base import EngineReader, Filters, MatchAll, Term
-from search.relations import STATUS_TYPES, UNKNOWN, parse_relation_token, relation_token
+from search.relations import (
+    STATUS_TYPES, UNKNOWN, issuer_class, parse_relation_token, relation_token,
+)
 from search.text.normalize import fold
 from search.text.numbers import links_across_provinces, normalize_number
 
@@ -61,15 +65,16 @@ class Resolution:
         return {"state": self.state, "documents": self.documents}
 
 
-Resolver = Callable[[str, dict[str, Any], str | None], Resolution]
+# resolve(number, citing document's meta, the citation's stored relation or {})
+Resolver = Callable[[str, dict[str, Any], dict[str, Any]], Resolution]
 
 
 def resolver(reader: EngineReader, exclude: str | None = None) -> Resolver:
-    """``resolve(number, citing_meta, cited_date)``, with the corpus look-ups cached (a
-    chain resolves one number for hundreds of citing documents)."""
+    """``resolve(number, citing_meta, relation)``, with the corpus look-ups cached (a chain
+    resolves one number for hundreds of citing documents)."""
     cache: dict[str, list[dict[str, Any]]] = {}
 
-    def resolve(number: str, citing: dict[str, Any], cited_date: str | None) -> Resolution:
+    def resolve(number: str, citing: dict[str, Any], cited: dict[str, Any]) -> Resolution:
         # A provincial number is looked up in the citing province only (04-NQ/TU is in
         # every province: the whole country's would be many, and none of them fit).
         province = None if links_across_provinces(number) else citing.get("province")
@@ -78,7 +83,7 @@ def resolver(reader: EngineReader, exclude: str | None = None) -> Resolver:
             cache[key] = numbered_documents(reader, number, province)
         if len(cache[key]) >= MAX_SAME_NUMBER:  # some not looked at: none can be the one
             return Resolution("ambiguous", cache[key])
-        return resolve_among(number, cache[key], citing, cited_date, exclude)
+        return resolve_among(number, cache[key], citing, cited, exclude)
     return resolve
 
 
@@ -93,8 +98,11 @@ def numbered_documents(reader: EngineReader, number: str,
 
 
 def resolve_among(number: str, numbered: list[dict[str, Any]], citing: dict[str, Any],
-                  cited_date: str | None, exclude: str | None = None) -> Resolution:
-    """The rule, on the documents that carry ``number`` (briefs)."""
+                  cited: dict[str, Any], exclude: str | None = None) -> Resolution:
+    """The rule, on the documents that carry ``number`` (briefs), for a citation that says
+    ``cited`` of it (``cited_date``, ``cited_term``, ``cited_issuer``: see
+    :class:`search.relations.Mention`)."""
+    cited_date = cited.get("cited_date")
     across = links_across_provinces(number)
     province = citing.get("province")
     if not across and not province:
@@ -106,9 +114,22 @@ def resolve_among(number: str, numbered: list[dict[str, Any]], citing: dict[str,
     citing_date = citing.get("date")
     if citing_date:  # nothing cites a document issued after it
         fits = [d for d in fits if not d.get("date") or d["date"] <= citing_date]
+    if len(fits) > 1:  # the sentence's "khóa XV", "của Ban Thường vụ" may tell them apart
+        fits = _narrowed(fits, cited.get("cited_term"), lambda d: d.get("term"))
+        fits = _narrowed(fits, cited.get("cited_issuer"),
+                         lambda d: issuer_class(d.get("issuer") or ""))
     if not fits:
         return Resolution("absent")
     return Resolution("resolved" if len(fits) == 1 else "ambiguous", fits)
+
+
+def _narrowed(fits: list[dict[str, Any]], said: str | None,
+              value: Callable[[dict[str, Any]], str | None]) -> list[dict[str, Any]]:
+    """``fits`` without the documents whose known value contradicts what the sentence
+    ``said`` (one whose value is unknown stays: it may be the one)."""
+    if not said:
+        return fits
+    return [d for d in fits if value(d) in (None, said)]
 
 
 def related_documents(reader: EngineReader, doc_id: str,
@@ -126,7 +147,7 @@ def related_documents(reader: EngineReader, doc_id: str,
     cites = []
     for num in meta.get("cites") or []:
         rel = relations.get(normalize_number(num), {})
-        resolution = resolve(num, meta, rel.get("cited_date"))
+        resolution = resolve(num, meta, rel)
         cites.append({"number": num, "type": rel.get("type", UNKNOWN), "cue": rel.get("cue"),
                       "sentence": rel.get("sentence"), "resolution": resolution.state,
                       "documents": resolution.documents})
@@ -146,7 +167,7 @@ def _cited_by(reader: EngineReader, doc_id: str, meta: dict[str, Any]) -> list[d
         if hit.id == doc_id or not _same_scope(number, meta.get("province"), hit.stored):
             continue
         rel = relation_to(hit.stored, number)
-        resolution = resolve(number, hit.stored.get("meta", {}), rel.get("cited_date"))
+        resolution = resolve(number, hit.stored.get("meta", {}), rel)
         if resolution.state == "absent":  # it means another document of that number
             continue
         out.append({**_brief(hit.id, hit.stored), "type": rel.get("type", UNKNOWN),
@@ -180,7 +201,7 @@ def _status_citers(reader: EngineReader, doc_id: str,
             if hit.id == doc_id:
                 continue
             rel = relation_to(hit.stored, number)
-            target = resolve(number, hit.stored.get("meta", {}), rel.get("cited_date")).document
+            target = resolve(number, hit.stored.get("meta", {}), rel).document
             if target and target["id"] == doc_id:
                 out.append({**_brief(hit.id, hit.stored), "type": kind, "cue": rel.get("cue")})
     return sorted(out, key=lambda d: (d["date"] is None, d["date"] or "", d["id"]))
@@ -229,8 +250,8 @@ def status_changes(reader: EngineReader) -> dict[str, str]:
         citing = reader.search(Term("relations", token), Filters(), facets=(), limit=total,
                                fields=("meta", "relations"))
         for hit in citing.hits:
-            cited_date = relation_to(hit.stored, number).get("cited_date")
-            target = resolve(number, hit.stored.get("meta", {}), cited_date).document
+            rel = relation_to(hit.stored, number)
+            target = resolve(number, hit.stored.get("meta", {}), rel).document
             if target and target["id"] not in candidates:
                 candidates[target["id"]] = reader.get(target["id"], ("meta", "status")) or {}
     statused = [v for v in STATUS_VALUES if v != STATUS_UNKNOWN]
@@ -261,7 +282,8 @@ def _same_scope(number: str, province: str | None, stored: dict[str, Any]) -> bo
 def _brief(doc_id: str, stored: dict[str, Any]) -> dict[str, Any]:
     meta = stored.get("meta", {})
     return {"id": doc_id, "number": meta.get("number"), "doc_type": meta.get("doc_type"),
-            "date": meta.get("date"), "province": meta.get("province"), "title": meta.get("title")}
+            "date": meta.get("date"), "province": meta.get("province"), "title": meta.get("title"),
+            "issuer": meta.get("issuer"), "term": meta.get("term")}
 
 
 def brief(doc_id: str, stored: dict[str, Any]) -> dict[str, Any]:

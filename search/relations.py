@@ -30,12 +30,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from search.ingest.metadata import find_cite_spans
-from search.text.normalize import fold_aligned, nfc
+from search.text.normalize import fold, fold_aligned, nfc
 from search.text.numbers import normalize_number
 
 __all__ = ["RelationType", "RELATION_TYPES", "TYPE_NAMES", "UNKNOWN", "STATUS_TYPES",
            "Mention", "read_mentions", "document_relations", "relation_token",
-           "parse_relation_token", "relation_type", "MAX_SENTENCE"]
+           "parse_relation_token", "relation_type", "issuer_class", "MAX_SENTENCE"]
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,10 @@ _NOT_THIS_DOCUMENT = re.compile(r"(?<!\w)(?:chua|khong|chang|duoc|bi)\s+$")
 # "về" after a number opens that document's title ("Kết luận số 956-KL/TU … “về sơ kết
 # việc thực hiện Nghị quyết số 06-NQ/TU …”"): a cue in it says what *that* one does.
 _ABOUT = re.compile(r"(?<!\w)ve(?!\w)")
+_TITLE_START = re.compile(r"(?<!\w)ve(?!\w)|[“”\"«;]")
+_CITED_TERM = re.compile(r"(?<!\w)khoa\s+([ivxl]+)(?!\w)")
+_COMMITTEE = re.compile(r"(?<!\w)cua\s+(?:ban chap hanh dang bo|(?:tinh|thanh) uy)(?!\w)"
+                        r"|^(?:tinh|thanh) uy$|^ban chap hanh dang bo")
 _CITED_DATE = re.compile(r"^\s*,?\s*(?:ngay|ngay)\s+(\d{1,2})\s*(?:[-/.]\s*|\s+thang\s+)(\d{1,2})"
                          r"\s*(?:[-/.]\s*|\s+nam\s+)(\d{4})")
 
@@ -129,10 +133,15 @@ class Mention:
     sentence: str  # the citing sentence, trimmed
     cited_date: str | None  # ISO date written right after the number ("ngày 19-8-2016")
     start: int  # offset of the number in the text
+    # What the words after the number say of the cited document: its committee's term
+    # ("khóa XV") and its issuer, "btv" (Ban Thường vụ) or "bch" (the Tỉnh ủy itself).
+    cited_term: str | None = None
+    cited_issuer: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"number": self.number, "type": self.type, "cue": self.cue,
-                "sentence": self.sentence, "cited_date": self.cited_date}
+                "sentence": self.sentence, "cited_date": self.cited_date,
+                "cited_term": self.cited_term, "cited_issuer": self.cited_issuer}
 
 
 def read_mentions(text: str) -> list[Mention]:
@@ -178,8 +187,12 @@ def _sentence_mentions(text: str, folded: str, start: int, end: int,
             cue = _cue_after(text, folded, e, following)
         typed.append(cue or (UNKNOWN, None))
         previous_end = e
-    return [Mention(number, kind, cue, sentence, _cited_date(folded, e, end), s)
-            for (s, e, number), (kind, cue) in zip(spans, typed)]
+    out = []
+    for i, ((at, after, number), (kind, said)) in enumerate(zip(spans, typed)):
+        tail = folded[after:spans[i + 1][0] if i + 1 < len(spans) else end]
+        out.append(Mention(number, kind, said, sentence, _cited_date(folded, after, end), at,
+                           *_cited_term_and_issuer(tail)))
+    return out
 
 
 def _cue_before(text: str, folded: str, lo: int, hi: int, *, after_number: bool = False
@@ -217,6 +230,25 @@ def _cited_date(folded: str, at: int, end: int) -> str | None:
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return None
     return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _cited_term_and_issuer(tail: str) -> tuple[str | None, str | None]:
+    """Term and issuer class from the folded words after a number, up to its title ("về",
+    a quotation mark): "ngày 19-8-2016 của Ban Thường vụ Tỉnh ủy (khóa XV) về …"."""
+    head = _TITLE_START.split(tail[:160], 1)[0]
+    term = _CITED_TERM.search(head)
+    return (term.group(1).upper() if term else None), issuer_class(head)
+
+
+def issuer_class(text: str) -> str | None:
+    """"btv" for a Ban Thường vụ, "bch" for the committee itself (Tỉnh ủy, Thành ủy, Ban
+    Chấp hành Đảng bộ), None otherwise; on an issuer or the words after "của"."""
+    folded = fold(text)
+    if "ban thuong vu" in folded:
+        return "btv"
+    if _COMMITTEE.search(folded):
+        return "bch"
+    return None
 
 
 def document_relations(text: str, notes: str = "", own: str | None = None) -> list[dict[str, Any]]:

@@ -202,7 +202,7 @@ def test_a_citation_resolves_only_to_the_one_document_that_fits(
         number: str, candidates: list[dict[str, Any]], province: str | None,
         citing_date: str | None, cited_date: str | None) -> None:
     citing = {"province": province, "date": citing_date}
-    result = resolve_among(number, candidates, citing, cited_date)
+    result = resolve_among(number, candidates, citing, {"cited_date": cited_date})
     provincial = number.endswith("/TU")
 
     def fits(d: dict[str, Any]) -> bool:
@@ -216,6 +216,33 @@ def test_a_citation_resolves_only_to_the_one_document_that_fits(
         assert result.state == "no_province"
     else:
         assert result.state == ("absent" if not fitting else "ambiguous")
+
+
+def _doc(i: int, term: str | None = None, issuer: str | None = None) -> dict[str, Any]:
+    return {"id": f"d{i}", "province": "Kon Tum", "date": f"201{i}-01-01", "term": term,
+            "issuer": issuer}
+
+
+@pytest.mark.parametrize(("candidates", "cited", "state", "ids"), [
+    # the term or the issuer the sentence writes tells two of one number apart …
+    ([_doc(1, "XV"), _doc(2, "XVI")], {"cited_term": "XVI"}, "resolved", ["d2"]),
+    ([_doc(1, issuer="Tỉnh ủy"), _doc(2, issuer="Ban Thường vụ Tỉnh ủy")],
+     {"cited_issuer": "btv"}, "resolved", ["d2"]),
+    ([_doc(1, issuer="Tỉnh ủy"), _doc(2, issuer="Ban Thường vụ Tỉnh ủy")],
+     {"cited_issuer": "bch"}, "resolved", ["d1"]),
+    # … but a document whose term is unknown may be the one: it stays
+    ([_doc(1), _doc(2, "XVI")], {"cited_term": "XVI"}, "ambiguous", ["d1", "d2"]),
+    # nothing said: several fit
+    ([_doc(1, "XV"), _doc(2, "XVI")], {}, "ambiguous", ["d1", "d2"]),
+    # the date decides before anything else
+    ([_doc(1, "XV"), _doc(2, "XVI")], {"cited_date": "2011-01-01"}, "resolved", ["d1"]),
+])
+def test_term_and_issuer_tell_documents_of_one_number_apart(
+        candidates: list[dict[str, Any]], cited: dict[str, Any], state: str,
+        ids: list[str]) -> None:
+    result = resolve_among("04-NQ/TU", candidates, {"province": "Kon Tum", "date": "2020-01-01"},
+                           cited)
+    assert (result.state, [d["id"] for d in result.documents]) == (state, ids)
 
 
 # -- an add changes the status of the document it reviews --------------------------------------

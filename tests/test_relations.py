@@ -110,6 +110,21 @@ def test_the_citing_sentence_and_its_date_are_kept() -> None:
                           "Tỉnh ủy, các xã đã đổi mới")
 
 
+@pytest.mark.parametrize(("sentence", "term", "issuer"), [
+    ("Tổng kết Nghị quyết số 04-NQ/TU ngày 19-8-2016 của Tỉnh ủy (khóa XV) “về …”", "XV", "bch"),
+    ("Thực hiện Nghị quyết số 04-NQ/TU của Ban Thường vụ Tỉnh ủy khóa XIV về du lịch", "XIV",
+     "btv"),
+    ("Thực hiện Nghị quyết số 04-NQ/TU của Ban Chấp hành Đảng bộ tỉnh", None, "bch"),
+    # what the title says ("về … khóa XVI") is not said of the number
+    ("Thực hiện Nghị quyết số 04-NQ/TU về kiện toàn Ban Thường vụ khóa XVI", None, None),
+    ("Căn cứ Nghị quyết số 43-NQ/TW của Ban Chấp hành Trung ương Đảng", None, None),
+])
+def test_the_words_after_a_number_say_its_term_and_issuer(sentence: str, term: str | None,
+                                                          issuer: str | None) -> None:
+    [m] = read_mentions(sentence)
+    assert (m.cited_term, m.cited_issuer) == (term, issuer)
+
+
 def test_a_document_relation_is_its_strongest_mention_and_never_its_own_number() -> None:
     text = ("Số 09-QĐi/TU\nCăn cứ Quy định số 05-QĐi/TU;\nQuy định này thay thế Quy định số "
             "05-QĐi/TU.\nThực hiện Quy định số 09-QĐi/TU.")

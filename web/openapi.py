@@ -193,7 +193,8 @@ def _schemas(export_columns: tuple[str, ...],
     }
     brief_props: JSONDict = {
         "id": {"type": "string"}, "number": nullable_str, "doc_type": nullable_str,
-        "date": nullable_str, "province": nullable_str, "title": nullable_str}
+        "date": nullable_str, "province": nullable_str, "title": nullable_str,
+        "issuer": nullable_str, "term": nullable_str}
     brief = {"type": "object", "properties": brief_props}
     export_props = {name: {"type": ["string", "integer", "null"]} for name in export_columns}
     status_value = {"type": "string", "enum": list(STATUS_VALUES),
