@@ -12,7 +12,8 @@ from typing import Any
 
 from search.documents import METADATA_FIELDS
 from search.engine.base import FACET_FIELDS, Engine, EngineReader, Filters, MatchAll
-from search.errors import BadQuery, DocumentNotFound
+from search.errors import BadQuery, DocumentNotFound, IndexCorrupt
+from search.indexer import check_format
 from search.highlight import Terms, passages
 from search.messages import Message
 from search.query.filters import request_filters
@@ -53,6 +54,11 @@ class Index:
             if gen is not None and gen == self.generation and self._reader is not None:
                 return False
             opened = self.engine.open()  # IndexMissing / IndexCorrupt, with a hint
+            try:
+                check_format(opened.manifest, self.engine.location)
+            except IndexCorrupt:
+                opened.reader.close()
+                raise
             retired, self._retired = self._retired, self._reader
             self._reader = opened.reader
             self.generation = opened.generation

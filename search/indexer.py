@@ -21,10 +21,11 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from search import __version__
 from search.text.analyze import analyze_text, compounds, folded, normalize_number
 from search.text.numbers import number_parts
-from search.documents import Document, Field, Metadata, utc_now
+from search.documents import INDEX_FORMAT, Document, Field, Metadata, utc_now
 from search.engine.base import FACET_FIELDS, Batch, Engine, EngineReader, IndexDoc
 from search.engine.registry import Location, open_engine
-from search.errors import ReadError, VnSearchError
+from search.errors import IndexCorrupt, ReadError, VnSearchError
+from search.messages import Message, build_command
 from search.ingest.extracted import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TEXT_CHARS, OcrOptions
 from search.ingest.extracted import sha256_of
 from search.ingest.files import Found, Skipped, disambiguate, discover, file_doc_id, slug
@@ -37,7 +38,6 @@ from search.related import STATUS_UNKNOWN, relation_tokens, status_changes
 from search.relations import document_relations
 from search import fields as field_table
 
-INDEX_FORMAT = 1
 # Below this many files a pool costs more than it saves (pyvi loads in ~1 s per worker).
 MIN_FILES_FOR_WORKERS = 64
 IN_FLIGHT = 64  # documents read but not yet written, at most (bounds a build's memory)
@@ -467,6 +467,11 @@ def add_documents(
         # The serving index says which ids are taken; under the lock it is what the batch
         # starts from, and it is never changed while the batch writes its own copy.
         serving = engine.open()
+        try:
+            check_format(serving.manifest, engine.location)
+        except IndexCorrupt:
+            serving.reader.close()
+            raise
         with serving.reader as reader, engine.begin(fresh=False) as batch:
             planner = _Planner(report, taken=lambda i: _identity_of(reader, i))
             # Streamed, as a build is: read, analyse and write one document after another,
@@ -482,6 +487,16 @@ def add_documents(
             report.generation = batch.publish(_updated(serving.manifest, batch))
     report.seconds = time.perf_counter() - start
     return report
+
+
+def check_format(manifest: dict[str, Any], location: str) -> None:
+    """IndexCorrupt (``index.outdated``, "rebuild it") for an index an older vnsearch built:
+    it lacks fields this one searches and writes."""
+    found = manifest.get("format", 1)
+    if not isinstance(found, int) or found < INDEX_FORMAT:
+        raise IndexCorrupt(Message("index.outdated", {
+            "location": location, "format": found, "expected": INDEX_FORMAT,
+            "command": build_command(location)}))
 
 
 def _identity_of(reader: EngineReader, doc_id: str) -> str | None:
@@ -512,6 +527,7 @@ def remove_documents(ids: Iterable[str], index: Location) -> tuple[list[str], li
     wanted = list(dict.fromkeys(ids))
     with engine.lock("remove"):
         manifest = engine.manifest()
+        check_format(manifest, engine.location)
         with engine.begin(fresh=False) as batch:
             removed = batch.remove(wanted)
             if removed:

@@ -188,6 +188,14 @@ CATALOGUE: dict[str, Code] = {
          "command": "vnsearch build PATHS --index index"},
         "The serving index cannot be opened; 'detail' (English, technical) says which part, "
         "'command' rebuilds it."),
+    "index.outdated": Code(
+        ("location", "format", "expected", "command"),
+        lambda p: f"index at {p['location']} was built by an older vnsearch (index format "
+                  f"{p['format']}, this one needs {p['expected']}: typed relations and status): "
+                  f"rebuild it with `{p['command']}`",
+        {"location": "index", "format": 1, "expected": 2,
+         "command": "vnsearch build PATHS --index index"},
+        "The serving index lacks fields this version reads; 'command' rebuilds it."),
     "index.bad_config": Code(
         ("path", "problem"), lambda p: f"cannot read the index configuration {p['path']} "
                                        f"({p['problem']})",

@@ -37,6 +37,7 @@ from web.state import EXTENSION
 from web.messages import FACET_NAMES_VI, VI, word_vi
 from web.urls import SEARCH_PARAMS
 from web.views import FACET_LABELS
+from tests.conftest import index_texts
 
 # Identifiers a Vietnamese sentence keeps as they are typed (URL parameters, query syntax).
 IDENTIFIERS = {"nam", "OR", "page", "per_page", "year_from", "year_to", "sort"}
@@ -381,10 +382,20 @@ def _configuration_not_an_object(tmp: Path) -> Path:
     return tmp / "cluster.json"
 
 
+def _built_by_an_older_version(tmp: Path) -> Path:
+    """A real index whose manifest says format 1 (before typed relations and status)."""
+    index = index_texts(tmp, {"a": "Nghị quyết về giảm nghèo."})
+    manifest = index / "current" / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    manifest.write_text(json.dumps({**data, "format": 1}), encoding="utf-8")
+    return index
+
+
 INDEX_ERRORS = {
     "missing": (_never_built, "index.missing"),
     "damaged": (_generation_without_manifest, "index.damaged"),
     "bad configuration": (_configuration_not_an_object, "index.bad_config"),
+    "built by an older version": (_built_by_an_older_version, "index.outdated"),
 }
 
 

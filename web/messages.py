@@ -131,6 +131,10 @@ VI: dict[str, Callable[[Params], str]] = {
                                f"chỉ mục bằng lệnh: {p['command']}",
     "index.damaged": lambda p: f"Chỉ mục tại {p['location']} bị hỏng ({p['detail']}). Quản "
                                f"trị viên cần dựng lại bằng lệnh: {p['command']}",
+    "index.outdated": lambda p: (f"Chỉ mục tại {p['location']} được dựng bằng phiên bản cũ "
+                                 f"(định dạng {p['format']}, cần {p['expected']}: thiếu quan hệ "
+                                 f"giữa các văn bản và tình trạng). Quản trị viên cần dựng lại "
+                                 f"bằng lệnh: {p['command']}"),
     "index.bad_config": lambda p: f"Không đọc được tệp cấu hình chỉ mục {p['path']} "
                                   f"({p['problem']}).",
     "index.locked": lambda p: f"Chỉ mục {p['location']} đang được ghi ({p['holder']}); hãy "
