@@ -1114,10 +1114,201 @@ def write_corpus(docs: Iterator[GeneratedDoc], out: Path, fmt: str = "jsonl") ->
     return n, size
 
 
+# === planted relations: citing sentences of known type, and a corpus with a known chain ===
+#
+# Self-contained (``--relations``): the relation reader (search/relations.py) is measured on
+# sentences whose type is planted, and the chain tests index a small corpus whose true
+# implementation chain, relations and statuses are known.
+
+_CITED = "{kind} số {number}{date} của {issuer}"
+# Sentences per relation type; {c} is a cited document, {c2} a second one (a list).
+RELATION_SENTENCES: dict[str, tuple[str, ...]] = {
+    "review": ("Tổng kết {years} năm thực hiện {c}.",
+               "Sơ kết {years} năm thực hiện {c} và {c2}.",
+               "Ban Thường vụ Tỉnh ủy tổ chức tổng kết việc thực hiện {c}.",
+               "Báo cáo sơ kết {c}, đề ra nhiệm vụ thời gian tới."),
+    "continues": ("Tiếp tục thực hiện {c} trong giai đoạn mới.",
+                  "Các cấp ủy tiếp tục thực hiện có hiệu quả {c}."),
+    "implements": ("Thực hiện {c}, Ban Thường vụ Tỉnh ủy ban hành Kế hoạch như sau.",
+                   "Triển khai {c} đến toàn thể cán bộ, đảng viên.",
+                   "Kế hoạch thực hiện {c} được xây dựng sát với thực tế địa phương."),
+    "amends": ("Sửa đổi, bổ sung một số điều của {c}.",
+               "Quy định này sửa đổi, bổ sung {c}."),
+    "replaces": ("Quy định này thay thế {c}.", "Kết luận này thay thế {c} và {c2}."),
+    "repeals": ("Bãi bỏ {c}.", "{c} hết hiệu lực kể từ ngày ký."),
+    "basis": ("Căn cứ {c};", "Căn cứ {c} và {c2};"),
+    "unknown": ("Nội dung {c} đã được phổ biến rộng rãi trong toàn Đảng bộ.",
+                "Theo {c}, toàn tỉnh có 12 xã đạt chuẩn.",
+                "Các chỉ tiêu của {c} cơ bản hoàn thành."),
+}
+
+
+# Harder sentences, each with the true type of {c} and of {c2}: a cue with a subject
+# between the list's numbers, a passive "được thay thế bằng", a cue that is negated, "kết
+# quả thực hiện" (a report on the results: a review). A careful reader may decline some
+# (unknown); it must not read a type that is not there.
+HARD_SENTENCES: tuple[tuple[str, str, str], ...] = (
+    ("Tổng kết {c} về phát triển du lịch và {c2} về xây dựng nông thôn mới.", "review", "review"),
+    ("{c} đã được thay thế bằng {c2}.", "unknown", "unknown"),
+    ("Đến nay Tỉnh ủy chưa tổng kết {c}.", "unknown", ""),
+    ("Báo cáo kết quả thực hiện {c} trong năm qua.", "review", ""),
+    ("Thực hiện {c}, đồng thời căn cứ {c2}, Ban Thường vụ Tỉnh ủy chỉ đạo như sau.",
+     "implements", "basis"),
+    ("Căn cứ {c},\nBan Thường vụ Tỉnh ủy ban hành Quy định thay thế {c2}.", "basis", "replaces"),
+)
+
+
+def _cited_text(rng: Random, number: str, day: dt.date | None, issuer: str, kind: str) -> str:
+    date = f" ngày {day.day:02d}-{day.month:02d}-{day.year}" if day and rng.random() < 0.7 else ""
+    return _CITED.format(kind=kind, number=number, date=date, issuer=issuer)
+
+
+def _cite_target(rng: Random) -> tuple[str, dt.date | None, str, str]:
+    """A cited document: central, state or provincial (number, date, issuer, type name)."""
+    pick = rng.random()
+    if pick < 0.45:
+        kind, number, day, issuer, _what = rng.choice(CENTRAL_CITES)
+        return number, day, issuer, kind
+    if pick < 0.6:
+        number, day, issuer, _what = rng.choice(STATE_CITES)
+        return number, day, issuer, "Quyết định"
+    code, kind = rng.choice((("NQ", "Nghị quyết"), ("KL", "Kết luận"), ("CT", "Chỉ thị"),
+                             ("QĐi", "Quy định")))
+    day = random_day(rng, dt.date(2010, 1, 1), dt.date(2022, 12, 31))
+    return f"{rng.randint(1, 60):02d}-{code}/TU", day, "Tỉnh ủy", kind
+
+
+def relation_cases(count: int, seed: int = 7) -> Iterator[dict[str, Any]]:
+    """``count`` citing sentences, each ``{"text", "relations": [{"number", "type"}]}``
+    with the planted type of every number it cites (a list gives both the same type);
+    a fifth of them from :data:`HARD_SENTENCES`."""
+    for i in range(count):
+        rng = Random(f"relations-{seed}-{i}")
+        if rng.random() < 0.2:
+            template, kind, kind2 = rng.choice(HARD_SENTENCES)
+        else:
+            kind = rng.choice(sorted(RELATION_SENTENCES))
+            template, kind2 = rng.choice(RELATION_SENTENCES[kind]), kind
+        first, second = _cite_target(rng), _cite_target(rng)
+        while second[0] == first[0]:
+            second = _cite_target(rng)
+        c = _cited_text(rng, first[0], first[1], first[2], first[3])
+        c2 = _cited_text(rng, second[0], second[1], second[2], second[3])
+        text = template.format(c=c, c2=c2, years=rng.choice((3, 5, 10, 15)))
+        planted = [(first[0], kind)] + ([(second[0], kind2)] if "{c2}" in template else [])
+        yield {"id": f"rel-{i:06d}", "text": text[:1].upper() + text[1:],
+               "relations": [{"number": n, "type": t} for n, t in planted]}
+
+
+# The known chain: 43-NQ/TW (central) and each province's own 04-NQ/TU.
+CHAIN_PROVINCES = ("Kon Tum", "Cao Bằng", "Hà Giang", "Bắc Ninh", "Lai Châu")
+_CENTRAL_43 = ("43-NQ/TW", dt.date(2023, 11, 24))
+
+
+def _party_text(province: str | None, number: str, day: dt.date, type_line: str, title: str,
+                body: list[str]) -> str:
+    organ = f"TỈNH ỦY {province.upper()}" if province else "BAN CHẤP HÀNH TRUNG ƯƠNG"
+    place = province or "Hà Nội"
+    signature = "T/M TỈNH ỦY\nBÍ THƯ\n\nNguyễn Văn An" if province else "T/M BAN CHẤP HÀNH TRUNG ƯƠNG\nTỔNG BÍ THƯ\n\nNguyễn Văn An"
+    return (f"{organ}\n*\nSố {number}\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+            f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}\n\n"
+            f"{type_line}\n{title}\n\n" + "\n".join(body) + f"\n\n{signature}\n")
+
+
+def chain_corpus(seed: int = 7) -> list[dict[str, Any]]:
+    """A small corpus whose implementation chain, relations and statuses are known: each
+    document ``{"id", "text", "truth": {number, province, date, relations, status}}``.
+
+    - 43-NQ/TW (central) is implemented by a plan in every province of
+      :data:`CHAIN_PROVINCES` but the last (which has no response: "chưa có văn bản");
+    - each province has its own 04-NQ/TU (2016), reviewed by a conclusion that cites it
+      with its date; Cao Bằng also has a 04-NQ/TU of the previous term (2011), and a
+      report that cites "04-NQ/TU" without a date (ambiguous: never resolved);
+    - in Kon Tum a rule 09-QĐi/TU replaces 05-QĐi/TU.
+    """
+    rng = Random(f"chain-{seed}")
+    docs: list[dict[str, Any]] = []
+
+    def add(doc_id: str, province: str | None, number: str, day: dt.date, type_line: str,
+            title: str, body: list[str], relations: list[dict[str, str]],
+            status: str = "Chưa rõ") -> None:
+        docs.append({"id": doc_id, "text": _party_text(province, number, day, type_line, title, body),
+                     "truth": {"id": doc_id, "number": number, "province": province,
+                               "date": day.isoformat(), "relations": relations,
+                               "status": status}})
+
+    number_43, day_43 = _CENTRAL_43
+    add("tw-43", None, number_43, day_43, "NGHỊ QUYẾT",
+        "về tiếp tục phát huy truyền thống, sức mạnh khối đại đoàn kết toàn dân tộc",
+        ["Khối đại đoàn kết toàn dân tộc là đường lối chiến lược của cách mạng Việt Nam."], [])
+    for k, province in enumerate(CHAIN_PROVINCES):
+        key = slug_ascii(province)
+        nq_day = dt.date(2016, 3 + k, 10 + k)
+        kl_number = f"{230 + k}-KL/TU"
+        add(f"{key}-nq04", province, "04-NQ/TU", nq_day, "NGHỊ QUYẾT",
+            "về phát triển du lịch giai đoạn 2016 - 2020",
+            ["Phát triển du lịch trở thành ngành kinh tế quan trọng của tỉnh."], [],
+            status="Đã được tổng kết, sơ kết")
+        review = rng.choice(("Tổng kết 5 năm thực hiện", "Sơ kết 5 năm thực hiện"))
+        add(f"{key}-kl", province, kl_number, dt.date(2021, 6, 1 + k), "KẾT LUẬN",
+            "về tổng kết Nghị quyết phát triển du lịch",
+            [f"{review} Nghị quyết số 04-NQ/TU ngày {nq_day.day:02d}-{nq_day.month:02d}-"
+             f"{nq_day.year} của Tỉnh ủy về phát triển du lịch, Ban Thường vụ kết luận như sau."],
+            [{"number": "04-NQ/TU", "type": "review"}])
+        if k < len(CHAIN_PROVINCES) - 1:
+            verb = rng.choice(("Thực hiện", "Triển khai"))
+            add(f"{key}-kh43", province, f"{150 + k}-KH/TU", dt.date(2024, 2, 5 + k),
+                "KẾ HOẠCH", f"thực hiện Nghị quyết số {number_43} của Ban Chấp hành Trung ương",
+                [f"{verb} Nghị quyết số {number_43} ngày 24-11-2023 của Ban Chấp hành Trung "
+                 f"ương Đảng, Ban Thường vụ Tỉnh ủy ban hành Kế hoạch thực hiện như sau.",
+                 "Căn cứ Điều lệ Đảng Cộng sản Việt Nam;"],
+                [{"number": number_43, "type": "implements"}])
+    add("cao-bang-nq04-2011", "Cao Bằng", "04-NQ/TU", dt.date(2011, 4, 2), "NGHỊ QUYẾT",
+        "về phát triển nông nghiệp hàng hóa", ["Phát triển nông nghiệp hàng hóa."], [])
+    add("cao-bang-bc", "Cao Bằng", "88-BC/TU", dt.date(2022, 9, 9), "BÁO CÁO",
+        "tình hình kinh tế - xã hội",
+        ["Sơ kết việc thực hiện Nghị quyết số 04-NQ/TU của Tỉnh ủy, các chỉ tiêu cơ bản đạt."],
+        [{"number": "04-NQ/TU", "type": "review"}])
+    add("kon-tum-qdi05", "Kon Tum", "05-QĐi/TU", dt.date(2017, 5, 5), "QUY ĐỊNH",
+        "về chế độ làm việc", ["Quy định chế độ làm việc của cơ quan."], [],
+        status="Đã được thay thế, bãi bỏ")
+    add("kon-tum-qdi09", "Kon Tum", "09-QĐi/TU", dt.date(2022, 5, 5), "QUY ĐỊNH",
+        "về chế độ làm việc",
+        ["Quy định này thay thế Quy định số 05-QĐi/TU ngày 05-5-2017 của Tỉnh ủy."],
+        [{"number": "05-QĐi/TU", "type": "replaces"}])
+    return docs
+
+
+def slug_ascii(name: str) -> str:
+    """"Cao Bằng" → "cao-bang" (ids of the chain corpus)."""
+    folded = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
+    return re.sub(r"[^a-z0-9]+", "-", "".join(c for c in folded if not unicodedata.combining(c)).lower()).strip("-")
+
+
+def write_relations(out: Path, count: int, seed: int) -> int:
+    """``out/relations.jsonl`` (planted sentences) and ``out/chain/`` (the chain corpus as
+    .txt files, its truth in ``out/chain-truth.jsonl``); returns the sentences written."""
+    out.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with (out / "relations.jsonl").open("w", encoding="utf-8") as f:
+        for case in relation_cases(count, seed):
+            f.write(json.dumps(case, ensure_ascii=False) + "\n")
+            n += 1
+    (out / "chain").mkdir(exist_ok=True)
+    with (out / "chain-truth.jsonl").open("w", encoding="utf-8") as f:
+        for doc in chain_corpus(seed):
+            (out / "chain" / f"{doc['id']}.txt").write_text(doc["text"], encoding="utf-8")
+            f.write(json.dumps(doc["truth"], ensure_ascii=False) + "\n")
+    return n
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, required=True, help="number of documents")
+    parser.add_argument("--relations", action="store_true",
+                        help="write planted citing sentences (relations.jsonl, COUNT of them) "
+                             "and the chain corpus instead of documents")
     parser.add_argument("--out", type=Path, required=True, help="output directory")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--format", choices=("jsonl", "txt"), default="jsonl")
@@ -1130,6 +1321,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.relations:
+        n = write_relations(args.out, args.count, args.seed)
+        print(f"wrote {n:,} planted citing sentences and the chain corpus to {args.out}",
+              file=sys.stderr)
+        return 0
     started = time.perf_counter()
     pool = load_sentence_pool(args.pool, args.seed, args.corpus)
     print(pool.note(), file=sys.stderr)

@@ -263,6 +263,45 @@ def show(doc_id: str, index_path: str | None, as_json: bool, with_text: bool) ->
 
 
 @cli.command()
+@click.argument("number")
+@index_option
+@json_option
+@friendly_errors
+def chain(number: str, index_path: str | None, as_json: bool) -> None:
+    """The implementation chain of a document NUMBER (43-NQ/TW, 04-NQ/TU, 2405/QĐ-TTg):
+    the documents that respond to it, by province and date, with the relation each
+    citing sentence states, and the provinces with none in the corpus."""
+    with open_index(index_path) as ix:
+        data = ix.chain(number)
+    if as_json:
+        _echo_json(data)
+        return
+    _print_chain(data)
+
+
+def _print_chain(data: dict[str, Any]) -> None:
+    click.echo(f"chain of {data['number']} ({data['scope']}): {data['total']} citing document(s)")
+    for d in data["documents"]:
+        click.echo(f"  the document: {d['number']} {d['date'] or '?'} {d['province'] or ''} [{d['id']}]")
+    for group in data["provinces"]:
+        after = group["province_2025"]
+        head = group["province"] or "(province unknown)"
+        click.echo(f"\n{head}" + (f" (2025: {after})" if after and after != head else ""))
+        if group["target"]:
+            click.echo(f"  {data['number']} here: {group['target']['state']}")
+        for d in group["documents"]:
+            note = {"ambiguous": "  (which one: ambiguous)", "absent": "  (not in the corpus)"
+                    }.get(d["resolution"], "")
+            click.echo(f"  {d['date'] or '?':<10}  {d['type']:<10}  {d['doc_type'] or '?'} "
+                       f"{d['number'] or '(no number)'}  [{d['id']}]{note}")
+            if d["sentence"]:
+                click.echo(f"      « {d['sentence']} »")
+    if data["missing"]:
+        click.echo(f"\nno document in the corpus ({len(data['missing'])}): "
+                   + ", ".join(m["province"] for m in data["missing"]))
+
+
+@cli.command()
 @index_option
 @json_option
 @friendly_errors

@@ -30,6 +30,12 @@ METADATA_FIELDS = (
 )
 
 
+# What an index holds, by version: 2 added the typed relations (the ``relations`` token
+# field and stored list) and the ``status`` facet. An older index is refused with
+# "rebuild it" (search.indexer.check_format), not failed on the first search.
+INDEX_FORMAT = 2
+
+
 def inferred(what: str) -> str:
     """Provenance for a value that the text does not state but implies."""
     return f"inferred: {what}"

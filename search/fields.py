@@ -60,6 +60,9 @@ class Facet:
     # How the page lists the values: most documents first, or by value, newest first.
     order: Literal["count", "value_desc"] = "count"
     range: Range | None = None  # a range filter over the same values (years)
+    # Filled by the indexer from the whole corpus (a status: what other documents say of
+    # this one), not from the document's own metadata field of this name.
+    from_corpus: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,13 @@ FACETS: tuple[Facet, ...] = (
     Facet("issuer", "issuer", "--issuer", ("coquan", "issuer"), "issuer", "Cơ quan ban hành",
           'Issuing body, e.g. "Ban Thường vụ Tỉnh ủy".',
           "Issuing body, e.g. Ban Thường vụ Tỉnh ủy (repeatable).", ("Ban Thường vụ Tỉnh ủy",)),
+    # What the corpus says of a document (search.related): reviewed, amended, replaced by a
+    # document it holds, or "Chưa rõ"; never a guess.
+    Facet("status", "status", "--status", ("trangthai", "status"), "status", "Tình trạng",
+          'Status the corpus states, e.g. "Đã được tổng kết, sơ kết" (repeatable).',
+          "Status the corpus states: Đã được thay thế, bãi bỏ; Đã được sửa đổi, bổ sung; "
+          "Đã được tổng kết, sơ kết; Chưa rõ (repeatable).",
+          ("Chưa rõ", "Đã được tổng kết, sơ kết"), from_corpus=True),
 )
 
 TOKEN_FIELDS: tuple[TokenField, ...] = (
@@ -156,6 +166,9 @@ TOKEN_FIELDS: tuple[TokenField, ...] = (
     TokenField("number_parts", "parts of the document's own number (4/tu, nq:4)", "keyword",
                False),
     TokenField("cite_parts", "parts of the numbers the document cites", "keyword", False),
+    # What the document does to each number it cites, "review:04-nq/tu" (search.relations).
+    TokenField("relations", "typed relations to the numbers it cites (review:04-nq/tu)",
+               "keyword", False),
     TokenField("title", "trích yếu syllables", "text", True, aliases=("tieude", "title")),
     TokenField("title_f", "trích yếu, folded", "text", True),
     TokenField("body", "body syllables (positions kept)", "text", True),

@@ -12,13 +12,15 @@ from typing import Any
 
 from search.documents import METADATA_FIELDS
 from search.engine.base import FACET_FIELDS, Engine, EngineReader, Filters, MatchAll
-from search.errors import BadQuery, DocumentNotFound
+from search.errors import BadQuery, DocumentNotFound, IndexCorrupt
+from search.indexer import check_format
 from search.highlight import Terms, passages
 from search.messages import Message
 from search.query.filters import request_filters
 from search.query.build import build_query, explain
 from search.query.parse import ParsedQuery, describe, parse_query
-from search.related import related_documents
+from search.chain import implementation_chain
+from search.related import STATUS_UNKNOWN, related_documents
 from search.fields import MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE, SORTS
 from search.results import Hit, SearchRequest, SearchResult
 from search.engine.registry import Location, open_engine, resolve_index_path
@@ -52,6 +54,11 @@ class Index:
             if gen is not None and gen == self.generation and self._reader is not None:
                 return False
             opened = self.engine.open()  # IndexMissing / IndexCorrupt, with a hint
+            try:
+                check_format(opened.manifest, self.engine.location)
+            except IndexCorrupt:
+                opened.reader.close()
+                raise
             retired, self._retired = self._retired, self._reader
             self._reader = opened.reader
             self.generation = opened.generation
@@ -88,6 +95,11 @@ class Index:
     def related(self, doc_id: str) -> dict[str, Any]:
         """Documents of the corpus this one cites, and those that cite it."""
         return related_documents(self.reader, doc_id, self.get(doc_id))
+
+    def chain(self, number: str) -> dict[str, Any]:
+        """The documents of the corpus that respond to ``number``, by province
+        (:mod:`search.chain`); BadQuery when ``number`` is no document number."""
+        return implementation_chain(self.reader, number)
 
     def stats(self) -> dict[str, Any]:
         reader = self.reader
@@ -208,7 +220,7 @@ def search(index: Index, request: SearchRequest, *, rows: int | None = None) -> 
 
 
 # Stored fields a hit shows (the full text only when passages are highlighted).
-HIT_FIELDS = ("meta", "path", "text_source")
+HIT_FIELDS = ("meta", "path", "text_source", "status")
 
 
 def _hit(doc_id: str, score: float, stored: dict[str, Any], terms: Terms | None) -> Hit:
@@ -219,4 +231,5 @@ def _hit(doc_id: str, score: float, stored: dict[str, Any], terms: Terms | None)
         highlights = passages(stored.get("text", ""), terms) or passages(title, terms, count=1)
     return Hit(id=doc_id, path=stored.get("path", ""), score=score,
                meta={k: meta.get(k) for k in (*METADATA_FIELDS, "provenance", "warnings")},
-               highlights=highlights, text_source=stored.get("text_source") or "text")
+               highlights=highlights, text_source=stored.get("text_source") or "text",
+               status=stored.get("status") or STATUS_UNKNOWN)

@@ -21,10 +21,11 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from search import __version__
 from search.text.analyze import analyze_text, compounds, folded, normalize_number
 from search.text.numbers import number_parts
-from search.documents import Document, utc_now
+from search.documents import INDEX_FORMAT, Document, Field, Metadata, utc_now
 from search.engine.base import FACET_FIELDS, Batch, Engine, EngineReader, IndexDoc
 from search.engine.registry import Location, open_engine
-from search.errors import ReadError, VnSearchError
+from search.errors import IndexCorrupt, ReadError, VnSearchError
+from search.messages import Message, build_command
 from search.ingest.extracted import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TEXT_CHARS, OcrOptions
 from search.ingest.extracted import sha256_of
 from search.ingest.files import Found, Skipped, disambiguate, discover, file_doc_id, slug
@@ -33,8 +34,10 @@ from search.ingest.jsonl import JsonlRecord, iter_jsonl
 from search.ingest.parse import read_file
 from search.ingest.readers.ocr import IMAGE_SUFFIXES, set_page_counter
 from search.processes import READER_NAME, name_process
+from search.related import STATUS_UNKNOWN, relation_tokens, status_changes
+from search.relations import document_relations
+from search import fields as field_table
 
-INDEX_FORMAT = 1
 # Below this many files a pool costs more than it saves (pyvi loads in ~1 s per worker).
 MIN_FILES_FOR_WORKERS = 64
 IN_FLIGHT = 64  # documents read but not yet written, at most (bounds a build's memory)
@@ -123,8 +126,14 @@ def load_record(record: JsonlRecord, source: Path, doc_id: str) -> Document:
     )
 
 
-def to_index_doc(doc: Document) -> IndexDoc:
-    """Analyse a document into the engine's token fields, facets and stored record."""
+# Facets the indexer fills from the corpus (the status), not from the document's metadata.
+_CORPUS_FACETS = {f.name for f in field_table.FACETS if f.from_corpus}
+
+
+def to_index_doc(doc: Document, status: str = STATUS_UNKNOWN) -> IndexDoc:
+    """Analyse a document into the engine's token fields, facets and stored record.
+    ``status`` is what the corpus says of it (:mod:`search.related`): unknown until the
+    status pass of the build or add that writes it (:func:`refresh_statuses`)."""
     meta = doc.meta
     title = meta.get("title") or ""
     title_a = analyze_text(title, with_compounds=False)
@@ -138,6 +147,7 @@ def to_index_doc(doc: Document) -> IndexDoc:
                                         doc.source_id or ""]), with_compounds=False)
     number = meta.get("number")
     cites = meta.get("cites") or []
+    relations = document_relations(doc.text, doc.notes, number)
     return IndexDoc(
         id=doc.id,
         fields={
@@ -145,16 +155,19 @@ def to_index_doc(doc: Document) -> IndexDoc:
             "cites": [normalize_number(c) for c in cites],
             "number_parts": number_parts(number) if number else [],
             "cite_parts": sorted({p for c in cites for p in number_parts(c)}),
+            "relations": relation_tokens(relations),
             "title": title_a.syllables, "title_f": title_a.folded,
             "body": body_a.syllables, "body_f": body_a.folded,
             "notes": notes_a.syllables, "notes_f": notes_a.folded,
             "meta": meta_words.syllables, "meta_f": meta_words.folded,
             "words": words, "words_f": folded(words),
         },
-        # Each facet is filled by the metadata field of its name (search/fields.py).
-        facets={name: [str(meta.get(name))] if meta.get(name) else [] for name in FACET_FIELDS},
+        # Each facet is filled by the metadata field of its name (search/fields.py), but
+        # the status, which the corpus states.
+        facets={name: ([status] if name in _CORPUS_FACETS else
+                       [str(meta.get(name))] if meta.get(name) else []) for name in FACET_FIELDS},
         sort={"date": meta.get("date") or ""},
-        stored=stored_record(doc),
+        stored={**stored_record(doc), "relations": relations, "status": status},
     )
 
 
@@ -167,6 +180,39 @@ def stored_record(doc: Document) -> dict[str, Any]:
         "text_source": doc.text_source, "ocr": doc.ocr, "source_id": doc.source_id,
         "indexed_at": utc_now(),
     }
+
+
+def document_of(stored: dict[str, Any]) -> Document:
+    """The document a stored record was made from (for re-indexing it unchanged but for its
+    status): its text, notes and metadata with their provenance."""
+    meta_dict = stored.get("meta", {})
+    provenance = meta_dict.get("provenance") or {}
+    meta = Metadata(fields={k: Field(meta_dict[k], provenance.get(k) or "record")
+                            for k in provenance if meta_dict.get(k) not in (None, [], "")},
+                    warnings=list(meta_dict.get("warnings") or []))
+    return Document(
+        id=stored["id"], path=stored.get("path", ""), text=stored.get("text", ""),
+        notes=stored.get("notes") or "", meta=meta, format=stored.get("format") or "txt",
+        converted_from=stored.get("converted_from"), size=stored.get("size") or 0,
+        mtime=stored.get("mtime") or 0.0, sha256=stored.get("sha256") or "",
+        text_source=stored.get("text_source") or "text", ocr=stored.get("ocr"),
+        source_id=stored.get("source_id"))
+
+
+def refresh_statuses(batch: Batch) -> int:
+    """Recompute every status over the pending index and rewrite the documents whose status
+    changed (re-analysed from their stored text); returns how many. Run by build, add and
+    remove before they publish: a document that reviews another changes *that* one."""
+    with batch.reader() as reader:
+        changes = status_changes(reader)
+        docs = []
+        for doc_id, status in sorted(changes.items()):
+            stored = reader.get(doc_id)
+            if stored is not None:
+                index_doc = to_index_doc(document_of(stored), status)
+                index_doc.stored["indexed_at"] = stored.get("indexed_at")
+                docs.append(index_doc)
+    return batch.add(docs) if docs else 0
 
 
 # -- tasks: what workers receive ------------------------------------------------------------
@@ -355,6 +401,7 @@ def build_index(
                 report.ocr_pages = pages.value
             if report.indexed == 0:
                 raise NothingIndexed(_nothing_indexed(report), report)
+            refresh_statuses(batch)
             report.generation = batch.publish(_manifest(engine, paths, report))
     report.seconds = time.perf_counter() - start
     return report
@@ -420,6 +467,11 @@ def add_documents(
         # The serving index says which ids are taken; under the lock it is what the batch
         # starts from, and it is never changed while the batch writes its own copy.
         serving = engine.open()
+        try:
+            check_format(serving.manifest, engine.location)
+        except IndexCorrupt:
+            serving.reader.close()
+            raise
         with serving.reader as reader, engine.begin(fresh=False) as batch:
             planner = _Planner(report, taken=lambda i: _identity_of(reader, i))
             # Streamed, as a build is: read, analyse and write one document after another,
@@ -431,9 +483,20 @@ def add_documents(
                 report.ocr_pages = pages.value
             if not report.indexed:  # every file failed or was skipped: nothing changes
                 raise NothingIndexed(_nothing_indexed(report, "added"), report)
+            refresh_statuses(batch)
             report.generation = batch.publish(_updated(serving.manifest, batch))
     report.seconds = time.perf_counter() - start
     return report
+
+
+def check_format(manifest: dict[str, Any], location: str) -> None:
+    """IndexCorrupt (``index.outdated``, "rebuild it") for an index an older vnsearch built:
+    it lacks fields this one searches and writes."""
+    found = manifest.get("format", 1)
+    if not isinstance(found, int) or found < INDEX_FORMAT:
+        raise IndexCorrupt(Message("index.outdated", {
+            "location": location, "format": found, "expected": INDEX_FORMAT,
+            "command": build_command(location)}))
 
 
 def _identity_of(reader: EngineReader, doc_id: str) -> str | None:
@@ -464,9 +527,11 @@ def remove_documents(ids: Iterable[str], index: Location) -> tuple[list[str], li
     wanted = list(dict.fromkeys(ids))
     with engine.lock("remove"):
         manifest = engine.manifest()
+        check_format(manifest, engine.location)
         with engine.begin(fresh=False) as batch:
             removed = batch.remove(wanted)
             if removed:
+                refresh_statuses(batch)
                 batch.publish(_updated(manifest, batch))
     gone = set(removed)
     return removed, [i for i in wanted if i not in gone]

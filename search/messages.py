@@ -188,6 +188,14 @@ CATALOGUE: dict[str, Code] = {
          "command": "vnsearch build PATHS --index index"},
         "The serving index cannot be opened; 'detail' (English, technical) says which part, "
         "'command' rebuilds it."),
+    "index.outdated": Code(
+        ("location", "format", "expected", "command"),
+        lambda p: f"index at {p['location']} was built by an older vnsearch (index format "
+                  f"{p['format']}, this one needs {p['expected']}: typed relations and status): "
+                  f"rebuild it with `{p['command']}`",
+        {"location": "index", "format": 1, "expected": 2,
+         "command": "vnsearch build PATHS --index index"},
+        "The serving index lacks fields this version reads; 'command' rebuilds it."),
     "index.bad_config": Code(
         ("path", "problem"), lambda p: f"cannot read the index configuration {p['path']} "
                                        f"({p['problem']})",
@@ -200,6 +208,11 @@ CATALOGUE: dict[str, Code] = {
     "document.not_found": Code(
         ("id",), lambda p: f"no document with id {p['id']!r}", {"id": "nq-04-2021"},
         "No document of the index has that id."),
+    "chain.not_a_number": Code(
+        ("number",), lambda p: (f"{p['number']!r} is not a document number: a chain is asked "
+                                "for a number such as 43-NQ/TW, 04-NQ/TU or 2405/QĐ-TTg"),
+        {"number": "nghị quyết"},
+        "The implementation chain was asked for something that is no document number."),
 }
 
 

@@ -39,12 +39,14 @@ class Hit:
     highlights: list[str] = field(default_factory=list)
     # "text", or "ocr"/"mixed" when some of the words were recognised from scanned pages
     text_source: str = "text"
+    # What the corpus says of the document (search.related: "Chưa rõ" unless it does).
+    status: str = "Chưa rõ"
 
     def to_dict(self) -> dict[str, Any]:
         values = {name: self.meta.get(name) for name in METADATA_FIELDS}
         return {"id": self.id, "path": self.path, "score": round(self.score, 4), **values,
                 "provenance": self.meta.get("provenance", {}), "highlights": self.highlights,
-                "text_source": self.text_source}
+                "text_source": self.text_source, "status": self.status}
 
 
 @dataclass

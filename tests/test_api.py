@@ -96,7 +96,7 @@ def test_api_document(client: FlaskClient) -> None:
     assert data["number"] == "237-KL/TU" and data["province_2025"] == "Quảng Ngãi"
     assert data["provenance"]["province_2025"].startswith("inferred:")
     assert "meta" not in data
-    assert set(data["related"]) == {"cites", "cited_by"}
+    assert set(data["related"]) == {"cites", "cited_by", "status"}
     assert [c["number"] for c in data["related"]["cites"]][:1] == ["04-NQ/TU"]
 
 
@@ -241,7 +241,7 @@ def test_openapi_parameters_do_what_they_say(client: FlaskClient) -> None:
     values = {"q": "giam ngheo", "province": "Kon Tum", "province_2025": "Quảng Ngãi",
               "year": "2021", "doc_type": "Báo cáo", "issuer": "Tỉnh ủy", "year_from": "2020",
               "year_to": "2022", "title_only": "1", "sort": "oldest", "page": "1",
-              "per_page": "7"}
+              "per_page": "7", "status": "Chưa rõ"}
     assert set(values) == set(params)
     data = get_json(client, "/api/search?" + urlencode(values))
     echoed = {"q": data["query"], "year_from": str(data["year_from"]),

@@ -168,3 +168,59 @@ def test_script_in_a_document_is_shown_as_text(page: Any, small_index: Path) -> 
         expect(page.locator(".passages").first).to_contain_text("<script>")
         shot(page, "desktop-5-escaped")
         assert page.dialogs == []
+
+
+@pytest.fixture(scope="module")
+def chain_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server over the generated chain corpus (tests/test_chain.py: its truth is known)."""
+    from search.indexer import build_index
+    from tests.test_chain import write_chain_corpus
+
+    root = tmp_path_factory.mktemp("chain-browser")
+    build_index([write_chain_corpus(root / "corpus")], root / "ix", workers=1)
+    with running_server(root / "ix") as server:
+        yield server
+
+
+def test_chain_from_a_search_for_43_nq_tw_to_a_province_and_back(page: Any,
+                                                                  chain_server: Server) -> None:
+    expect = _sync_api().expect
+    page.goto(chain_server.url("/"))
+    page.locator("input#q").fill("43-NQ/TW")
+    page.locator("input#q").press("Enter")
+    page.wait_for_url(re.compile(r"[?&]q=43-NQ%2FTW"))
+    search_url = page.url
+
+    # The search for a number links to its chain.
+    page.locator(".chain-link a").click()
+    page.wait_for_url(re.compile(r"/chain/43-NQ/TW$"))
+    expect(page.locator("h1")).to_contain_text("43-NQ/TW")
+    expect(page.locator(".chain-province h2")).to_have_count(4)
+    kon_tum = page.locator(".chain-province", has_text="Kon Tum")
+    expect(kon_tum.locator("h2")).to_contain_text("Quảng Ngãi")
+    expect(kon_tum.locator(".relation")).to_have_text("Thực hiện")
+    expect(page.locator(".chain-missing-list")).to_contain_text(
+        "Lai Châu: chưa có văn bản trong kho")
+    chain_url = page.url
+    shot(page, "desktop-5-chain")
+
+    # A province's response: its page says what it does to 43-NQ/TW.
+    kon_tum.locator(".chain-item a").first.click()
+    page.wait_for_url(re.compile(r"/documents/kon-tum-kh43$"))
+    expect(page.locator(".badge-number").first).to_have_text("150-KH/TU")
+    cite = page.locator(".relation-item", has_text="43-NQ/TW")
+    expect(cite.locator(".relation")).to_have_text("Thực hiện")
+    shot(page, "desktop-6-response", full_page=False)
+
+    # Back in history to the chain, forward, and to the chain by the response's own link.
+    page.go_back()
+    page.wait_for_url(chain_url)
+    page.go_forward()
+    cite.locator("a.chain-of").click()
+    page.wait_for_url(chain_url)
+    # And from the chain back to the search for the number.
+    page.locator(".crumbs a").click()
+    page.wait_for_url(search_url)
+    expect(page.locator("input#q")).to_have_value("43-NQ/TW")
+    expect(page.locator(".chain-link a")).to_be_visible()
+    assert page.dialogs == []

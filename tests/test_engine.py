@@ -9,6 +9,7 @@ import os
 
 import pytest
 
+from search.documents import INDEX_FORMAT
 from search.engine.base import Batch, Engine, Filters, IndexDoc, MatchAll, Term
 from search.engine.registry import ENGINES, engine_name_at, open_engine
 from search.engine.whoosh.engine import WhooshEngine
@@ -28,7 +29,7 @@ def _doc(doc_id: str, words: str) -> IndexDoc:
 def _publish_docs(engine: Engine, docs: list[IndexDoc]) -> str:
     with engine.lock("test"), engine.begin(fresh=True) as batch:
         batch.add(docs)
-        return batch.publish({"engine": engine.name})
+        return batch.publish({"engine": engine.name, "format": INDEX_FORMAT})
 
 
 @pytest.mark.parametrize("setup, expected", [

@@ -37,6 +37,7 @@ from web.state import EXTENSION
 from web.messages import FACET_NAMES_VI, VI, word_vi
 from web.urls import SEARCH_PARAMS
 from web.views import FACET_LABELS
+from tests.conftest import index_texts
 
 # Identifiers a Vietnamese sentence keeps as they are typed (URL parameters, query syntax).
 IDENTIFIERS = {"nam", "OR", "page", "per_page", "year_from", "year_to", "sort"}
@@ -235,7 +236,8 @@ def test_the_table_covers_every_code() -> None:
     seen = {code for _params, notes in NOTES.values() for code, _ in notes}
     seen |= {code for _params, code, _ in ERRORS.values()}
     seen |= {code for _make, code in INDEX_ERRORS.values()} | {"index.locked",
-                                                               "document.not_found"}
+                                                               "document.not_found",
+                                                               "chain.not_a_number"}
     assert seen | LIBRARY_ONLY == set(CATALOGUE)
 
 
@@ -380,10 +382,20 @@ def _configuration_not_an_object(tmp: Path) -> Path:
     return tmp / "cluster.json"
 
 
+def _built_by_an_older_version(tmp: Path) -> Path:
+    """A real index whose manifest says format 1 (before typed relations and status)."""
+    index = index_texts(tmp, {"a": "Nghị quyết về giảm nghèo."})
+    manifest = index / "current" / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    manifest.write_text(json.dumps({**data, "format": 1}), encoding="utf-8")
+    return index
+
+
 INDEX_ERRORS = {
     "missing": (_never_built, "index.missing"),
     "damaged": (_generation_without_manifest, "index.damaged"),
     "bad configuration": (_configuration_not_an_object, "index.bad_config"),
+    "built by an older version": (_built_by_an_older_version, "index.outdated"),
 }
 
 
@@ -424,6 +436,17 @@ def test_a_missing_document_is_coded(client: FlaskClient) -> None:
     text = BeautifulSoup(page.get_data(as_text=True), "html.parser").get_text()
     message = Message("document.not_found", {"id": "no-such-id"})
     assert page.status_code == 404 and word_vi(message) in text and message.text not in text
+
+
+@pytest.mark.parametrize("typed", ["nghị quyết", "43", "NQ/TW", "<b>x</b>"])
+def test_a_chain_of_a_non_number_is_coded(client: FlaskClient, typed: str) -> None:
+    data = client.get(f"/api/chain/{typed}").get_json()
+    assert (data["status"], data["code"], data["params"]) == (400, "chain.not_a_number",
+                                                              {"number": typed})
+    page = client.get(f"/chain/{typed}")
+    text = BeautifulSoup(page.get_data(as_text=True), "html.parser").get_text()
+    message = Message("chain.not_a_number", {"number": typed})
+    assert page.status_code == 400 and word_vi(message) in text and message.text not in text
 
 
 def test_a_held_lock_is_coded(tmp_path: Path) -> None:

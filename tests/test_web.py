@@ -159,7 +159,7 @@ def test_facet_sidebar_labels_and_counts(client: FlaskClient) -> None:
     soup = page(client, "/")
     labels = [h.get_text(strip=True) for h in soup.select(".facet h3")]
     assert labels == ["Tỉnh/thành (khi ban hành)", "Tỉnh/thành (sau sáp nhập 2025)", "Năm",
-                      "Loại văn bản", "Cơ quan ban hành"]
+                      "Loại văn bản", "Cơ quan ban hành", "Tình trạng"]
     assert facet_count(soup, "province", "Kon Tum") == 2
     assert facet_count(soup, "province_2025", "Quảng Ngãi") == 3
     assert facet_count(soup, "doc_type", "Kết luận") == 2

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, url_for
 
 from search import fields
 from search.documents import METADATA_FIELDS
 from search.errors import BadQuery, DocumentNotFound, IndexCorrupt, IndexMissing, VnSearchError
 from search.messages import Message
 from search.results import SearchRequest
+from search.text.numbers import is_number_token, strip_so
 
 from .links import facet_values, search_links
 from .marks import document_highlight
@@ -44,6 +45,8 @@ def search_page_data(args: Args) -> dict[str, Any]:
     result = _with_note(search_data(search_request(args)), unknown_params_message(args))
     result["facet_values"] = facet_values(result, args)
     result["links"] = search_links(result, args)
+    # A query that is one document number links to its implementation chain.
+    result["links"]["chain"] = chain_link(strip_so(" ".join(result["query"].split())))
     return result
 
 
@@ -57,14 +60,39 @@ def document_data(doc_id: str, q: str = "") -> dict[str, Any]:
     """
     index = current_index()
     stored = index.get(doc_id)
-    data = {k: v for k, v in stored.items() if k != "meta"}
+    # The stored relations are shown resolved, in ``related``; the stored status is the
+    # facet's value, shown with its documents in ``status``.
+    data = {k: v for k, v in stored.items() if k not in ("meta", "relations", "status")}
     meta = stored.get("meta", {})
     data.update({name: meta.get(name) for name in METADATA_FIELDS})
     data["provenance"] = meta.get("provenance", {})
     data["warnings"] = meta.get("warnings", [])
     data["related"] = index.related(doc_id)
+    data["status"] = data["related"]["status"]
+    data["links"] = {"chain": chain_link(meta.get("number"))}
     data["highlight"] = document_highlight(data, q)
     return data
+
+
+def chain_data(number: str) -> dict[str, Any]:
+    """The implementation chain of a document number (``Index.chain``), as the chain page,
+    ``/api/chain/<number>`` and ``vnsearch chain --json`` show it, with each document's
+    page and each province's search links."""
+    data = current_index().chain(number)
+    for group in data["provinces"]:
+        for d in group["documents"]:
+            d["href"] = url_for("views.document", doc_id=d["id"])
+    for d in data["documents"]:
+        d["href"] = url_for("views.document", doc_id=d["id"])
+    return data
+
+
+def chain_link(number: str | None) -> dict[str, str] | None:
+    """The chain page (and API) of ``number``; None when it is no document number."""
+    if not number or not is_number_token(number):
+        return None
+    return {"number": number, "href": url_for("views.chain", number=number),
+            "api_href": url_for("api.api_chain", number=number)}
 
 
 # -- JSON helpers ------------------------------------------------------------------------
@@ -137,6 +165,11 @@ def api_facets() -> Response:
 @bp.get("/api/documents/<doc_id>")
 def api_document(doc_id: str) -> Response:
     return _ok(document_data(doc_id, request.args.get("q", "").strip()))
+
+
+@bp.get("/api/chain/<path:number>")
+def api_chain(number: str) -> Response:
+    return _ok(chain_data(number))
 
 
 @bp.get("/healthz")

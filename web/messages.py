@@ -131,12 +131,18 @@ VI: dict[str, Callable[[Params], str]] = {
                                f"chỉ mục bằng lệnh: {p['command']}",
     "index.damaged": lambda p: f"Chỉ mục tại {p['location']} bị hỏng ({p['detail']}). Quản "
                                f"trị viên cần dựng lại bằng lệnh: {p['command']}",
+    "index.outdated": lambda p: (f"Chỉ mục tại {p['location']} được dựng bằng phiên bản cũ "
+                                 f"(định dạng {p['format']}, cần {p['expected']}: thiếu quan hệ "
+                                 f"giữa các văn bản và tình trạng). Quản trị viên cần dựng lại "
+                                 f"bằng lệnh: {p['command']}"),
     "index.bad_config": lambda p: f"Không đọc được tệp cấu hình chỉ mục {p['path']} "
                                   f"({p['problem']}).",
     "index.locked": lambda p: f"Chỉ mục {p['location']} đang được ghi ({p['holder']}); hãy "
                               f"thử lại sau.",
     "document.not_found": lambda p: (f"Không có văn bản nào mang mã {quoted(visible(p['id']))} "
                                      "trong chỉ mục."),
+    "chain.not_a_number": lambda p: (f"{quoted(visible(p['number']))} không phải là số hiệu văn "
+                                     "bản: hãy nhập một số hiệu như 43-NQ/TW hoặc 04-NQ/TU."),
 }
 
 

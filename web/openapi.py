@@ -15,6 +15,8 @@ from flask import Blueprint, Response, jsonify
 
 from search import fields
 from search.messages import CATALOGUE
+from search.related import STATUS_VALUES
+from search.relations import TYPE_NAMES
 
 from .exports import EXPORT_COLUMNS, EXPORT_MAX_ROWS
 
@@ -153,13 +155,22 @@ _LINK_SCHEMAS: JSONDict = {
                       "rel": {"type": ["string", "null"], "enum": ["prev", "next", None]},
                       **_NULLABLE_LINK}}},
         "suggestion": {"oneOf": [{"type": "null"}, _ref("Link")]},
+        "chain": {"oneOf": [{"type": "null"}, _ref("ChainLink")]},
         "export": {"type": "object", "properties": {
             "query": {"type": "string"}, "csv": {"type": "string"},
             "json": {"type": "string"}}}}},
+    "ChainLink": {"type": "object", "description": "The implementation chain of a document "
+                  "number (a query that is one number; a document's own number).",
+                  "properties": {"number": {"type": "string"}, "href": {"type": "string"},
+                                 "api_href": {"type": "string"}}},
     "Highlight": {"type": "object", "properties": {
         "query": {"type": "string"}, "matches": {"type": "integer"}, "text": _SEGMENTS,
         "note_matches": {"type": "integer"}, "notes": _SEGMENTS}},
 }
+
+
+def _with_href(schema: JSONDict) -> JSONDict:
+    return {**schema, "properties": {**schema["properties"], "href": {"type": "string"}}}
 
 
 def _schemas(export_columns: tuple[str, ...],
@@ -180,10 +191,24 @@ def _schemas(export_columns: tuple[str, ...],
                                       "record (a key of the imported JSON Lines record) or "
                                       "'inferred: <from what>'; null when unknown."},
     }
-    brief = {"type": "object", "properties": {
+    brief_props: JSONDict = {
         "id": {"type": "string"}, "number": nullable_str, "doc_type": nullable_str,
-        "date": nullable_str, "province": nullable_str, "title": nullable_str}}
+        "date": nullable_str, "province": nullable_str, "title": nullable_str,
+        "issuer": nullable_str, "term": nullable_str}
+    brief = {"type": "object", "properties": brief_props}
     export_props = {name: {"type": ["string", "integer", "null"]} for name in export_columns}
+    status_value = {"type": "string", "enum": list(STATUS_VALUES),
+                    "description": "What the corpus says of the document: replaced or "
+                                   "repealed, amended, reviewed by a document it holds; "
+                                   "Chưa rõ otherwise (never a guess)."}
+    relation = {"type": "string", "enum": list(TYPE_NAMES),
+                "description": "The relation the citing sentence states (search/relations.py)."}
+    relation_props: JSONDict = {"type": relation, "cue": nullable_str,
+                                "sentence": {**nullable_str, "description": "The citing sentence."}}
+    resolution = {"type": "string", "enum": ["resolved", "ambiguous", "absent", "no_province"],
+                  "description": "Which corpus document the citation means: exactly one "
+                                 "(resolved), several fit (ambiguous), none (absent), or a "
+                                 "provincial number cited from an unknown province."}
     text_source = {"type": "string", "enum": ["text", "ocr", "mixed"],
                    "description": "Where the words came from: the file's own text, OCR of "
                                   "scanned pages, or both."}
@@ -206,7 +231,7 @@ def _schemas(export_columns: tuple[str, ...],
             "highlights": {"type": "array", "items": {"type": "string"},
                            "description": "HTML passages: only <mark> is markup, the rest "
                                           "is escaped."},
-            "text_source": text_source}},
+            "text_source": text_source, "status": status_value}},
         "SearchResult": {"type": "object", "properties": {
             "ok": {"type": "boolean", "const": True},
             "total": {"type": "integer"},
@@ -253,12 +278,51 @@ def _schemas(export_columns: tuple[str, ...],
             "text": {"type": "string"}, "notes": nullable_str,
             "related": {"type": "object", "properties": {
                 "cites": {"type": "array", "items": {"type": "object", "properties": {
-                    "number": {"type": "string"},
+                    "number": {"type": "string"}, **relation_props, "resolution": resolution,
                     "documents": {"type": "array", "items": brief}}}},
-                "cited_by": {"type": "array", "items": brief}}},
+                "cited_by": {"type": "array", "items": {"type": "object", "properties": {
+                    **brief_props, **relation_props,
+                    "resolved": {"type": "boolean", "description": "Its citation means this "
+                                 "document and no other of the corpus."}}}},
+                "status": _ref("Status")}},
+            "status": _ref("Status"),
+            "links": {"type": "object", "properties": {
+                "chain": {"oneOf": [{"type": "null"}, _ref("ChainLink")]}}},
             "highlight": {"oneOf": [{"type": "null"}, _ref("Highlight")],
                           "description": "With ?q=: the text and notes with the query's "
                                          "matches marked; null without q."}}},
+        "Status": {"type": "object", "properties": {
+            "value": status_value,
+            "text": {"type": "string", "description": "E.g. Đã được tổng kết bởi 237-KL/TU."},
+            "by": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "string"}, "number": nullable_str, "date": nullable_str,
+                "type": relation, "cue": nullable_str}}}}},
+        "Chain": {"type": "object", "properties": {
+            "ok": {"type": "boolean", "const": True},
+            "number": {"type": "string"},
+            "scope": {"type": "string", "enum": ["central", "provincial", "state"]},
+            "documents": {"type": "array", "items": _with_href(brief),
+                          "description": "The corpus documents carrying the number."},
+            "total": {"type": "integer", "description": "Documents citing the number."},
+            "listed": {"type": "integer"},
+            "provinces": {"type": "array", "description": "Responses by province as issued "
+                          "(null: unknown), each ordered by date.", "items": {
+                "type": "object", "properties": {
+                    "province": nullable_str, "province_2025": nullable_str,
+                    "target": {"type": ["object", "null"], "description": "A provincial "
+                               "number: the province's own documents of that number.",
+                               "properties": {"state": resolution,
+                                              "documents": {"type": "array", "items": brief}}},
+                    "documents": {"type": "array", "items": {"type": "object", "properties": {
+                        **_with_href(brief)["properties"], "province_2025": nullable_str,
+                        **relation_props, "type_label": {"type": "string"},
+                        "resolution": resolution,
+                        "resolved_to": {"oneOf": [{"type": "null"}, brief]}}}}}}},
+            "missing": {"type": "array", "description": "Central and state numbers: the "
+                        "provinces (63, before the 2025 merger) with no response in the "
+                        "corpus.", "items": {"type": "object", "properties": {
+                            "province": {"type": "string"},
+                            "province_2025": nullable_str}}}}},
         **_LINK_SCHEMAS,
         "Health": {"type": "object", "properties": {
             "ok": {"type": "boolean", "const": True}, "status": {"type": "string"},
@@ -279,6 +343,8 @@ def openapi_document(export_columns: tuple[str, ...], export_max_rows: int,
     export_params = export_parameters(facets)
     doc_id = _param("doc_id", {"type": "string"}, "Document id (from a search hit).",
                     where="path", required=True)
+    chain_number = _param("number", {"type": "string"}, "A document number, e.g. 43-NQ/TW, "
+                          "04-NQ/TU, 2405/QĐ-TTg (its slash kept).", where="path", required=True)
     html = {"description": "HTML page.", "content": {"text/html": {"schema": {"type": "string"}}}}
     export_headers = {
         "Content-Disposition": {"schema": {"type": "string"}, "description": "attachment"},
@@ -324,6 +390,13 @@ def openapi_document(export_columns: tuple[str, ...], export_max_rows: int,
                 "One document: metadata, provenance, text, related; with q, its matches marked",
                 [doc_id, _param("q", {"type": "string"}, "Query whose matches to mark.")],
                 _json(_ref("Document"), "The document."), 400, 404, 503),
+            "/chain/{number}": op(
+                "Implementation chain page (HTML): who in the corpus responds to a number",
+                [chain_number], html, 400, 503),
+            "/api/chain/{number}": op(
+                "Implementation chain of a document number: responses by province and date, "
+                "typed by their citing sentence; provinces with none",
+                [chain_number], _json(_ref("Chain"), "The chain."), 400, 503),
             "/api/openapi.json": op("This description", [],
                                     _json({"type": "object"}, "OpenAPI 3.1 document.")),
             "/healthz": op("Whether an index is loaded", [],

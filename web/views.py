@@ -19,8 +19,9 @@ from search import fields
 from search.highlight import marked_html
 from search.text.normalize import fold
 from search.messages import Message
+from search.relations import TYPE_NAMES, relation_type
 
-from .api import document_data, search_page_data
+from .api import chain_data, document_data, search_page_data
 from .downloads import downloadable_path
 from .marks import NO_TERMS, marked_segments
 from .messages import word_vi
@@ -238,6 +239,18 @@ def filesize(size: Any) -> str:
     return ""
 
 
+@bp.app_template_filter("relation_label")
+def relation_label(name: str) -> str:
+    """What a document does to one it cites ("Tổng kết, sơ kết"), from search.relations."""
+    return relation_type(name).label if name in TYPE_NAMES else name
+
+
+@bp.app_template_filter("relation_inverse")
+def relation_inverse(name: str) -> str:
+    """The same seen from the cited document ("Được tổng kết, sơ kết bởi")."""
+    return relation_type(name).inverse if name in TYPE_NAMES else name
+
+
 @bp.app_template_filter("vn_number")
 def vn_number(value: int) -> str:
     """``12345`` → ``12.345`` (Vietnamese groups thousands with dots)."""
@@ -283,6 +296,12 @@ def search_page() -> str:
         suggestion_href=links["suggestion"]["href"] if links["suggestion"] else None,
         doc_qs=encode([("q", result["query"])]) if result["query"] else "",
     )
+
+
+@bp.get("/chain/<path:number>")
+def chain(number: str) -> str:
+    return render_template("chain.html", chain=chain_data(number), hidden=[],
+                           back_href=search_href(encode([("q", number)])))
 
 
 @bp.get("/documents/<doc_id>")

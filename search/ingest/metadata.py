@@ -89,7 +89,7 @@ from search.ingest.provinces import (
     vote_districts,
 )
 
-__all__ = ["extract_metadata", "find_cites", "DOC_TYPES", "PARTY_TYPE_CODES", "STATE_TYPE_CODES"]
+__all__ = ["extract_metadata", "find_cites", "find_cite_spans", "DOC_TYPES", "PARTY_TYPE_CODES", "STATE_TYPE_CODES"]
 
 HEADER_LINES = 25  # non-empty lines searched for header elements
 TAIL_LINES = 40  # non-empty lines searched for the signature block
@@ -1560,6 +1560,17 @@ def find_cites(text: str) -> list[str]:
     ['04-NQ/TU', '50/2016/QĐ-TTg']
     """
     return sorted({c for m in CITE_RE.finditer(nfc(text)) if (c := _cite_of(m))})
+
+
+def find_cite_spans(text: str) -> list[tuple[int, int, str]]:
+    """Every number cited in NFC ``text``, in order, as ``(start, end, number)`` with the
+    number in the form ``cites`` records (:mod:`search.relations` reads the words around
+    each one).
+
+    >>> find_cite_spans("Thực hiện Nghị quyết số 43-NQ/TW")
+    [(24, 32, '43-NQ/TW')]
+    """
+    return [(m.start(), m.end(), c) for m in CITE_RE.finditer(text) if (c := _cite_of(m))]
 
 
 def _own_number_cites(doc: _Text) -> set[str]:

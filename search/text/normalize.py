@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["nfc", "normalize_tones", "fold", "normalize", "strip_controls"]
+__all__ = ["nfc", "normalize_tones", "fold", "fold_aligned", "normalize", "strip_controls"]
 
 _TONE_MARKS = {
     "\u0300": "huyền",
@@ -92,6 +92,18 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", nfc(text).lower())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", stripped.replace("đ", "d"))
+
+
+def fold_aligned(text: str) -> str:
+    """``text`` folded character by character, so that a position in the result is the same
+    position in ``text`` (a character that folds to more or less than one stays as it is):
+    cue phrases and number parts are found on the folded text and cut from the original.
+    Give it NFC text: it does not compose (that would move the positions).
+
+    >>> fold_aligned("Tổng kết 04-NQ/TU")
+    'tong ket 04-nq/tu'
+    """
+    return "".join(f if len(f := fold(c)) == 1 else c for c in text)
 
 
 def normalize(text: str) -> str:

@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from search.text.normalize import fold, nfc, normalize
+from search.text.normalize import fold, fold_aligned, nfc, normalize
 
 __all__ = [
     "NUMBER_RE",
@@ -269,12 +269,6 @@ def _code(code: str) -> str:
     return fold(normalize(code))
 
 
-def _fold_aligned(text: str) -> str:
-    """``text`` folded character by character, so that positions in it are positions in
-    ``text`` (a character that folds to more or less than one stays as it is)."""
-    return "".join(f if len(f := fold(c)) == 1 else c for c in text)
-
-
 def find_loose_numbers(text: str) -> list[LooseNumber]:
     """Numbers and parts of numbers typed loosely in ``text``, in order, not overlapping.
 
@@ -283,7 +277,7 @@ def find_loose_numbers(text: str) -> list[LooseNumber]:
     >>> [(n.kind, n.token) for n in find_loose_numbers("nghị quyết 04 và 04 nq tu")]
     [('part', 'nq:4'), ('number', '04-nq/tu')]
     """
-    folded = _fold_aligned(text)
+    folded = fold_aligned(text)
     found: list[LooseNumber] = []
 
     def typed(m: re.Match[str], *groups: str) -> list[str]:
