@@ -19,6 +19,7 @@ from search.query.filters import request_filters
 from search.query.build import build_query, explain
 from search.query.parse import ParsedQuery, describe, parse_query
 from search.related import related_documents
+from search.similar import similar_documents
 from search.fields import MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE, SORTS
 from search.results import Hit, SearchRequest, SearchResult
 from search.engine.registry import Location, open_engine, resolve_index_path
@@ -88,6 +89,10 @@ class Index:
     def related(self, doc_id: str) -> dict[str, Any]:
         """Documents of the corpus this one cites, and those that cite it."""
         return related_documents(self.reader, doc_id, self.get(doc_id))
+
+    def similar(self, doc_id: str) -> dict[str, Any]:
+        """Documents of other provinces like this one, by content (:mod:`search.similar`)."""
+        return similar_documents(self.reader, doc_id, self.get(doc_id))
 
     def stats(self) -> dict[str, Any]:
         reader = self.reader

@@ -48,9 +48,9 @@ def search_page_data(args: Args) -> dict[str, Any]:
 
 
 def document_data(doc_id: str, q: str = "") -> dict[str, Any]:
-    """A stored document flattened like ``vnsearch show --json --text``, plus ``related``
-    and ``highlight``: its text and notes with the matches of ``q`` marked (None without
-    ``q``).
+    """A stored document flattened like ``vnsearch show --json --text``, plus ``related``,
+    ``similar`` (documents of other provinces like it, :mod:`search.similar`) and
+    ``highlight``: its text and notes with the matches of ``q`` marked (None without ``q``).
 
     The id is only ever looked up in the index (DocumentNotFound otherwise), never joined
     into a path.
@@ -63,6 +63,7 @@ def document_data(doc_id: str, q: str = "") -> dict[str, Any]:
     data["provenance"] = meta.get("provenance", {})
     data["warnings"] = meta.get("warnings", [])
     data["related"] = index.related(doc_id)
+    data["similar"] = index.similar(doc_id)
     data["highlight"] = document_highlight(data, q)
     return data
 

@@ -183,6 +183,12 @@ def _schemas(export_columns: tuple[str, ...],
     brief = {"type": "object", "properties": {
         "id": {"type": "string"}, "number": nullable_str, "doc_type": nullable_str,
         "date": nullable_str, "province": nullable_str, "title": nullable_str}}
+    similar_doc = {"type": "object", "properties": {
+        "id": {"type": "string"}, "score": {"type": "number"}, "number": nullable_str,
+        "doc_type": nullable_str, "date": nullable_str, "province": nullable_str,
+        "province_2025": nullable_str, "title": nullable_str,
+        "passage": {**nullable_str, "description": "The sentence on the shared topic, as "
+                    "HTML: only <mark> is markup, the rest is escaped."}}}
     export_props = {name: {"type": ["string", "integer", "null"]} for name in export_columns}
     text_source = {"type": "string", "enum": ["text", "ocr", "mixed"],
                    "description": "Where the words came from: the file's own text, OCR of "
@@ -256,6 +262,13 @@ def _schemas(export_columns: tuple[str, ...],
                     "number": {"type": "string"},
                     "documents": {"type": "array", "items": brief}}}},
                 "cited_by": {"type": "array", "items": brief}}},
+            "similar": {"type": "object", "description": "Documents of other provinces like "
+                        "this one by content: its distinctive terms (boilerplate dropped), the "
+                        "most similar documents, and the best document of the same type per "
+                        "province, each with the passage on the shared topic.", "properties": {
+                            "terms": {"type": "array", "items": {"type": "string"}},
+                            "similar": {"type": "array", "items": similar_doc},
+                            "same_kind": {"type": "array", "items": similar_doc}}},
             "highlight": {"oneOf": [{"type": "null"}, _ref("Highlight")],
                           "description": "With ?q=: the text and notes with the query's "
                                          "matches marked; null without q."}}},
@@ -321,7 +334,8 @@ def openapi_document(export_columns: tuple[str, ...], export_max_rows: int,
                               search_parameters(paging=False, facets=facets),
                               _json(_ref("Facets"), "Counts per facet value."), 400, 503),
             "/api/documents/{doc_id}": op(
-                "One document: metadata, provenance, text, related; with q, its matches marked",
+                "One document: metadata, provenance, text, related, similar documents of other "
+                "provinces; with q, its matches marked",
                 [doc_id, _param("q", {"type": "string"}, "Query whose matches to mark.")],
                 _json(_ref("Document"), "The document."), 400, 404, 503),
             "/api/openapi.json": op("This description", [],
