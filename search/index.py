@@ -212,6 +212,12 @@ def search(index: Index, request: SearchRequest, *, rows: int | None = None) -> 
     )
 
 
+def query_terms(q: str) -> Terms:
+    """What the passages of hits for ``q`` mark (an export's passage column)."""
+    exact, folded, phrases = parse_query(q).highlight_terms()
+    return Terms(frozenset(exact), frozenset(folded), tuple(phrases))
+
+
 # Stored fields a hit shows (the full text only when passages are highlighted).
 HIT_FIELDS = ("meta", "path", "text_source")
 

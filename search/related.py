@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from search.engine.base import EngineReader, Filters, Term
+from search.engine.base import EngineReader, Filters, Or, Term
 from search.text.numbers import links_across_provinces, normalize_number
 
 MAX_CITED_BY = 200  # documents listed as citing one number, at most
@@ -53,3 +53,32 @@ def _brief(doc_id: str, stored: dict[str, Any]) -> dict[str, Any]:
     meta = stored.get("meta", {})
     return {"id": doc_id, "number": meta.get("number"), "doc_type": meta.get("doc_type"),
             "date": meta.get("date"), "province": meta.get("province"), "title": meta.get("title")}
+
+
+# Documents read per batch of cited-by lookups, at most (one search a batch of rows).
+MAX_CITING_PER_BATCH = 20_000
+
+
+def cited_by_numbers(reader: EngineReader, docs: list[tuple[str, str | None, str | None]]
+                     ) -> dict[str, list[str]]:
+    """For many documents at once (``(id, number, province)``), the numbers of the
+    documents that cite each one, under the same scope rule as :func:`related_documents`;
+    one search for the whole batch (an export asks this per block of rows). A citing
+    document without a number is listed by its id."""
+    wanted: dict[str, list[tuple[str, str, str | None]]] = {}
+    for doc_id, number, province in docs:
+        if number:
+            wanted.setdefault(normalize_number(number), []).append((doc_id, number, province))
+    out: dict[str, list[str]] = {doc_id: [] for doc_id, _n, _p in docs}
+    if not wanted:
+        return out
+    query = Or(tuple(Term("cites", n) for n in sorted(wanted)))
+    res = reader.search(query, Filters(), facets=(), limit=MAX_CITING_PER_BATCH,
+                        fields=("meta",))
+    for hit in res.hits:
+        meta = hit.stored.get("meta", {})
+        for cited in {normalize_number(c) for c in meta.get("cites") or []}:
+            for doc_id, number, province in wanted.get(cited, []):
+                if hit.id != doc_id and _same_scope(number, province, hit.stored):
+                    out[doc_id].append(meta.get("number") or hit.id)
+    return {doc_id: sorted(set(numbers)) for doc_id, numbers in out.items()}

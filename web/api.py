@@ -82,10 +82,10 @@ def json_error(message: str | Message, status: int) -> Response:
 
 
 def wants_json() -> bool:
-    """Errors of the API, the health check and the exports are answered in JSON (programs
-    call them); the HTML pages answer errors with an HTML page."""
+    """Errors of the API, the health check, the exports and the feed are answered in JSON
+    (programs call them); the HTML pages answer errors with an HTML page."""
     path = request.path
-    return path.startswith(("/api/", "/export.")) or path == "/healthz"
+    return path.startswith(("/api/", "/export.")) or path in ("/healthz", "/feed.atom")
 
 
 def status_of(err: VnSearchError) -> int:

@@ -17,6 +17,7 @@ from search import fields
 from search.messages import CATALOGUE
 
 from .exports import EXPORT_COLUMNS, EXPORT_MAX_ROWS
+from .feeds import FEED_ENTRIES
 
 bp = Blueprint("openapi", __name__)
 
@@ -153,6 +154,8 @@ _LINK_SCHEMAS: JSONDict = {
                       "rel": {"type": ["string", "null"], "enum": ["prev", "next", None]},
                       **_NULLABLE_LINK}}},
         "suggestion": {"oneOf": [{"type": "null"}, _ref("Link")]},
+        "feed": {"type": "string", "description": "The Atom feed of this search "
+                 "(/feed.atom: newest first, no paging)."},
         "export": {"type": "object", "properties": {
             "query": {"type": "string"}, "csv": {"type": "string"},
             "json": {"type": "string"}}}}},
@@ -290,6 +293,8 @@ def openapi_document(export_columns: tuple[str, ...], export_max_rows: int,
     """
     search_params = search_parameters(paging=True, facets=facets)
     export_params = export_parameters(facets)
+    # The feed has one order (newest first) and one page: no sort or paging parameters.
+    feed_params = search_parameters(paging=False, facets=facets)
     doc_id = _param("doc_id", {"type": "string"}, "Document id (from a search hit).",
                     where="path", required=True)
     html = {"description": "HTML page.", "content": {"text/html": {"schema": {"type": "string"}}}}
@@ -316,10 +321,14 @@ def openapi_document(export_columns: tuple[str, ...], export_max_rows: int,
                                 "JSON of the Error schema on /api/ routes, /healthz and the "
                                 "exports; an HTML page on the HTML routes."},
         "paths": {
-            "/": op("Search page (HTML)", search_params, html, 400, 503),
+            "/": op("Search page (HTML); a backwards year range is a notice on the page over "
+                    "the results without it (the API answers it with a 400)", search_params,
+                    html, 400, 503),
             "/documents/{doc_id}": op(
-                "Document page (HTML), with the query's words highlighted",
-                [doc_id, _param("q", {"type": "string"}, "Query whose words to highlight.")],
+                "Document page (HTML), with the query's words highlighted; the search it "
+                "came from (filters, sort, page) is carried for its link back to the results",
+                [doc_id, _param("q", {"type": "string"}, "Query whose words to highlight."),
+                 *[p for p in search_params if p["name"] != fields.QUERY_PARAM]],
                 html, 404, 503),
             "/documents/{doc_id}/download": op(
                 "The original file of a document (not for JSON Lines records)", [doc_id],
@@ -342,6 +351,13 @@ def openapi_document(export_columns: tuple[str, ...], export_max_rows: int,
                                     _json({"type": "object"}, "OpenAPI 3.1 document.")),
             "/healthz": op("Whether an index is loaded", [],
                            _json(_ref("Health"), "Index loaded."), 503),
+            "/feed.atom": op(
+                f"Atom feed of a search: its newest {FEED_ENTRIES} documents by date (entries "
+                "link to the document pages, with number, date and province)",
+                feed_params,
+                {"description": "An Atom 1.0 feed.",
+                 "content": {"application/atom+xml": {"schema": {"type": "string"}}}},
+                400, 503),
             "/export.csv": op(
                 f"Every hit of a query as CSV (UTF-8 with BOM; at most {export_max_rows} rows)",
                 export_params,
