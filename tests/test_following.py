@@ -139,6 +139,14 @@ def test_the_search_page_links_its_feed(server: Server) -> None:
     assert len(feed.entries) <= FEED_ENTRIES
 
 
+def test_a_search_with_no_results_yet_can_be_followed(server: Server) -> None:
+    soup = soup_of(server, "/", [("q", "zzzqqq xyzzy")])
+    assert not soup.select("ol.hits > li.hit")
+    link = soup.select_one(".empty a.feed-link")
+    assert link is not None and link["href"] == \
+        soup.select_one('head link[type="application/atom+xml"]')["href"]
+
+
 # -- the CSV export ------------------------------------------------------------------------------
 def read_export(server: Server, params: list[tuple[str, str]]
                 ) -> tuple[dict[str, str], bytes, list[list[str]]]:
