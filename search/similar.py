@@ -137,9 +137,12 @@ def _province(stored: dict[str, Any]) -> str | None:
     return str(province) if province else None
 
 
-def _entry(hit_id: str, score: float, stored: dict[str, Any], marks: Terms) -> dict[str, Any]:
+def _entry(reader: EngineReader, hit_id: str, score: float, stored: dict[str, Any],
+           marks: Terms) -> dict[str, Any]:
     meta = stored.get("meta", {})
-    found = passages(stored.get("text", ""), marks, count=1)
+    # The text of the documents shown only, not of every candidate read.
+    text = (reader.get(hit_id, fields=("text",)) or {}).get("text", "")
+    found = passages(text, marks, count=1)
     return {"id": hit_id, "score": round(score, 4), "number": meta.get("number"),
             "doc_type": meta.get("doc_type"), "date": meta.get("date"),
             "province": meta.get("province"), "province_2025": meta.get("province_2025"),
@@ -149,7 +152,7 @@ def _entry(hit_id: str, score: float, stored: dict[str, Any], marks: Terms) -> d
 def other_provinces(reader: EngineReader, query: Query, filters: Filters, doc_id: str,
                      province: str | None) -> list[tuple[str, float, dict[str, Any]]]:
     """Hits of other (known) provinces than ``province``, best first."""
-    res = reader.search(query, filters, facets=(), limit=CANDIDATES, fields=("meta", "text"))
+    res = reader.search(query, filters, facets=(), limit=CANDIDATES, fields=("meta",))
     return [(h.id, h.score, h.stored) for h in res.hits
             if h.id != doc_id and _province(h.stored) is not None
             and _province(h.stored) != province]
@@ -175,7 +178,7 @@ def similar_documents(reader: EngineReader, doc_id: str, stored: dict[str, Any],
     marks = passage_terms(terms)
     province = _province(stored)
     hits = other_provinces(reader, query, Filters(), doc_id, province)
-    out["similar"] = [_entry(i, s, st, marks) for i, s, st in hits[:limit]]
+    out["similar"] = [_entry(reader, i, s, st, marks) for i, s, st in hits[:limit]]
     doc_type = meta.get("doc_type")
     if doc_type:
         same = other_provinces(reader, query, Filters({"doc_type": [doc_type]}), doc_id,
@@ -183,6 +186,6 @@ def similar_documents(reader: EngineReader, doc_id: str, stored: dict[str, Any],
         best: dict[str, tuple[str, float, dict[str, Any]]] = {}
         for hit in same:
             best.setdefault(_province(hit[2]) or "", hit)
-        out["same_kind"] = [_entry(i, s, st, marks) for i, s, st in
+        out["same_kind"] = [_entry(reader, i, s, st, marks) for i, s, st in
                             list(best.values())[:same_kind_limit]]
     return out

@@ -252,3 +252,17 @@ def test_a_backwards_range_is_said_on_the_page(server: Server) -> None:
     assert len(soup.select("ol.hits > li.hit")) == 3  # the search without the range
     status, _headers, body = get(server, "/api/search", params)
     assert status == 400 and json.loads(body)["code"] == "request.years_reversed"
+
+
+# -- documents like this one, on the page and in the API -----------------------------------------
+def test_the_document_shows_similar_documents_of_other_provinces(server: Server) -> None:
+    data = api(server, "/api/documents/kt-12", [])
+    similar = data["similar"]
+    assert set(similar) == {"terms", "similar", "same_kind"}
+    assert similar["similar"], similar
+    assert all(d["province"] not in (None, "Kon Tum") for d in similar["similar"])
+    soup = soup_of(server, "/documents/kt-12")
+    shown = [a["href"] for a in soup.select(".similar .similar-list a")]
+    assert shown == [f"/documents/{d['id']}" for d in similar["similar"]]
+    rows = soup.select(".same-kind-table tbody tr")
+    assert len(rows) == len(similar["same_kind"])
