@@ -36,7 +36,7 @@ from search.text.analyze import analyze_text, compounds
 TOP_TERMS = 50  # distinctive terms in the query
 MIN_TF = 2  # times the document must use a term for it to say what the document is about
 MIN_MATCH = 2  # of them a similar document must share
-MAX_DF_SHARE = 0.2  # a term in more of the corpus than this is boilerplate
+MAX_DF_SHARE = 0.5  # a term in more of the corpus than this is boilerplate
 MIN_DOCS_FOR_SHARE = 20  # below this, a share says nothing: df weighting alone
 SIMILAR_LIMIT = 8  # similar documents shown
 SAME_KIND_LIMIT = 8  # provinces shown side by side
