@@ -40,7 +40,8 @@ MAX_DF_SHARE = 0.5  # a term in more of the corpus than this is boilerplate
 MIN_DOCS_FOR_SHARE = 20  # below this, a share says nothing: df weighting alone
 SIMILAR_LIMIT = 8  # similar documents shown
 SAME_KIND_LIMIT = 8  # provinces shown side by side
-CANDIDATES = 100  # hits read to fill the lists once same-province hits are dropped
+CANDIDATES = 50  # hits read to fill the lists once same-province hits are dropped
+PASSAGE_TERMS = 15  # the best terms mark the passage (a shorter pattern, the same sentence)
 SIMILAR_FIELDS = ("words", "body")  # compounds first: "chuyển_đổi" says more than "đổi"
 _RECIPIENTS = re.compile(r"^\s*N[ơo]i\s+nh[ậa]n\s*:?", re.IGNORECASE | re.MULTILINE)
 _TOKEN_CHARS = re.compile(r"\w", re.UNICODE)
@@ -138,11 +139,14 @@ def _province(stored: dict[str, Any]) -> str | None:
 
 
 def _entry(reader: EngineReader, hit_id: str, score: float, stored: dict[str, Any],
-           marks: Terms) -> dict[str, Any]:
+           marks: Terms | None) -> dict[str, Any]:
+    """A document of a list; with ``marks``, its passage on the shared topic (the text
+    read for the documents shown only, not for every candidate)."""
     meta = stored.get("meta", {})
-    # The text of the documents shown only, not of every candidate read.
-    text = (reader.get(hit_id, fields=("text",)) or {}).get("text", "")
-    found = passages(text, marks, count=1)
+    found: list[str] = []
+    if marks is not None:
+        text = (reader.get(hit_id, fields=("text",)) or {}).get("text", "")
+        found = passages(text, marks, count=1)
     return {"id": hit_id, "score": round(score, 4), "number": meta.get("number"),
             "doc_type": meta.get("doc_type"), "date": meta.get("date"),
             "province": meta.get("province"), "province_2025": meta.get("province_2025"),
@@ -166,7 +170,8 @@ def similar_documents(reader: EngineReader, doc_id: str, stored: dict[str, Any],
     - ``terms``: the distinctive terms the similarity was computed from (why these);
     - ``similar``: the ``limit`` most similar documents of other provinces, best first;
     - ``same_kind``: documents of the same type, the best one of each other province (at
-      most ``same_kind_limit``), best first; each with the passage on the shared topic.
+      most ``same_kind_limit``), best first; each with the passage on the shared topic
+      (``passage``, null in ``similar``).
     """
     meta = stored.get("meta", {})
     terms = distinctive_terms(reader, stored.get("text", ""), meta.get("title") or "")
@@ -175,10 +180,12 @@ def similar_documents(reader: EngineReader, doc_id: str, stored: dict[str, Any],
                            "similar": [], "same_kind": []}
     if query is None:
         return out
-    marks = passage_terms(terms)
+    marks = passage_terms(terms[:PASSAGE_TERMS])
     province = _province(stored)
     hits = other_provinces(reader, query, Filters(), doc_id, province)
-    out["similar"] = [_entry(reader, i, s, st, marks) for i, s, st in hits[:limit]]
+    # The list names the documents; the side-by-side table quotes them (passages cost
+    # most of the time: one pattern over each text).
+    out["similar"] = [_entry(reader, i, s, st, None) for i, s, st in hits[:limit]]
     doc_type = meta.get("doc_type")
     if doc_type:
         same = other_provinces(reader, query, Filters({"doc_type": [doc_type]}), doc_id,

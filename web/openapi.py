@@ -191,7 +191,8 @@ def _schemas(export_columns: tuple[str, ...],
         "doc_type": nullable_str, "date": nullable_str, "province": nullable_str,
         "province_2025": nullable_str, "title": nullable_str,
         "passage": {**nullable_str, "description": "The sentence on the shared topic, as "
-                    "HTML: only <mark> is markup, the rest is escaped."}}}
+                    "HTML: only <mark> is markup, the rest is escaped (same_kind only; null "
+                    "in similar)."}}}
     export_props = {name: {"type": ["string", "integer", "null"]} for name in export_columns}
     text_source = {"type": "string", "enum": ["text", "ocr", "mixed"],
                    "description": "Where the words came from: the file's own text, OCR of "
