@@ -20,11 +20,13 @@ from hypothesis import given, settings, strategies as st
 from search.index import Index, open_index
 from search.indexer import build_index
 from search.similar import content_text, similar_documents
+from search.text.normalize import normalize
 from tests.conftest import CORPORA, ROOT, index_texts
 
 sys.path.insert(0, str(ROOT / "bench"))
 import corpus_common  # noqa: E402
 import generate  # noqa: E402
+import topics  # noqa: E402
 
 
 def party_text(province: str, number: str, title: str, body: str) -> str:
@@ -145,6 +147,27 @@ def test_generated_topics_are_planted_and_recorded(planted: tuple[Index, dict[st
     _index, truth = planted
     topics = Counter(t.get("topic") for t in truth.values())
     assert topics[None] and len(topics) > 5  # some unplanted, most of the ten topics
+
+
+def test_planting_changes_only_the_planted_documents_body() -> None:
+    """A document without a topic is the same with --topics as without; a planted one
+    keeps everything and gains its topic's passage."""
+    pool = corpus_common.SentencePool(corpus_common.BUILTIN_SENTENCES, "builtin")
+    plain = list(generate.generate_documents(40, seed=3, pool=pool))
+    planted = list(generate.generate_documents(40, seed=3, pool=pool, topics=True))
+    assert any(d.truth["topic"] for d in planted) and any(not d.truth["topic"] for d in planted)
+    for before, after in zip(plain, planted):
+        topic = after.truth.pop("topic")
+        if topic is None:
+            assert (before.text, before.truth) == (after.text, after.truth)
+        else:
+            assert len(after.text) > len(before.text)
+            assert {k: v for k, v in before.truth.items() if k != "bytes"} == \
+                {k: v for k, v in after.truth.items() if k != "bytes"}
+            # NFD and old tone placement variants change the whole text: compare normalised.
+            text, was = normalize(after.text), normalize(before.text)
+            assert any(normalize(term) in text and normalize(term) not in was
+                       for term in topics.TOPICS[topic])
 
 
 @pytest.mark.slow
