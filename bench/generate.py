@@ -2,7 +2,7 @@
 """Synthetic provincial Party documents at scale, with the true metadata of each.
 
     python bench/generate.py --count N --out DIR [--seed 7] [--format jsonl|txt]
-                             [--pool 100000] [--corpus PATH]
+                             [--pool 100000] [--corpus PATH] [--topics]
 
 ``jsonl`` (default) writes ``DIR/party.jsonl`` (``{"id", "text"}`` per line: no key the
 extractor could take metadata from) and ``DIR/truth.jsonl``; ``txt`` writes one
@@ -52,6 +52,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 from corpus_common import PHAPDIEN, SentencePool, load_sentence_pool  # noqa: E402
+from topics import plant as plant_topic  # noqa: E402
 from search.ingest.provinces import (  # noqa: E402
     DATA_FILE, canonical_province, district_provinces, province_2025, provinces,
 )
@@ -1010,7 +1011,9 @@ def _stated_province(plan: Plan) -> tuple[str | None, str | None]:
     return plan.province, province_2025(plan.province) if plan.day < MERGER else plan.province
 
 
-def render(plan: Plan, rng: Random, pool: Sequence[str]) -> GeneratedDoc:
+def render(plan: Plan, rng: Random, pool: Sequence[str],
+           body_hook: Callable[[list[str]], list[str]] | None = None) -> GeneratedDoc:
+    """``body_hook`` may change the body paragraphs (topics.py plants a topic there)."""
     w = Writer(rng, plan, pool)
     plan.title = make_title(w)
     title_lines = plan.title_lines = wrap_title(rng, plan.title)
@@ -1030,6 +1033,8 @@ def render(plan: Plan, rng: Random, pool: Sequence[str]) -> GeneratedDoc:
     stamp = plan.variant == "stamp" or (plan.headerless and rng.random() < 0.25)
     middle = stamp_lines(plan, rng) if stamp and plan.doc_type.code != "CV" else []
     body = body_paragraphs(w)
+    if body_hook is not None:
+        body = body_hook(body)
     tail = signature_lines(plan, rng, recipients(plan, rng))
     parts = [head, block, [""], middle, [""], body, [""], tail]
     text = _apply_text_variant(plan, rng, parts)
@@ -1078,17 +1083,29 @@ def _truth(plan: Plan, text: str, stamp: bool) -> dict[str, Any]:
 
 
 def generate_documents(count: int, seed: int = 7, pool: SentencePool | None = None,
-                       start: int = 0) -> Iterator[GeneratedDoc]:
+                       start: int = 0, *, topics: bool = False) -> Iterator[GeneratedDoc]:
     """Documents ``start`` … ``start + count - 1``, one at a time (nothing is kept).
 
     Each document has its own random stream seeded by (seed, index), so a document does
-    not depend on how many were generated before it.
+    not depend on how many were generated before it. ``topics`` plants a topic passage in
+    most documents (bench/topics.py) and records it as the truth's ``topic``.
     """
     sentences = (pool or load_sentence_pool(DEFAULT_POOL, seed)).sentences
     for i in range(start, start + count):
         rng = Random(f"party-{seed}-{i}")
         plan = plan_document(rng, f"party-{i:06d}")
-        yield render(plan, rng, sentences)
+        if not topics:
+            yield render(plan, rng, sentences)
+            continue
+        planted: list[str | None] = [None]
+
+        def with_topic(body: list[str], i: int = i) -> list[str]:
+            body, planted[0] = plant_topic(body, seed, i)
+            return body
+
+        doc = render(plan, rng, sentences, with_topic)
+        doc.truth["topic"] = planted[0]
+        yield doc
 
 
 # === output ===========================================================================
@@ -1316,6 +1333,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="corpus sentences kept in memory (default %(default)s)")
     parser.add_argument("--corpus", type=Path, default=PHAPDIEN,
                         help="the pháp điển JSON Lines (.xz) to draw sentences from")
+    parser.add_argument("--topics", action="store_true",
+                        help="plant a topic passage in most documents (truth: topic)")
     return parser.parse_args(argv)
 
 
@@ -1330,7 +1349,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     pool = load_sentence_pool(args.pool, args.seed, args.corpus)
     print(pool.note(), file=sys.stderr)
     loaded = time.perf_counter()
-    n, size = write_corpus(generate_documents(args.count, args.seed, pool), args.out, args.format)
+    docs = generate_documents(args.count, args.seed, pool, topics=args.topics)
+    n, size = write_corpus(docs, args.out, args.format)
     done = time.perf_counter()
     print(f"wrote {n:,} documents ({size / 1e6:.1f} MB of text) to {args.out} in "
           f"{done - started:.1f} s (corpus sampling {loaded - started:.1f} s, "

@@ -21,6 +21,7 @@ from search.query.build import build_query, explain
 from search.query.parse import ParsedQuery, describe, parse_query
 from search.chain import implementation_chain
 from search.related import STATUS_UNKNOWN, related_documents
+from search.similar import similar_documents
 from search.fields import MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE, SORTS
 from search.results import Hit, SearchRequest, SearchResult
 from search.engine.registry import Location, open_engine, resolve_index_path
@@ -100,6 +101,10 @@ class Index:
         """The documents of the corpus that respond to ``number``, by province
         (:mod:`search.chain`); BadQuery when ``number`` is no document number."""
         return implementation_chain(self.reader, number)
+
+    def similar(self, doc_id: str) -> dict[str, Any]:
+        """Documents of other provinces like this one, by content (:mod:`search.similar`)."""
+        return similar_documents(self.reader, doc_id, self.get(doc_id))
 
     def stats(self) -> dict[str, Any]:
         reader = self.reader
@@ -217,6 +222,12 @@ def search(index: Index, request: SearchRequest, *, rows: int | None = None) -> 
         parsed=f"{describe(pq)} => {explain(query)}", took_ms=(time.perf_counter() - start) * 1000,
         relaxed=relaxed, messages=messages, suggestion=suggestion,
     )
+
+
+def query_terms(q: str) -> Terms:
+    """What the passages of hits for ``q`` mark (an export's passage column)."""
+    exact, folded, phrases = parse_query(q).highlight_terms()
+    return Terms(frozenset(exact), frozenset(folded), tuple(phrases))
 
 
 # Stored fields a hit shows (the full text only when passages are highlighted).

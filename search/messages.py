@@ -170,6 +170,12 @@ CATALOGUE: dict[str, Code] = {
         {"name": "title_only", "value": "maybe", "on": "1", "off": "0"},
         "A flag parameter (title_only) with a value that is neither on nor off (value: at "
         "most 40 characters)."),
+    "param.bad_choice": Code(
+        ("name", "value", "choices"),
+        lambda p: f"{p['name']} is one of {', '.join(p['choices'])}, not {p['value']!r}",
+        {"name": "headers", "value": "french", "choices": ["vi", "keys"]},
+        "A parameter with a fixed set of values (the CSV export's headers) given another "
+        "(value: at most 40 characters)."),
     "param.bad_year": Code(
         _URL_INT, lambda p: f"{p['name']} must be {_hint_en(p)}, not {p['value']}",
         {"name": "year_to", "value": 99999, "min": 1, "max": 9999},

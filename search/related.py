@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from search.engine.base import EngineReader, Filters, MatchAll, Term
+from search.engine.base import EngineReader, Filters, MatchAll, Or, Term
 from search.relations import (
     STATUS_TYPES, UNKNOWN, issuer_class, parse_relation_token, relation_token,
 )
@@ -291,6 +291,35 @@ def brief(doc_id: str, stored: dict[str, Any]) -> dict[str, Any]:
     return _brief(doc_id, stored)
 
 
+# Documents read per batch of cited-by lookups, at most (one search a batch of rows).
+MAX_CITING_PER_BATCH = 20_000
+
+
+def cited_by_numbers(reader: EngineReader, docs: list[tuple[str, str | None, str | None]]
+                     ) -> dict[str, list[str]]:
+    """For many documents at once (``(id, number, province)``), the numbers of the
+    documents that cite each one, under the same scope rule as :func:`related_documents`;
+    one search for the whole batch (an export asks this per block of rows). A citing
+    document without a number is listed by its id."""
+    wanted: dict[str, list[tuple[str, str, str | None]]] = {}
+    for doc_id, number, province in docs:
+        if number:
+            wanted.setdefault(normalize_number(number), []).append((doc_id, number, province))
+    out: dict[str, list[str]] = {doc_id: [] for doc_id, _n, _p in docs}
+    if not wanted:
+        return out
+    query = Or(tuple(Term("cites", n) for n in sorted(wanted)))
+    res = reader.search(query, Filters(), facets=(), limit=MAX_CITING_PER_BATCH,
+                        fields=("meta",))
+    for hit in res.hits:
+        meta = hit.stored.get("meta", {})
+        for cited in {normalize_number(c) for c in meta.get("cites") or []}:
+            for doc_id, number, province in wanted.get(cited, []):
+                if hit.id != doc_id and _same_scope(number, province, hit.stored):
+                    out[doc_id].append(meta.get("number") or hit.id)
+    return {doc_id: sorted(set(numbers)) for doc_id, numbers in out.items()}
+
+
 __all__ = ["Resolution", "resolver", "resolve_among", "numbered_documents", "related_documents", "relation_to",
            "document_status", "status_changes", "relation_tokens", "brief", "STATUS_VALUES",
-           "STATUS_UNKNOWN"]
+           "STATUS_UNKNOWN", "cited_by_numbers"]

@@ -58,7 +58,7 @@ def _typed(message: Message) -> set[str]:
     unknown sort are typed in the URL too."""
     typed = _words([v for k, v in message.params.items() if k not in TRANSLATED])
     return typed | (_words(message.params["choices"])
-                    if message.code == "request.unknown_sort" else set())
+                    if message.code in ("request.unknown_sort", "param.bad_choice") else set())
 
 
 def english_words(message: Message, text: str) -> set[str]:
@@ -228,6 +228,11 @@ ERRORS: dict[str, tuple[dict[str, Any], str, dict[str, Any]]] = {
     "nam-reversed": ({"q": "giam nam:2025-2000"}, "query.years_reversed",
                      {"value": "2025-2000", "year_from": 2025, "year_to": 2000}),
 }
+# The exports' own parameters → the 400 error's code and params.
+EXPORT_ERRORS: dict[str, tuple[dict[str, Any], str, dict[str, Any]]] = {
+    "headers-french": ({"q": "giam", "headers": "French"}, "param.bad_choice",
+                       {"name": "headers", "value": "french", "choices": ["vi", "keys"]}),
+}
 # Only a program can ask for these (the URL layer drops an unknown filter name).
 LIBRARY_ONLY = {"request.unknown_filter"}
 
@@ -235,6 +240,7 @@ LIBRARY_ONLY = {"request.unknown_filter"}
 def test_the_table_covers_every_code() -> None:
     seen = {code for _params, notes in NOTES.values() for code, _ in notes}
     seen |= {code for _params, code, _ in ERRORS.values()}
+    seen |= {code for _params, code, _ in EXPORT_ERRORS.values()}
     seen |= {code for _make, code in INDEX_ERRORS.values()} | {"index.locked",
                                                                "document.not_found",
                                                                "chain.not_a_number"}
@@ -317,7 +323,21 @@ def test_a_bad_request_gives_its_code_and_params(client: FlaskClient, ix: Index,
     assert data["error"] == Message(code, expected).text
 
 
-@pytest.mark.parametrize("name", list(ERRORS))
+@pytest.mark.parametrize("name", list(EXPORT_ERRORS))
+def test_a_bad_export_parameter_gives_its_code_and_params(client: FlaskClient,
+                                                          name: str) -> None:
+    params, code, expected = EXPORT_ERRORS[name]
+    response = client.get(_url("/export.csv", params))
+    data = response.get_json()
+    assert response.status_code == 400
+    assert (data["code"], data["params"]) == (code, expected)
+
+
+# The page says a backwards year range above the results instead (test_web.py).
+PAGE_NOTICES = {"years-reversed"}
+
+
+@pytest.mark.parametrize("name", [n for n in ERRORS if n not in PAGE_NOTICES])
 def test_a_bad_request_page_is_vietnamese(client: FlaskClient, name: str) -> None:
     params, code, expected = ERRORS[name]
     message = Message(code, expected)

@@ -5,7 +5,8 @@ function). ``create_app(config=None)`` is the only way to get an app: no globals
 - ``/documents/<id>/download``, the original file (:mod:`web.downloads`);
 - ``/api/search``, ``/api/facets``, ``/api/documents/<id>``, ``/api/openapi.json``,
   ``/healthz`` (:mod:`web.api`);
-- ``/export.csv``, ``/export.json`` (:mod:`web.exports`).
+- ``/export.csv``, ``/export.json`` (:mod:`web.exports`);
+- ``/feed.atom``, the Atom feed of a search (:mod:`web.feeds`).
 
 The open index is kept in ``app.extensions["vnsearch"]`` (:class:`web.state.IndexHolder`);
 it is opened on first use, retried while missing, and follows a rebuilt index by itself.
@@ -24,7 +25,7 @@ from search.messages import Message
 from search.engine.base import Engine
 from search.engine.registry import resolve_index_path
 
-from . import api, downloads, exports, openapi, views
+from . import api, downloads, exports, feeds, openapi, views
 from .messages import word_vi
 from .state import EXTENSION, IndexHolder
 
@@ -78,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(downloads.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(exports.bp)
+    app.register_blueprint(feeds.bp)
     app.register_blueprint(openapi.bp)
     app.before_request(_read_only)
     app.after_request(_security_headers)
@@ -142,7 +144,7 @@ def _http_error(err: HTTPException) -> Any:
 def _untrusted_host(err: SecurityError) -> Response:
     """400 for a Host name not served. The page is plain text: templates build URLs, and
     none may be built from a host that is not ours."""
-    if request.path.startswith(("/api/", "/healthz", "/export")):
+    if request.path.startswith(("/api/", "/healthz", "/export", "/feed.atom")):
         return api.json_error("this server does not answer to that Host name", 400)
     return Response("400: máy chủ này không phục vụ tên (Host) đó / this server does not "
                     "answer to that Host name\n", status=400,

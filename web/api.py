@@ -51,9 +51,9 @@ def search_page_data(args: Args) -> dict[str, Any]:
 
 
 def document_data(doc_id: str, q: str = "") -> dict[str, Any]:
-    """A stored document flattened like ``vnsearch show --json --text``, plus ``related``
-    and ``highlight``: its text and notes with the matches of ``q`` marked (None without
-    ``q``).
+    """A stored document flattened like ``vnsearch show --json --text``, plus ``related``,
+    ``similar`` (documents of other provinces like it, :mod:`search.similar`) and
+    ``highlight``: its text and notes with the matches of ``q`` marked (None without ``q``).
 
     The id is only ever looked up in the index (DocumentNotFound otherwise), never joined
     into a path.
@@ -70,6 +70,7 @@ def document_data(doc_id: str, q: str = "") -> dict[str, Any]:
     data["related"] = index.related(doc_id)
     data["status"] = data["related"]["status"]
     data["links"] = {"chain": chain_link(meta.get("number"))}
+    data["similar"] = index.similar(doc_id)
     data["highlight"] = document_highlight(data, q)
     return data
 
@@ -109,10 +110,10 @@ def json_error(message: str | Message, status: int) -> Response:
 
 
 def wants_json() -> bool:
-    """Errors of the API, the health check and the exports are answered in JSON (programs
-    call them); the HTML pages answer errors with an HTML page."""
+    """Errors of the API, the health check, the exports and the feed are answered in JSON
+    (programs call them); the HTML pages answer errors with an HTML page."""
     path = request.path
-    return path.startswith(("/api/", "/export.")) or path == "/healthz"
+    return path.startswith(("/api/", "/export.")) or path in ("/healthz", "/feed.atom")
 
 
 def status_of(err: VnSearchError) -> int:

@@ -1,5 +1,5 @@
 """The links of one page of search results, as data: facet toggles, the filters in force,
-"clear filters", sort, pages, the spelling suggestion and the exports.
+"clear filters", sort, pages, the spelling suggestion, the Atom feed and the exports.
 
 Computed once from the result and the request's query string and put into the data that
 both the search page and ``/api/search`` return (as Datasette's JSON carries its facet
@@ -51,7 +51,7 @@ def facet_values(result: dict[str, Any], args: Args) -> dict[str, list[dict[str,
     out: dict[str, list[dict[str, Any]]] = {}
     for facet in fields.FACETS:
         key = facet.param  # the facet's values are counted by name, linked by parameter
-        counts = dict(result["facets"].get(facet.name, {}))
+        counts = _within_range(facet, dict(result["facets"].get(facet.name, {})), result)
         for param, value in state_pairs(args):
             if param == key:
                 counts.setdefault(value, 0)
@@ -63,6 +63,27 @@ def facet_values(result: dict[str, Any], args: Args) -> dict[str, list[dict[str,
                            **link(toggle(args, key, value))})
         out[facet.name] = values
     return out
+
+
+def _within_range(facet: fields.Facet, counts: dict[str, int],
+                  result: dict[str, Any]) -> dict[str, int]:
+    """A facet's counts cut to its range in force (the year facet to ``year_from`` …
+    ``year_to``): the engine counts a facet as if its own filters were not set, so that a
+    value can be added, but a year outside the range asked for has no hit to show."""
+    if facet.range is None:
+        return counts
+    low, high = (result.get(b.param) for b in facet.range.bounds)
+    if low is None and high is None:
+        return counts
+    kept = {}
+    for value, count in counts.items():
+        try:
+            year = int(value)
+        except ValueError:
+            continue  # not a year: nothing a year range can keep
+        if (low is None or year >= low) and (high is None or year <= high):
+            kept[value] = count
+    return kept
 
 
 def active_filters(args: Args) -> list[dict[str, str]]:
@@ -130,6 +151,8 @@ def search_links(result: dict[str, Any], args: Args) -> dict[str, Any]:
         "sort": sort_links(result, args),
         "pages": page_links(result, args),
         "suggestion": link(with_param(args, "q", suggestion)) if suggestion else None,
+        # The Atom feed of the search (web/feeds.py): one order, newest first; no paging.
+        "feed": _url("feeds.feed", without_params(args, "sort", "page", "per_page")),
         "export": {"query": export_query,
                    "csv": _url("exports.export_csv", export_query),
                    "json": _url("exports.export_json", export_query)},

@@ -19,7 +19,7 @@ from search.messages import Message, Params
 FACET_NAMES_VI = {f.name: f.label[:1].lower() + f.label[1:] for f in fields.FACETS}
 SORT_NAMES_VI = {"relevance": "liên quan nhất", "newest": "mới nhất", "oldest": "cũ nhất"}
 # What each integer URL parameter is, said after its name: "page (số trang)".
-PARAM_NAMES_VI = {"page": "số trang", "per_page": "số kết quả mỗi trang",
+PARAM_NAMES_VI = {"page": "số trang", "per_page": "số kết quả mỗi trang", "headers": "tiêu đề cột",
                   "year_from": "từ năm", "year_to": "đến năm"}
 
 
@@ -124,6 +124,9 @@ VI: dict[str, Callable[[Params], str]] = {
                                  f"({quoted(str(p['value']) + '…')}): {_hint(p)}.",
     "param.not_flag": lambda p: f"Tham số {_param(p['name'])} chỉ nhận {p['on']} (bật) hoặc "
                                 f"{p['off']} (tắt), không phải {quoted(p['value'])}.",
+    "param.bad_choice": lambda p: f"Tham số {_param(p['name'])} chỉ nhận "
+                                  + _either([quoted(c) for c in p["choices"]])
+                                  + f", không phải {quoted(p['value'])}.",
     "param.bad_year": lambda p: f"Tham số {_param(p['name'])} phải là {_hint(p)}, không phải "
                                 f"{p['value']}.",
     # For the administrator: the command to run stays as typed.

@@ -19,6 +19,7 @@ from search.related import STATUS_VALUES
 from search.relations import TYPE_NAMES
 
 from .exports import EXPORT_COLUMNS, EXPORT_MAX_ROWS
+from .feeds import FEED_ENTRIES
 
 bp = Blueprint("openapi", __name__)
 
@@ -156,6 +157,8 @@ _LINK_SCHEMAS: JSONDict = {
                       **_NULLABLE_LINK}}},
         "suggestion": {"oneOf": [{"type": "null"}, _ref("Link")]},
         "chain": {"oneOf": [{"type": "null"}, _ref("ChainLink")]},
+        "feed": {"type": "string", "description": "The Atom feed of this search "
+                 "(/feed.atom: newest first, no paging)."},
         "export": {"type": "object", "properties": {
             "query": {"type": "string"}, "csv": {"type": "string"},
             "json": {"type": "string"}}}}},
@@ -196,6 +199,13 @@ def _schemas(export_columns: tuple[str, ...],
         "date": nullable_str, "province": nullable_str, "title": nullable_str,
         "issuer": nullable_str, "term": nullable_str}
     brief = {"type": "object", "properties": brief_props}
+    similar_doc = {"type": "object", "properties": {
+        "id": {"type": "string"}, "score": {"type": "number"}, "number": nullable_str,
+        "doc_type": nullable_str, "date": nullable_str, "province": nullable_str,
+        "province_2025": nullable_str, "title": nullable_str,
+        "passage": {**nullable_str, "description": "The sentence on the shared topic, as "
+                    "HTML: only <mark> is markup, the rest is escaped (same_kind only; null "
+                    "in similar)."}}}
     export_props = {name: {"type": ["string", "integer", "null"]} for name in export_columns}
     status_value = {"type": "string", "enum": list(STATUS_VALUES),
                     "description": "What the corpus says of the document: replaced or "
@@ -288,6 +298,13 @@ def _schemas(export_columns: tuple[str, ...],
             "status": _ref("Status"),
             "links": {"type": "object", "properties": {
                 "chain": {"oneOf": [{"type": "null"}, _ref("ChainLink")]}}},
+            "similar": {"type": "object", "description": "Documents of other provinces like "
+                        "this one by content: its distinctive terms (boilerplate dropped), the "
+                        "most similar documents, and the best document of the same type per "
+                        "province, each with the passage on the shared topic.", "properties": {
+                            "terms": {"type": "array", "items": {"type": "string"}},
+                            "similar": {"type": "array", "items": similar_doc},
+                            "same_kind": {"type": "array", "items": similar_doc}}},
             "highlight": {"oneOf": [{"type": "null"}, _ref("Highlight")],
                           "description": "With ?q=: the text and notes with the query's "
                                          "matches marked; null without q."}}},
@@ -341,6 +358,8 @@ def openapi_document(export_columns: tuple[str, ...], export_max_rows: int,
     """
     search_params = search_parameters(paging=True, facets=facets)
     export_params = export_parameters(facets)
+    # The feed has one order (newest first) and one page: no sort or paging parameters.
+    feed_params = search_parameters(paging=False, facets=facets)
     doc_id = _param("doc_id", {"type": "string"}, "Document id (from a search hit).",
                     where="path", required=True)
     chain_number = _param("number", {"type": "string"}, "A document number, e.g. 43-NQ/TW, "
@@ -369,10 +388,14 @@ def openapi_document(export_columns: tuple[str, ...], export_max_rows: int,
                                 "JSON of the Error schema on /api/ routes, /healthz and the "
                                 "exports; an HTML page on the HTML routes."},
         "paths": {
-            "/": op("Search page (HTML)", search_params, html, 400, 503),
+            "/": op("Search page (HTML); a backwards year range is a notice on the page over "
+                    "the results without it (the API answers it with a 400)", search_params,
+                    html, 400, 503),
             "/documents/{doc_id}": op(
-                "Document page (HTML), with the query's words highlighted",
-                [doc_id, _param("q", {"type": "string"}, "Query whose words to highlight.")],
+                "Document page (HTML), with the query's words highlighted; the search it "
+                "came from (filters, sort, page) is carried for its link back to the results",
+                [doc_id, _param("q", {"type": "string"}, "Query whose words to highlight."),
+                 *[p for p in search_params if p["name"] != fields.QUERY_PARAM]],
                 html, 404, 503),
             "/documents/{doc_id}/download": op(
                 "The original file of a document (not for JSON Lines records)", [doc_id],
@@ -387,7 +410,8 @@ def openapi_document(export_columns: tuple[str, ...], export_max_rows: int,
                               search_parameters(paging=False, facets=facets),
                               _json(_ref("Facets"), "Counts per facet value."), 400, 503),
             "/api/documents/{doc_id}": op(
-                "One document: metadata, provenance, text, related; with q, its matches marked",
+                "One document: metadata, provenance, text, related, similar documents of other "
+                "provinces; with q, its matches marked",
                 [doc_id, _param("q", {"type": "string"}, "Query whose matches to mark.")],
                 _json(_ref("Document"), "The document."), 400, 404, 503),
             "/chain/{number}": op(
@@ -401,6 +425,13 @@ def openapi_document(export_columns: tuple[str, ...], export_max_rows: int,
                                     _json({"type": "object"}, "OpenAPI 3.1 document.")),
             "/healthz": op("Whether an index is loaded", [],
                            _json(_ref("Health"), "Index loaded."), 503),
+            "/feed.atom": op(
+                f"Atom feed of a search: its newest {FEED_ENTRIES} documents by date (entries "
+                "link to the document pages, with number, date and province)",
+                feed_params,
+                {"description": "An Atom 1.0 feed.",
+                 "content": {"application/atom+xml": {"schema": {"type": "string"}}}},
+                400, 503),
             "/export.csv": op(
                 f"Every hit of a query as CSV (UTF-8 with BOM; at most {export_max_rows} rows)",
                 export_params,

@@ -197,6 +197,18 @@ def _filter_values(args: Args) -> dict[str, list[str]]:
     return {facet: list(values) for facet, values in filters.items()}
 
 
+def reversed_years(args: Args) -> Message | None:
+    """The message for a backwards year range (``year_from`` after ``year_to``), or None.
+
+    The API refuses such a request (400, ``request.years_reversed``); the search page
+    says it in Vietnamese above the results of the search without the range, the form
+    keeping what was typed so it can be corrected."""
+    year_from, year_to = _year_param(args, "year_from"), _year_param(args, "year_to")
+    if year_from is not None and year_to is not None and year_from > year_to:
+        return Message("request.years_reversed", {"year_from": year_from, "year_to": year_to})
+    return None
+
+
 def search_request(args: Args, *, per_page: int | None = None, page: int | None = None,
                    highlight: bool = True) -> SearchRequest:
     """The :class:`SearchRequest` a query string asks for.

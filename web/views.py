@@ -25,7 +25,7 @@ from .api import chain_data, document_data, search_page_data
 from .downloads import downloadable_path
 from .marks import NO_TERMS, marked_segments
 from .messages import word_vi
-from .urls import encode, hidden_pairs
+from .urls import RANGE_PARAMS, encode, hidden_pairs, reversed_years, state_pairs
 
 bp = Blueprint("views", __name__)
 
@@ -271,8 +271,15 @@ def flag_views(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 @bp.get("/")
 def search_page() -> str:
-    args = request.args
+    args: Any = request.args
+    # A backwards year range is said on the page (in Vietnamese), over the results without
+    # the range, and the range form keeps what was typed; the API answers it with a 400.
+    backwards = reversed_years(args)
+    if backwards is not None:
+        args = [(k, v) for k, v in request.args.items(multi=True) if k not in RANGE_PARAMS]
     result = search_page_data(args)
+    if backwards is not None:
+        result.update(backwards.params)  # the form shows the years as typed
     links = result["links"]
     hits = result["hits"]
     first = (result["page"] - 1) * result["per_page"] + 1
@@ -292,9 +299,13 @@ def search_page() -> str:
         pages=page_views(links["pages"]),
         sorts=sort_views(links["sort"]),
         export=links["export"],
+        feed_href=links["feed"],
         messages=[word_vi(Message.from_dict(n)) for n in result["notices"]],
+        backwards=word_vi(backwards) if backwards is not None else None,
+        year_label=FACET_LABELS["year"],
         suggestion_href=links["suggestion"]["href"] if links["suggestion"] else None,
-        doc_qs=encode([("q", result["query"])]) if result["query"] else "",
+        # The document page carries the search it came from, for its link back.
+        doc_qs=encode(state_pairs(args)),
     )
 
 
@@ -322,5 +333,6 @@ def document(doc_id: str) -> str:
         note_marks=note_marks,
         rows=meta_rows(doc),
         download=downloadable_path(doc) is not None,
-        back_href=search_href(encode([("q", q)]) if q else ""),
+        # Back to the results it came from: the query, filters, sort and page it carried.
+        back_href=search_href(encode(state_pairs(request.args))),
     )
