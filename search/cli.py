@@ -22,6 +22,7 @@ import click
 
 from search import __version__, fields
 from search.check import check_index
+from search.cluster_cli import cluster as cluster_group
 from search.documents import METADATA_FIELDS
 from search.errors import VnSearchError
 from search.index import Index, open_index
@@ -418,6 +419,10 @@ def serve(index_path: str | None, host: str, port: int, threads: int,
 
     run_server(str(resolve_index_path(index_path)), host=host, port=port, threads=threads,
                allowed_hosts=allowed_hosts)
+
+
+# `vnsearch cluster …`: its own module (the optional Xapian cluster; imported lazily there).
+cli.add_command(cluster_group, name="cluster")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -135,6 +135,15 @@ VI: dict[str, Callable[[Params], str]] = {
                                   f"({p['problem']}).",
     "index.locked": lambda p: f"Chỉ mục {p['location']} đang được ghi ({p['holder']}); hãy "
                               f"thử lại sau.",
+    "index.unavailable": lambda p: (f"Phân mảnh {p['shard']} của chỉ mục {p['location']} "
+                                    f"không còn bản sao nào hoạt động (đã thử "
+                                    f"{', '.join(p['copies'])}). Kết quả sẽ không đầy đủ nên "
+                                    "tạm thời không tìm kiếm được; quản trị viên cần khởi "
+                                    "động lại một bản sao."),
+    "index.no_primary": lambda p: (f"Bản chính của phân mảnh {p['shard']} (chỉ mục "
+                                   f"{p['location']}, {p['address']}) không phản hồi "
+                                   f"({p['problem']}); chưa có gì bị thay đổi. Hãy nâng một "
+                                   f"bản sao lên làm bản chính: {p['command']}"),
     "document.not_found": lambda p: (f"Không có văn bản nào mang mã {quoted(visible(p['id']))} "
                                      "trong chỉ mục."),
 }
