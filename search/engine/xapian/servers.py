@@ -86,7 +86,13 @@ def _spawn(directory: Path, address: str, what: str, argv: list[str],
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT, cwd=directory,
                                 env=env, start_new_session=True)
+    _CHILDREN[proc.pid] = proc
     return proc.pid
+
+
+# The servers this process started and has not reaped (a long-lived process, such as the
+# tests, stops and starts many; the CLI exits and leaves them to init).
+_CHILDREN: dict[int, "subprocess.Popen[bytes]"] = {}
 
 
 def _is_ours(pid: int) -> bool:
@@ -100,8 +106,9 @@ def _is_ours(pid: int) -> bool:
 
 
 def _reap(pid: int) -> None:
-    with contextlib.suppress(ChildProcessError, OSError):
-        os.waitpid(pid, os.WNOHANG)
+    proc = _CHILDREN.get(pid)
+    if proc is not None and proc.poll() is not None:
+        del _CHILDREN[pid]
 
 
 def kill_group(pid: int, sig: int = signal.SIGTERM) -> None:
@@ -142,11 +149,10 @@ def _port_free(host: str, port: int) -> bool:
 
 def _exited(pid: int) -> bool:
     """Whether a server we just started has exited (a child: reaped here)."""
-    try:
-        done, _status = os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
+    proc = _CHILDREN.get(pid)
+    if proc is None:
         return not Path(f"/proc/{pid}").exists()
-    return done == pid
+    return proc.poll() is not None
 
 
 def _wait_listening(directory: Path, address: str, ports: list[int], pids: list[int]) -> None:

@@ -1,0 +1,521 @@
+"""The Xapian cluster on loopback: real ``xapian-tcpsrv``/``xapian-replicate`` processes.
+
+Each module-scoped fixture starts a 2-shard x 1-replica cluster (``vnsearch cluster
+start``'s library function); tests that kill or promote copies get a cluster of their own.
+Documents are written through :class:`ClusterStore`'s batches as Xapian documents whose data
+is the :class:`~search.engine.base.IndexDoc` as JSON; :class:`StandInEngine` below reads them
+back through ``ClusterStore.run`` and answers queries with the in-memory engine's matching
+(tests/memory_engine.py), so the web app, the CLI and the real indexer run on the cluster
+before the Xapian engine (search/engine/xapian/engine.py) takes its place.
+
+Needs Debian's xapian-tools and the ``cluster`` extra (``make test`` installs both).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import socket
+import threading
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, ContextManager, Iterable, Iterator
+
+import pytest
+import xapian
+
+from search.engine.base import Batch, Engine, IndexDoc, Opened
+from search.engine.xapian import servers
+from search.engine.xapian.cluster import (
+    ClusterStore,
+    load_config,
+    shard_health_dicts,
+    slot_port,
+    split_address,
+)
+from search.engine.xapian.store import ID_PREFIX, shard_of
+from search.errors import IndexCorrupt, IndexLocked, IndexUnavailable
+from search.indexer import build_index
+from search.index import open_index
+from search.results import SearchRequest
+
+from .conftest import SEEDS, run_cli, wait_until
+from .memory_engine import MemoryReader
+
+TERM = "xhello"  # every test document has it
+
+
+# -- a stand-in engine over the cluster (until the Xapian engine is merged) ------------------------
+def xdoc(doc: IndexDoc) -> xapian.Document:
+    out = xapian.Document()
+    out.add_boolean_term(ID_PREFIX + doc.id)
+    out.add_term(TERM)
+    out.set_data(json.dumps(asdict(doc), ensure_ascii=False))
+    return out
+
+
+def all_docs(db: xapian.Database) -> dict[str, IndexDoc]:
+    docs = {}
+    for item in db.postlist(""):
+        doc = IndexDoc(**json.loads(db.get_document(item.docid).get_data().decode("utf-8")))
+        docs[doc.id] = doc
+    return docs
+
+
+class ClusterReader(MemoryReader):
+    """Every call reads the documents through ``ClusterStore.run`` (failover included)."""
+
+    def __init__(self, store: ClusterStore) -> None:
+        super().__init__({})
+        self.store = store
+
+    def _load(self) -> None:
+        self.docs = self.store.run(all_docs)
+
+    def search(self, *args: Any, **kwargs: Any) -> Any:
+        self._load()
+        return super().search(*args, **kwargs)
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        self._load()
+        return super().get(*args, **kwargs)
+
+    def doc_count(self) -> int:
+        self._load()
+        return super().doc_count()
+
+    def iter_stored(self) -> Any:
+        self._load()
+        return super().iter_stored()
+
+    def doc_frequency(self, *args: Any) -> int:
+        self._load()
+        return super().doc_frequency(*args)
+
+
+class ClusterBatchEngine(Batch):
+    def __init__(self, store: ClusterStore, fresh: bool) -> None:
+        self.batch = store.begin(fresh=fresh)
+
+    def add(self, docs: Iterable[IndexDoc]) -> int:
+        count = 0
+        for doc in docs:
+            self.batch.writer_for(doc.id).replace_document(ID_PREFIX + doc.id, xdoc(doc))
+            count += 1
+        return count
+
+    def remove(self, ids: Iterable[str]) -> list[str]:
+        removed = []
+        for doc_id in dict.fromkeys(ids):
+            writer = self.batch.writer_for(doc_id)
+            if writer.term_exists(ID_PREFIX + doc_id):
+                writer.delete_document(ID_PREFIX + doc_id)
+                removed.append(doc_id)
+        return removed
+
+    def reader(self) -> MemoryReader:
+        return MemoryReader(all_docs(self.batch.reader()))
+
+    def publish(self, manifest: dict[str, Any]) -> str:
+        return self.batch.publish(manifest)
+
+    def discard(self) -> None:
+        self.batch.discard()
+
+
+class StandInEngine(Engine):
+    name = "stand-in"
+
+    def __init__(self, location: Any, **options: Any) -> None:
+        self.store = ClusterStore(Path(location))
+
+    @property
+    def location(self) -> str:
+        return self.store.location
+
+    def generation(self) -> str | None:
+        return self.store.generation()
+
+    def open(self) -> Opened:
+        manifest = self.store.manifest()
+        return Opened(ClusterReader(self.store), self.store.generation() or "", manifest)
+
+    def manifest(self) -> dict[str, Any]:
+        return self.store.manifest()
+
+    def lock(self, command: str) -> ContextManager[None]:
+        return self.store.lock(command)
+
+    def begin(self, *, fresh: bool, writers: int = 1) -> Batch:
+        return ClusterBatchEngine(self.store, fresh)
+
+    def health(self) -> list[dict[str, Any]] | None:
+        return shard_health_dicts(self.store.health())
+
+    def cache_dir(self) -> Path:
+        return self.store.cache_dir()
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def doc(doc_id: str, words: str = "giam ngheo") -> IndexDoc:
+    return IndexDoc(doc_id, {"body": words.split()}, {}, {}, {"id": doc_id, "title": doc_id})
+
+
+def write(store: ClusterStore, ids: Iterable[str], *, fresh: bool) -> str:
+    with store.lock("test"):
+        batch = store.begin(fresh=fresh)
+        try:
+            for doc_id in ids:
+                batch.writer_for(doc_id).replace_document(ID_PREFIX + doc_id, xdoc(doc(doc_id)))
+            return batch.publish({"built_at": "test", "documents": "written by tests"})
+        finally:
+            batch.discard()
+
+
+def ids_in(db: xapian.Database) -> set[str]:
+    return set(all_docs(db))
+
+
+def matches(db: xapian.Database) -> set[str]:
+    """The ids of every document a query finds (through Enquire: the query path)."""
+    enquire = xapian.Enquire(db)
+    enquire.set_query(xapian.Query(TERM))
+    return {json.loads(m.document.get_data())["id"] for m in enquire.get_mset(0, 10_000)}
+
+
+def copy_db(store: ClusterStore, address: str) -> xapian.Database:
+    config = store.config()
+    host, _ = split_address(address)
+    return xapian.remote_open(host, slot_port(address, config.slot or "a"), 5000, 1000)
+
+
+@contextlib.contextmanager
+def local_cluster(root: Path) -> Iterator[Path]:
+    path = servers.start(root / "cluster", 2, 1)
+    try:
+        yield path
+    finally:
+        servers.stop(path)
+
+
+IDS = [f"doc-{i}" for i in range(40)]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A cluster for the tests that only read or write (none kills a copy)."""
+    with local_cluster(tmp_path_factory.mktemp("xcluster")) as path:
+        write(ClusterStore(path), IDS, fresh=True)
+        yield path
+
+
+@pytest.fixture()
+def own_cluster(tmp_path: Path) -> Iterator[Path]:
+    """A cluster of the test's own, for killing and promoting copies."""
+    with local_cluster(tmp_path) as path:
+        write(ClusterStore(path), IDS, fresh=True)
+        yield path
+
+
+# -- configuration ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, problem", [
+    ("{not json", "JSONDecodeError"),
+    ("[1, 2]", "not a cluster configuration"),
+    ('{"engine": "whoosh"}', "not a cluster configuration"),
+    ('{"engine": "xapian"}', "shards"),
+    ('{"engine": "xapian", "shards": [{"replicas": []}]}', "shards"),
+    ('{"engine": "xapian", "shards": [{"primary": "h:x"}]}', "shards"),
+    ('{"engine": "xapian", "shards": [{"primary": "h:1"}], "serving": {"slot": "c"}}', "slot"),
+])
+def test_a_bad_configuration_is_named(tmp_path: Path, text: str, problem: str) -> None:
+    path = tmp_path / "cluster.json"
+    path.write_text(text)
+    with pytest.raises(IndexCorrupt) as info:
+        load_config(path)
+    assert info.value.message is not None and info.value.message.code == "index.bad_config"
+    assert problem in info.value.message.params["problem"]
+
+
+# -- start / status / stop -------------------------------------------------------------------------
+def test_status_shows_every_copy_alive_and_the_primaries_serving(cluster: Path) -> None:
+    result = run_cli("cluster", "status", "--index", str(cluster), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    config = load_config(cluster)
+    assert data["available"] and data["generation"] == config.generation
+    for shard, want in zip(data["shards"], config.shards):
+        assert [c["address"] for c in shard["copies"]] == list(want.copies)
+        assert [(c["role"], c["alive"], c["serving"]) for c in shard["copies"]] == [
+            ("primary", True, True), ("replica", True, False)]
+        assert all(c["processes"] for c in shard["copies"])
+    text = run_cli("cluster", "status", "--dir", str(cluster.parent))
+    assert text.exit_code == 0 and "alive, serving" in text.output
+
+
+@pytest.mark.slow
+def test_start_stop_and_start_again_keeps_the_data(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    started = run_cli("cluster", "start", "--shards", "2", "--replicas", "1", "--dir", str(root))
+    assert started.exit_code == 0, started.output
+    path = root / "cluster.json"
+    write(ClusterStore(path), IDS, fresh=True)
+    stopped = run_cli("cluster", "stop", "--dir", str(root))
+    assert stopped.exit_code == 0 and "7" not in stopped.output.split("(")[0]
+    down = run_cli("cluster", "status", "--dir", str(root), "--json")
+    assert down.exit_code == 3  # done, but the cluster is not whole: no shard answers
+    assert not any(c["alive"] for s in json.loads(down.output)["shards"] for c in s["copies"])
+    again = run_cli("cluster", "start", "--shards", "2", "--replicas", "1", "--dir", str(root))
+    assert again.exit_code == 0, again.output
+    try:
+        assert ClusterStore(path).run(matches) == set(IDS)
+        twice = run_cli("cluster", "start", "--shards", "2", "--replicas", "1", "--dir", str(root))
+        assert twice.exit_code == 1 and "already running" in twice.output
+    finally:
+        servers.stop(path)
+
+
+def test_missing_xapian_tools_name_the_package(tmp_path: Path) -> None:
+    result = run_cli("cluster", "start", "--dir", str(tmp_path / "c"),
+                     env={"PATH": str(tmp_path)})
+    assert result.exit_code == 1
+    assert "apt-get install -y xapian-tools" in result.output
+
+
+def test_a_taken_port_is_named(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("cluster", "start", "--dir", str(tmp_path / "c"),
+                         "--base-port", str(port))
+    assert result.exit_code == 1
+    assert f"port {port} on 127.0.0.1 is taken" in result.output and "--base-port" in result.output
+
+
+@pytest.mark.parametrize("args, exit_code, says", [
+    (("promote", "7"), 1, "no shard 7"),
+    (("promote", "0", "--replica", "127.0.0.1:1"), 1, "is not a replica of shard 0"),
+    (("status",), 2, "--dir D"),
+])
+def test_cluster_command_errors(cluster: Path, args: tuple[str, ...], exit_code: int,
+                                says: str) -> None:
+    where = () if args == ("status",) else ("--index", str(cluster))
+    result = run_cli("cluster", *args, *where, env={"VNSEARCH_INDEX": ""})
+    assert result.exit_code == exit_code and says in result.output
+
+
+# -- writes ----------------------------------------------------------------------------------------
+def test_writes_are_routed_by_id(cluster: Path) -> None:
+    store = ClusterStore(cluster)
+    for number, shard in enumerate(store.config().shards):
+        held = ids_in(copy_db(store, shard.primary))
+        assert held == {i for i in IDS if shard_of(i, 2) == number}
+    assert store.run(matches) == set(IDS)
+
+
+def test_replication_reaches_every_replica(cluster: Path) -> None:
+    store = ClusterStore(cluster)
+    for shard in store.config().shards:
+        want = ids_in(copy_db(store, shard.primary))
+        for replica in shard.replicas:
+            assert ids_in(copy_db(store, replica)) == want
+
+
+@pytest.mark.slow
+def test_add_and_remove_are_invisible_until_published(cluster: Path) -> None:
+    store = ClusterStore(cluster)
+    before = store.generation()
+    with store.lock("test"):
+        batch = store.begin(fresh=False)
+        batch.writer_for("extra").replace_document(ID_PREFIX + "extra", xdoc(doc("extra")))
+        batch.writer_for(IDS[0]).delete_document(ID_PREFIX + IDS[0])
+        assert matches(batch.reader()) == set(IDS[1:]) | {"extra"}  # the pending state
+        assert store.run(matches) == set(IDS)  # readers: unchanged
+        batch.discard()
+    assert store.run(matches) == set(IDS) and store.generation() == before
+    with store.lock("test"):
+        batch = store.begin(fresh=False)
+        batch.writer_for("extra").replace_document(ID_PREFIX + "extra", xdoc(doc("extra")))
+        batch.publish({"built_at": "test"})
+    assert store.generation() != before
+    assert store.run(matches) == set(IDS) | {"extra"}
+    write_removal(store, "extra")
+    assert store.run(matches) == set(IDS)
+
+
+def write_removal(store: ClusterStore, doc_id: str) -> None:
+    with store.lock("test"):
+        batch = store.begin(fresh=False)
+        batch.writer_for(doc_id).delete_document(ID_PREFIX + doc_id)
+        batch.publish({"built_at": "test"})
+
+
+def test_one_writer_at_a_time(cluster: Path) -> None:
+    store = ClusterStore(cluster)
+    with store.lock("first"), pytest.raises(IndexLocked) as info:
+        with ClusterStore(cluster).lock("second"):
+            pass
+    assert info.value.message is not None and "first" in info.value.message.params["holder"]
+
+
+def test_a_rebuild_is_not_read_before_it_is_published(cluster: Path) -> None:
+    """A fresh build writes the slot nobody reads: even committed (as Xapian does by itself
+    every 10,000 documents), readers see the serving index until publish."""
+    store = ClusterStore(cluster)
+    with store.lock("test"):
+        batch = store.begin(fresh=True)
+        try:
+            batch.writer_for("only").replace_document(ID_PREFIX + "only", xdoc(doc("only")))
+            for writer in batch.writers():
+                writer.commit()
+            assert matches(batch.reader()) == {"only"}
+            assert store.run(matches) == set(IDS)
+        finally:
+            batch.discard()
+    assert store.run(matches) == set(IDS)
+
+
+@pytest.mark.slow
+def test_a_rebuild_is_never_seen_partial(cluster: Path) -> None:
+    """Readers loop while a fresh build of a different set is written and published: each
+    answer is the whole old set or the whole new one, never a part or a mix."""
+    store = ClusterStore(cluster)
+    new = [f"new-{i}" for i in range(60)]
+    seen: list[frozenset[str]] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        reader = ClusterStore(cluster)
+        while not stop.is_set():
+            seen.append(frozenset(reader.run(matches)))
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    try:
+        wait_until(lambda: len(seen) > 5, 30, "the first reads")
+        write(store, new, fresh=True)
+        count = len(seen)
+        wait_until(lambda: len(seen) > count + 5, 30, "reads after the swap")
+    finally:
+        stop.set()
+        thread.join()
+    assert set(seen) == {frozenset(IDS), frozenset(new)}
+    assert seen[-1] == frozenset(new)
+    write(store, IDS, fresh=True)  # as the other tests expect it
+
+
+# -- failover --------------------------------------------------------------------------------------
+def query_loop(path: Path, want: set[str]) -> tuple[threading.Event, threading.Thread,
+                                                    dict[str, int]]:
+    """Queries through ClusterStore.run in a thread until the event is set: counts of the
+    answers, the complete ones, and the failed."""
+    counts = {"queries": 0, "complete": 0, "failed": 0}
+    stop = threading.Event()
+    store = ClusterStore(path)
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                found = store.run(matches)
+            except Exception:  # noqa: BLE001 - any failure is what the test counts
+                counts["failed"] += 1
+            else:
+                counts["complete"] += found == want
+            counts["queries"] += 1
+
+    thread = threading.Thread(target=loop)
+    thread.start()
+    return stop, thread, counts
+
+
+@pytest.mark.slow
+def test_killing_a_primary_loses_no_query(own_cluster: Path) -> None:
+    stop, thread, counts = query_loop(own_cluster, set(IDS))
+    try:
+        wait_until(lambda: counts["queries"] > 20, 30, "queries before the kill")
+        primary = load_config(own_cluster).shards[0].primary
+        servers.stop_copy(own_cluster, primary, signal.SIGKILL)  # as a lost host
+        killed_at = counts["queries"]
+        wait_until(lambda: counts["queries"] > killed_at + 50, 30, "queries after the kill")
+    finally:
+        stop.set()
+        thread.join()
+    assert counts["failed"] == 0 and counts["complete"] == counts["queries"]
+    health = ClusterStore(own_cluster).health()
+    assert [(c.alive, c.serving) for c in health[0].copies] == [(False, False), (True, True)]
+
+
+@pytest.mark.slow
+def test_promote_then_write(own_cluster: Path) -> None:
+    store = ClusterStore(own_cluster)
+    old = load_config(own_cluster).shards[0]
+    servers.stop_copy(own_cluster, old.primary, signal.SIGKILL)
+    # Writes need every primary: refused, naming the command that fixes it.
+    with pytest.raises(IndexUnavailable) as info:
+        store.begin(fresh=False)
+    assert info.value.message is not None and info.value.message.code == "index.no_primary"
+    assert "vnsearch cluster promote 0" in str(info.value)
+    result = run_cli("cluster", "promote", "0", "--index", str(own_cluster))
+    assert result.exit_code == 0, result.output
+    new = load_config(own_cluster).shards[0]
+    assert new.primary == old.replicas[0] and new.replicas == (old.primary,)
+    extra = next(f"x{i}" for i in range(100) if shard_of(f"x{i}", 2) == 0)
+    write(store, [extra], fresh=False)
+    assert store.run(matches) == set(IDS) | {extra}
+    # the old primary rejoined as a replica and has the write
+    assert extra in ids_in(copy_db(store, old.primary))
+    assert [c.alive for c in store.health()[0].copies] == [True, True]
+
+
+@pytest.mark.slow
+def test_a_shard_with_no_live_copy_is_unavailable(own_cluster: Path) -> None:
+    store = ClusterStore(own_cluster)
+    shard = load_config(own_cluster).shards[1]
+    for address in shard.copies:
+        servers.stop_copy(own_cluster, address, signal.SIGKILL)
+    with pytest.raises(IndexUnavailable) as info:
+        store.run(matches)
+    message = info.value.message
+    assert message is not None and message.code == "index.unavailable"
+    assert message.params["shard"] == 1 and list(message.params["copies"]) == list(shard.copies)
+    assert [s.available for s in store.health()] == [True, False]
+
+
+# -- the library and the web app on the cluster ----------------------------------------------------
+@pytest.fixture()
+def seeded_cluster(own_cluster: Path) -> Path:
+    """The seeds, built by the real indexer into the cluster (through the stand-in engine)."""
+    build_index([SEEDS], StandInEngine(own_cluster), workers=1)
+    return own_cluster
+
+
+@pytest.mark.slow
+def test_the_web_app_reports_shards_and_a_dead_one_is_a_503(seeded_cluster: Path) -> None:
+    from web import create_app
+    from web.state import EXTENSION
+
+    engine = StandInEngine(seeded_cluster)
+    app = create_app({"INDEX": engine, "TESTING": True})
+    client = app.test_client()
+    try:
+        health = client.get("/healthz")
+        assert health.status_code == 200, health.get_json()
+        shards = health.get_json()["shards"]
+        assert [s["available"] for s in shards] == [True, True]
+        assert client.get("/api/search?q=giam+ngheo").get_json()["total"] > 0
+        with open_index(engine) as index:
+            assert index.search(SearchRequest(q="giảm nghèo")).total > 0
+        for address in load_config(seeded_cluster).shards[1].copies:
+            servers.stop_copy(seeded_cluster, address, signal.SIGKILL)
+        for url in ("/healthz", "/api/search?q=giam+ngheo"):
+            answer = client.get(url)
+            body = answer.get_json()
+            assert answer.status_code == 503, (url, body)
+            assert body["code"] == "index.unavailable" and body["params"]["shard"] == 1
+        page = client.get("/?q=giam+ngheo")
+        assert page.status_code == 503
+        assert "Phân mảnh 1" in page.get_data(as_text=True)
+        assert "không còn bản sao nào hoạt động" in page.get_data(as_text=True)
+    finally:
+        app.extensions[EXTENSION].close()
