@@ -88,8 +88,9 @@ def friendly_errors(func: F) -> F:
 
 
 index_option = click.option(
-    "--index", "index_path", type=click.Path(file_okay=False), default=None,
-    help="Index location (default: $VNSEARCH_INDEX, else ./index).",
+    "--index", "index_path", type=click.Path(), default=None,
+    help="Index location: a directory, or a cluster's configuration file (default: "
+         "$VNSEARCH_INDEX, else ./index).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
