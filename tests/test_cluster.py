@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import socket
+import subprocess
 import threading
 from dataclasses import asdict
 from pathlib import Path
@@ -427,6 +429,22 @@ def query_loop(path: Path, want: set[str]) -> tuple[threading.Event, threading.T
     thread = threading.Thread(target=loop)
     thread.start()
     return stop, thread, counts
+
+
+def test_a_dropped_connection_is_not_a_dead_copy(cluster: Path) -> None:
+    """A server may close a connection (its idle timeout) and live on: the store reconnects
+    to the same copy instead of failing over, let alone calling the shard unavailable."""
+    store = ClusterStore(cluster)
+    assert store.run(matches) == set(IDS)
+    primary = store.config().shards[0].primary
+    leader = load_config(cluster).local["pids"][primary][0]  # slot a's xapian-tcpsrv
+    children = subprocess.run(["pgrep", "-P", str(leader)], capture_output=True, text=True)
+    for pid in map(int, children.stdout.split()):  # the processes serving connections
+        os.kill(pid, signal.SIGKILL)
+    assert children.stdout.split(), "no connection was being served"
+    assert store.run(matches) == set(IDS)
+    assert not store._is_dead(primary)
+    assert store.health()[0].copies[0].serving
 
 
 @pytest.mark.slow

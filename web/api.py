@@ -155,11 +155,8 @@ def healthz() -> Response:
         documents = index.reader.doc_count()
     except VnSearchError as err:
         return json_error(err.message or str(err), 503)
-    data = {"status": "ok", "index": holder.path, "documents": documents,
-            "generation": index.generation, "built_at": index.manifest.get("built_at"),
-            "updated_at": index.manifest.get("updated_at")}
-    if shards is not None:
-        data["shards"] = shards
-    return _ok(data)
+    return _ok({"status": "ok", "index": holder.path, "documents": documents,
+                "generation": index.generation, "built_at": index.manifest.get("built_at"),
+                "updated_at": index.manifest.get("updated_at"), "shards": shards})
 
 

@@ -44,7 +44,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import xapian
 
@@ -336,20 +336,23 @@ class ClusterStore:
                 for address in choice:
                     db.add_database(open_copy(address, slot, config))
             except COPY_ERRORS as err:
-                self.mark_dead(failed_address(err) or self._first_dead(choice, slot, config))
+                self.mark_dead(failed_address(err) or self._first_dead(choice, slot, config)
+                               or choice[0])
                 continue
             fresh = _Opened(key, db)
             self._local.opened = fresh
             return fresh
 
-    def _first_dead(self, choice: tuple[str, ...], slot: str, config: ClusterConfig) -> str:
-        """The first chosen copy that does not answer (for an error that did not say)."""
-        for address in choice:
+    def _first_dead(self, suspects: Iterable[str], slot: str,
+                    config: ClusterConfig) -> str | None:
+        """The first of ``suspects`` that does not answer a new connection (None: all do,
+        so what failed was a connection, not a copy: the server closed an idle one)."""
+        for address in suspects:
             try:
                 open_copy(address, slot, config).close()
             except COPY_ERRORS:
                 return address
-        return choice[0]  # none failed now: mark the first, it is tried again soon
+        return None
 
     def _forget(self) -> None:
         opened: _Opened | None = getattr(self._local, "opened", None)
@@ -375,9 +378,11 @@ class ClusterStore:
                 with contextlib.suppress(xapian.Error):
                     opened.db.reopen()
             except COPY_ERRORS as err:
-                self.mark_dead(failed_address(err)
-                               or self._first_dead(opened.key[1], slot, config))
                 self._forget()
+                named = failed_address(err)
+                dead = self._first_dead([named] if named else opened.key[1], slot, config)
+                if dead is not None:
+                    self.mark_dead(dead)
         raise self._unavailable(0, config)  # every retry failed
 
     # -- health --------------------------------------------------------------------------
