@@ -197,6 +197,20 @@ CATALOGUE: dict[str, Code] = {
         ("location", "holder"), lambda p: f"index {p['location']} is locked by {p['holder']}",
         {"location": "index", "holder": "pid 12 on host (build, since 2026-12-04T05:00:00+00:00)"},
         "Another writer (build, add, remove) holds the index."),
+    # Engines (search.engine.registry, search.engine.xapian).
+    "engine.not_installed": Code(
+        ("engine", "location", "problem"),
+        lambda p: f"index at {p['location']} needs the {p['engine']} engine, which this "
+                  f"install lacks ({p['problem']}): pip install 'vnsearch[cluster]'",
+        {"engine": "xapian", "location": "index",
+         "problem": "ModuleNotFoundError: No module named 'xapian'"},
+        "The index was built with an optional engine whose bindings are not installed."),
+    "query.unsupported": Code(
+        ("engine", "what"),
+        lambda p: f"the {p['engine']} engine cannot run this query: {p['what']}",
+        {"engine": "xapian", "what": "2 of 40 alternatives (780 combinations, 500 at most)"},
+        "A query the engine serving the index cannot run exactly ('what', English, "
+        "technical): refused rather than answered differently."),
     "document.not_found": Code(
         ("id",), lambda p: f"no document with id {p['id']!r}", {"id": "nq-04-2021"},
         "No document of the index has that id."),

@@ -135,6 +135,12 @@ VI: dict[str, Callable[[Params], str]] = {
                                   f"({p['problem']}).",
     "index.locked": lambda p: f"Chỉ mục {p['location']} đang được ghi ({p['holder']}); hãy "
                               f"thử lại sau.",
+    "engine.not_installed": lambda p: (f"Chỉ mục tại {p['location']} cần bộ máy tìm kiếm "
+                                       f"{p['engine']} nhưng bản cài đặt này chưa có "
+                                       f"({p['problem']}). Quản trị viên cần cài: "
+                                       "pip install 'vnsearch[cluster]'"),
+    "query.unsupported": lambda p: (f"Bộ máy tìm kiếm {p['engine']} không chạy được truy vấn "
+                                    f"này ({p['what']}); hãy rút gọn truy vấn."),
     "document.not_found": lambda p: (f"Không có văn bản nào mang mã {quoted(visible(p['id']))} "
                                      "trong chỉ mục."),
 }
