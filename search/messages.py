@@ -199,12 +199,14 @@ CATALOGUE: dict[str, Code] = {
         "Another writer (build, add, remove) holds the index."),
     # Engines (search.engine.registry, search.engine.xapian).
     "engine.not_installed": Code(
-        ("engine", "location", "problem"),
+        ("engine", "location", "problem", "command"),
         lambda p: f"index at {p['location']} needs the {p['engine']} engine, which this "
-                  f"install lacks ({p['problem']}): pip install 'vnsearch[cluster]'",
+                  f"install lacks ({p['problem']}): {p['command']}",
         {"engine": "xapian", "location": "index",
-         "problem": "ModuleNotFoundError: No module named 'xapian'"},
-        "The index was built with an optional engine whose bindings are not installed."),
+         "problem": "ModuleNotFoundError: No module named 'xapian'",
+         "command": "pip install 'vnsearch[cluster]'"},
+        "The index was built with an optional engine whose bindings are not installed; "
+        "'command' installs them."),
     "query.unsupported": Code(
         ("engine", "what"),
         lambda p: f"the {p['engine']} engine cannot run this query: {p['what']}",
@@ -215,6 +217,9 @@ CATALOGUE: dict[str, Code] = {
         ("id",), lambda p: f"no document with id {p['id']!r}", {"id": "nq-04-2021"},
         "No document of the index has that id."),
 }
+
+
+INSTALL_CLUSTER = "pip install 'vnsearch[cluster]'"  # the optional Xapian engine's binding
 
 
 def build_command(location: str) -> str:

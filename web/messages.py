@@ -137,8 +137,8 @@ VI: dict[str, Callable[[Params], str]] = {
                               f"thử lại sau.",
     "engine.not_installed": lambda p: (f"Chỉ mục tại {p['location']} cần bộ máy tìm kiếm "
                                        f"{p['engine']} nhưng bản cài đặt này chưa có "
-                                       f"({p['problem']}). Quản trị viên cần cài: "
-                                       "pip install 'vnsearch[cluster]'"),
+                                       f"({p['problem']}). Quản trị viên cần cài bằng "
+                                       f"lệnh: {p['command']}"),
     "query.unsupported": lambda p: (f"Bộ máy tìm kiếm {p['engine']} không chạy được truy vấn "
                                     f"này ({p['what']}); hãy rút gọn truy vấn."),
     "document.not_found": lambda p: (f"Không có văn bản nào mang mã {quoted(visible(p['id']))} "

@@ -21,7 +21,7 @@ from typing import Any, Union
 
 from search.engine.base import Engine
 from search.errors import IndexCorrupt, VnSearchError
-from search.messages import Message
+from search.messages import INSTALL_CLUSTER, Message
 
 ENV_VAR = "VNSEARCH_INDEX"
 DEFAULT_DIR = "index"
@@ -81,7 +81,7 @@ def engine_class(name: str, location: Path | str = "") -> type[Engine]:
     except ImportError as err:  # an optional engine whose bindings are not installed
         raise VnSearchError(Message("engine.not_installed", {
             "engine": name, "location": str(location),
-            "problem": f"{type(err).__name__}: {err}"})) from None
+            "problem": f"{type(err).__name__}: {err}", "command": INSTALL_CLUSTER})) from None
     assert isinstance(cls, type) and issubclass(cls, Engine)
     return cls
 

@@ -58,7 +58,7 @@ from search.engine.base import (
 )
 from search.engine.xapian.store import ID_PREFIX, ShardHealth, Store, StoreBatch
 from search.errors import BadQuery, VnSearchError
-from search.messages import Message
+from search.messages import INSTALL_CLUSTER, Message
 
 T = TypeVar("T")
 
@@ -557,7 +557,7 @@ def open_store(location: str | os.PathLike[str], *, shards: int | None = None) -
         except ImportError as err:
             raise VnSearchError(Message("engine.not_installed", {
                 "engine": "xapian cluster", "location": str(path),
-                "problem": f"{type(err).__name__}: {err}"})) from None
+                "problem": f"{type(err).__name__}: {err}", "command": INSTALL_CLUSTER})) from None
         cluster: Store = ClusterStore(path)
         return cluster
     from search.engine.xapian.local import LocalStore
