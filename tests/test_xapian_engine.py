@@ -20,6 +20,7 @@ from types import ModuleType
 from typing import Any, Iterator
 
 import pytest
+import xapian  # the optional extra (`pip install -e '.[cluster]'`), which CI installs
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -37,7 +38,6 @@ from search.results import SearchRequest
 
 from .conftest import CORPORA, ROOT, SEEDS, app_for, run_cli
 
-xapian = pytest.importorskip("xapian")  # the optional extra: `pip install -e '.[cluster]'`
 
 GENERATED = 300  # generated documents besides the five seeds
 
@@ -303,6 +303,14 @@ def test_add_and_remove_through_the_interface(tmp_path):
     with open_index(engine) as index:
         assert index.stats()["documents"] == 1 and index.generation != generation
         assert index.reader.get("b") is None
+
+
+def test_a_rebuild_keeps_the_number_of_shards(tmp_path):
+    one = SEEDS / "000_7deaedef5e058121.txt"
+    build_index([one], XapianEngine(tmp_path / "ix", shards=3), workers=1)
+    build_index([one], tmp_path / "ix", workers=1)  # through the registry: shards unsaid
+    assert len(shard_dirs((tmp_path / "ix" / "current").resolve())) == 3
+    assert open_engine(tmp_path / "ix").manifest()["shards"] == 3
 
 
 def test_a_replaced_document_stays_one_document(small):
