@@ -29,7 +29,7 @@ from search.index import Index, open_index
 from search.indexer import BuildReport, NothingIndexed, add_documents, build_index, remove_documents
 from search.messages import Message
 from search.results import SearchRequest, SearchResult
-from search.engine.registry import resolve_index_path
+from search.engine.registry import ENGINES, open_engine, resolve_index_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -144,10 +144,13 @@ def _print_problems(report: BuildReport, as_json: bool, error: str | None = None
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Worker processes for reading and analysis (default: one per core "
                    "for large inputs).")
+@click.option("--engine", type=click.Choice(sorted(ENGINES)), default=None,
+              help="Engine that stores the new index (default: the one the index was built "
+                   "with, else whoosh; xapian needs pip install 'vnsearch[cluster]').")
 @json_option
 @friendly_errors
 def build(paths: tuple[str, ...], index_path: str | None, workers: int | None,
-          as_json: bool) -> None:
+          engine: str | None, as_json: bool) -> None:
     """Rebuild the index from PATHS (files, folders, .jsonl[.gz|.xz]; default: seeds/).
 
     The new index is built in a fresh directory and swapped in atomically: a failed or
@@ -155,7 +158,9 @@ def build(paths: tuple[str, ...], index_path: str | None, workers: int | None,
     """
     targets = list(paths) or ["seeds"]
     try:
-        report = build_index(targets, resolve_index_path(index_path), workers=workers,
+        location = resolve_index_path(index_path)
+        report = build_index(targets, open_engine(location, name=engine) if engine else location,
+                             workers=workers,
                              progress=sys.stderr.isatty() and not as_json)
     except NothingIndexed as err:  # every failure and skip listed, then the one-line error
         _print_problems(err.report, as_json, error=str(err))

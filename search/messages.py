@@ -215,10 +215,29 @@ CATALOGUE: dict[str, Code] = {
                                                      "cluster.json"},
         "A write (build, add, remove) needs every shard's primary; 'problem' is the network "
         "error (English, technical), 'command' promotes a replica."),
+    # Engines (search.engine.registry, search.engine.xapian).
+    "engine.not_installed": Code(
+        ("engine", "location", "problem", "command"),
+        lambda p: f"index at {p['location']} needs the {p['engine']} engine, which this "
+                  f"install lacks ({p['problem']}): {p['command']}",
+        {"engine": "xapian", "location": "index",
+         "problem": "ModuleNotFoundError: No module named 'xapian'",
+         "command": "pip install 'vnsearch[cluster]'"},
+        "The index was built with an optional engine whose bindings are not installed; "
+        "'command' installs them."),
+    "query.unsupported": Code(
+        ("engine", "what"),
+        lambda p: f"the {p['engine']} engine cannot run this query: {p['what']}",
+        {"engine": "xapian", "what": "2 of 40 alternatives (780 combinations, 500 at most)"},
+        "A query the engine serving the index cannot run exactly ('what', English, "
+        "technical): refused rather than answered differently."),
     "document.not_found": Code(
         ("id",), lambda p: f"no document with id {p['id']!r}", {"id": "nq-04-2021"},
         "No document of the index has that id."),
 }
+
+
+INSTALL_CLUSTER = "pip install 'vnsearch[cluster]'"  # the optional Xapian engine's binding
 
 
 def build_command(location: str) -> str:

@@ -32,11 +32,10 @@ from search.engine.xapian import servers
 from search.engine.xapian.cluster import (
     ClusterStore,
     load_config,
-    shard_health_dicts,
     slot_port,
     split_address,
 )
-from search.engine.xapian.store import ID_PREFIX, shard_of
+from search.engine.xapian.store import ID_PREFIX, shard_health_dicts, shard_of
 from search.errors import IndexCorrupt, IndexLocked, IndexUnavailable
 from search.indexer import build_index
 from search.index import open_index

@@ -144,6 +144,12 @@ VI: dict[str, Callable[[Params], str]] = {
                                    f"{p['location']}, {p['address']}) không phản hồi "
                                    f"({p['problem']}); chưa có gì bị thay đổi. Hãy nâng một "
                                    f"bản sao lên làm bản chính: {p['command']}"),
+    "engine.not_installed": lambda p: (f"Chỉ mục tại {p['location']} cần bộ máy tìm kiếm "
+                                       f"{p['engine']} nhưng bản cài đặt này chưa có "
+                                       f"({p['problem']}). Quản trị viên cần cài bằng "
+                                       f"lệnh: {p['command']}"),
+    "query.unsupported": lambda p: (f"Bộ máy tìm kiếm {p['engine']} không chạy được truy vấn "
+                                    f"này ({p['what']}); hãy rút gọn truy vấn."),
     "document.not_found": lambda p: (f"Không có văn bản nào mang mã {quoted(visible(p['id']))} "
                                      "trong chỉ mục."),
 }

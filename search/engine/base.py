@@ -274,7 +274,7 @@ class Engine(ABC):
         default) for an engine without shards. One JSON-ready dict per shard:
         ``{"shard": 0, "available": bool, "copies": [{"role": "primary"|"replica",
         "address": "host:port", "alive": bool, "serving": bool, "error": str}]}``
-        (:func:`search.engine.xapian.cluster.shard_health_dicts` makes them from a Xapian
+        (:func:`search.engine.xapian.store.shard_health_dicts` makes them from a Xapian
         store's ``health()``)."""
         return None
 

@@ -49,7 +49,7 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 import xapian
 
 from search.documents import utc_now
-from search.engine.xapian.store import CopyHealth, ShardHealth, shard_of
+from search.engine.xapian.store import CopyHealth, ShardHealth, shard_health_dicts, shard_of
 from search.errors import IndexCorrupt, IndexLocked, IndexMissing, IndexUnavailable
 from search.messages import Message, build_command
 
@@ -421,14 +421,6 @@ class ClusterStore:
         else:
             slot = self._require_index(config)
         return ClusterBatch(self, config, slot, fresh)
-
-
-def shard_health_dicts(shards: list[ShardHealth]) -> list[dict[str, Any]]:
-    """Health as JSON-ready dicts (what ``Engine.health`` returns, ``/healthz`` shows)."""
-    return [{"shard": s.shard, "available": s.available,
-             "copies": [{"role": c.role, "address": c.address, "alive": c.alive,
-                         "serving": c.serving, "error": c.error} for c in s.copies]}
-            for s in shards]
 
 
 class ClusterBatch:

@@ -44,7 +44,7 @@ from search.engine.xapian.cluster import (
     split_address,
     writer_lock,
 )
-from search.engine.xapian.store import ShardHealth
+from search.engine.xapian.store import ShardHealth, shard_health_dicts
 from search.errors import VnSearchError
 
 CONFIG_NAME = "cluster.json"
@@ -334,8 +334,6 @@ class Status:
     running: dict[str, int]  # address -> how many of its local processes run
 
     def to_dict(self) -> dict[str, Any]:
-        from search.engine.xapian.cluster import shard_health_dicts
-
         shards = shard_health_dicts(self.shards)
         for shard in shards:
             for copy in shard["copies"]:
