@@ -2,11 +2,10 @@
 
 Each module-scoped fixture starts a 2-shard x 1-replica cluster (``vnsearch cluster
 start``'s library function); tests that kill or promote copies get a cluster of their own.
-Documents are written through :class:`ClusterStore`'s batches as Xapian documents whose data
-is the :class:`~search.engine.base.IndexDoc` as JSON; :class:`StandInEngine` below reads them
-back through ``ClusterStore.run`` and answers queries with the in-memory engine's matching
-(tests/memory_engine.py), so the web app, the CLI and the real indexer run on the cluster
-before the Xapian engine (search/engine/xapian/engine.py) takes its place.
+The store's own tests write Xapian documents straight through :class:`ClusterStore`'s
+batches (data: the :class:`~search.engine.base.IndexDoc` as JSON); the last ones build the
+seeds with `vnsearch build --index cluster.json` (the Xapian engine) and compare with
+Whoosh, and run the web app on the cluster.
 
 Needs Debian's xapian-tools and the ``cluster`` extra (``make test`` installs both).
 """
@@ -22,12 +21,12 @@ import subprocess
 import threading
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, ContextManager, Iterable, Iterator
+from typing import Iterable, Iterator
 
 import pytest
 import xapian
 
-from search.engine.base import Batch, Engine, IndexDoc, Opened
+from search.engine.base import IndexDoc
 from search.engine.xapian import servers
 from search.engine.xapian.cluster import (
     ClusterStore,
@@ -35,19 +34,17 @@ from search.engine.xapian.cluster import (
     slot_port,
     split_address,
 )
-from search.engine.xapian.store import ID_PREFIX, shard_health_dicts, shard_of
+from search.engine.xapian.store import ID_PREFIX, shard_of
 from search.errors import IndexCorrupt, IndexLocked, IndexUnavailable
-from search.indexer import build_index
 from search.index import open_index
 from search.results import SearchRequest
 
-from .conftest import SEEDS, run_cli, wait_until
-from .memory_engine import MemoryReader
+from .conftest import SEEDS, app_for, run_cli, wait_until
 
 TERM = "xhello"  # every test document has it
 
 
-# -- a stand-in engine over the cluster (until the Xapian engine is merged) ------------------------
+# -- Xapian documents written straight through the store ------------------------------------------
 def xdoc(doc: IndexDoc) -> xapian.Document:
     out = xapian.Document()
     out.add_boolean_term(ID_PREFIX + doc.id)
@@ -62,100 +59,6 @@ def all_docs(db: xapian.Database) -> dict[str, IndexDoc]:
         doc = IndexDoc(**json.loads(db.get_document(item.docid).get_data().decode("utf-8")))
         docs[doc.id] = doc
     return docs
-
-
-class ClusterReader(MemoryReader):
-    """Every call reads the documents through ``ClusterStore.run`` (failover included)."""
-
-    def __init__(self, store: ClusterStore) -> None:
-        super().__init__({})
-        self.store = store
-
-    def _load(self) -> None:
-        self.docs = self.store.run(all_docs)
-
-    def search(self, *args: Any, **kwargs: Any) -> Any:
-        self._load()
-        return super().search(*args, **kwargs)
-
-    def get(self, *args: Any, **kwargs: Any) -> Any:
-        self._load()
-        return super().get(*args, **kwargs)
-
-    def doc_count(self) -> int:
-        self._load()
-        return super().doc_count()
-
-    def iter_stored(self) -> Any:
-        self._load()
-        return super().iter_stored()
-
-    def doc_frequency(self, *args: Any) -> int:
-        self._load()
-        return super().doc_frequency(*args)
-
-
-class ClusterBatchEngine(Batch):
-    def __init__(self, store: ClusterStore, fresh: bool) -> None:
-        self.batch = store.begin(fresh=fresh)
-
-    def add(self, docs: Iterable[IndexDoc]) -> int:
-        count = 0
-        for doc in docs:
-            self.batch.writer_for(doc.id).replace_document(ID_PREFIX + doc.id, xdoc(doc))
-            count += 1
-        return count
-
-    def remove(self, ids: Iterable[str]) -> list[str]:
-        removed = []
-        for doc_id in dict.fromkeys(ids):
-            writer = self.batch.writer_for(doc_id)
-            if writer.term_exists(ID_PREFIX + doc_id):
-                writer.delete_document(ID_PREFIX + doc_id)
-                removed.append(doc_id)
-        return removed
-
-    def reader(self) -> MemoryReader:
-        return MemoryReader(all_docs(self.batch.reader()))
-
-    def publish(self, manifest: dict[str, Any]) -> str:
-        return self.batch.publish(manifest)
-
-    def discard(self) -> None:
-        self.batch.discard()
-
-
-class StandInEngine(Engine):
-    name = "stand-in"
-
-    def __init__(self, location: Any, **options: Any) -> None:
-        self.store = ClusterStore(Path(location))
-
-    @property
-    def location(self) -> str:
-        return self.store.location
-
-    def generation(self) -> str | None:
-        return self.store.generation()
-
-    def open(self) -> Opened:
-        manifest = self.store.manifest()
-        return Opened(ClusterReader(self.store), self.store.generation() or "", manifest)
-
-    def manifest(self) -> dict[str, Any]:
-        return self.store.manifest()
-
-    def lock(self, command: str) -> ContextManager[None]:
-        return self.store.lock(command)
-
-    def begin(self, *, fresh: bool, writers: int = 1) -> Batch:
-        return ClusterBatchEngine(self.store, fresh)
-
-    def health(self) -> list[dict[str, Any]] | None:
-        return shard_health_dicts(self.store.health())
-
-    def cache_dir(self) -> Path:
-        return self.store.cache_dir()
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -499,40 +402,62 @@ def test_a_shard_with_no_live_copy_is_unavailable(own_cluster: Path) -> None:
     assert [s.available for s in store.health()] == [True, False]
 
 
-# -- the library and the web app on the cluster ----------------------------------------------------
-@pytest.fixture()
-def seeded_cluster(own_cluster: Path) -> Path:
-    """The seeds, built by the real indexer into the cluster (through the stand-in engine)."""
-    build_index([SEEDS], StandInEngine(own_cluster), workers=1)
-    return own_cluster
+# -- the real engine on the cluster: the seeds through `vnsearch build`, then the web app ---------
+QUERIES = ["giảm nghèo", "giam ngheo", '"nông thôn mới"', "04-NQ/TU", "tỉnh ủy OR huyện ủy",
+           'loai:"Nghị quyết" nghèo', "nông thôn -Kon", "xyzzy", ""]
+
+
+@pytest.fixture(scope="module")
+def seeded_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The seeds built into a cluster by `vnsearch build --index cluster.json` (the registry
+    picks the Xapian engine from the file's "engine")."""
+    with local_cluster(tmp_path_factory.mktemp("seeded")) as path:
+        result = run_cli("build", str(SEEDS), "--index", str(path), "--workers", "1")
+        assert result.exit_code == 0, result.output
+        yield path
 
 
 @pytest.mark.slow
-def test_the_web_app_reports_shards_and_a_dead_one_is_a_503(seeded_cluster: Path) -> None:
-    from web import create_app
-    from web.state import EXTENSION
+@pytest.mark.parametrize("q", QUERIES)
+def test_the_cluster_finds_what_whoosh_finds(seeded_cluster: Path, seed_index: Path,
+                                             q: str) -> None:
+    """Same matches, totals and facet counts as the Whoosh engine (ranking is Xapian's own:
+    see tests/test_xapian_engine.py for how much it differs)."""
+    with open_index(str(seeded_cluster)) as got, open_index(seed_index) as want:
+        assert got.engine.name == "xapian"
+        a = got.search(SearchRequest(q=q, per_page=100))
+        b = want.search(SearchRequest(q=q, per_page=100))
+    assert a.total == b.total and {h.id for h in a.hits} == {h.id for h in b.hits}
+    assert a.facets == b.facets
 
-    engine = StandInEngine(seeded_cluster)
-    app = create_app({"INDEX": engine, "TESTING": True})
-    client = app.test_client()
-    try:
-        health = client.get("/healthz")
-        assert health.status_code == 200, health.get_json()
-        shards = health.get_json()["shards"]
-        assert [s["available"] for s in shards] == [True, True]
-        assert client.get("/api/search?q=giam+ngheo").get_json()["total"] > 0
-        with open_index(engine) as index:
-            assert index.search(SearchRequest(q="giảm nghèo")).total > 0
-        for address in load_config(seeded_cluster).shards[1].copies:
-            servers.stop_copy(seeded_cluster, address, signal.SIGKILL)
-        for url in ("/healthz", "/api/search?q=giam+ngheo"):
-            answer = client.get(url)
-            body = answer.get_json()
-            assert answer.status_code == 503, (url, body)
-            assert body["code"] == "index.unavailable" and body["params"]["shard"] == 1
-        page = client.get("/?q=giam+ngheo")
-        assert page.status_code == 503
-        assert "Phân mảnh 1" in page.get_data(as_text=True)
-        assert "không còn bản sao nào hoạt động" in page.get_data(as_text=True)
-    finally:
-        app.extensions[EXTENSION].close()
+
+@pytest.mark.slow
+def test_the_cluster_is_searched_from_the_cli(seeded_cluster: Path) -> None:
+    result = run_cli("search", "giảm nghèo", "--index", str(seeded_cluster), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["total"] > 0
+
+
+@pytest.mark.slow
+def test_the_web_app_reports_shards_and_a_dead_one_is_a_503(tmp_path: Path) -> None:
+    with local_cluster(tmp_path) as path:
+        assert run_cli("build", str(SEEDS), "--index", str(path), "--workers", "1").exit_code == 0
+        with app_for(path) as app:
+            client = app.test_client()
+            health = client.get("/healthz")
+            assert health.status_code == 200, health.get_json()
+            shards = health.get_json()["shards"]
+            assert [s["available"] for s in shards] == [True, True]
+            assert [[c["serving"] for c in s["copies"]] for s in shards] == [[True, False]] * 2
+            assert client.get("/api/search?q=giam+ngheo").get_json()["total"] > 0
+            for address in load_config(path).shards[1].copies:
+                servers.stop_copy(path, address, signal.SIGKILL)
+            for url in ("/healthz", "/api/search?q=giam+ngheo"):
+                answer = client.get(url)
+                body = answer.get_json()
+                assert answer.status_code == 503, (url, body)
+                assert body["code"] == "index.unavailable" and body["params"]["shard"] == 1
+            page = client.get("/?q=giam+ngheo")
+            text = page.get_data(as_text=True)
+            assert page.status_code == 503
+            assert "Phân mảnh 1" in text and "không còn bản sao nào hoạt động" in text

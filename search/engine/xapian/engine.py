@@ -73,6 +73,9 @@ class Runner(Protocol):
 MAX_TERM_BYTES = 240  # Xapian refuses terms over 245 bytes; longer ones are hashed (below)
 FACET_SEPARATOR = "\x1f"  # between the values of a multi-valued facet in its slot
 SLOT_ID, SLOT_DATE, SLOT_UNDATED, SLOT_YEAR, SLOT_TEXT = 0, 1, 2, 3, 4
+# The date orders' sort keys, made at index time: the remote backend (a cluster) refuses a
+# KeyMaker at query time, so a sort must be one value slot.
+SLOT_OLDEST, SLOT_NEWEST = 5, 6
 FACET_SLOTS = {name: 10 + i for i, name in enumerate(FACET_FIELDS)}
 FIELD_PREFIX = {name: f"X{name.upper()}:" for name in TEXT_FIELDS}
 FACET_PREFIX = {name: f"XF{name.upper()}:" for name in FACET_FIELDS}
@@ -149,6 +152,8 @@ def to_document(doc: IndexDoc) -> "xapian.Document":
     else:
         xdoc.add_value(SLOT_UNDATED, "1")  # absent ("") sorts first: dated before undated
     xdoc.add_value(SLOT_ID, doc.id)
+    for slot, newest in ((SLOT_OLDEST, False), (SLOT_NEWEST, True)):
+        xdoc.add_value(slot, _date_key(date, doc.id, newest))
     stored = dict(doc.stored)
     if TEXT_KEY in stored:
         xdoc.add_value(SLOT_TEXT, json.dumps(stored.pop(TEXT_KEY), ensure_ascii=False))
@@ -336,12 +341,30 @@ def _enquire(db: "xapian.Database", query: "xapian.Query") -> "xapian.Enquire":
     return enquire
 
 
-def _date_order(newest: bool) -> "xapian.MultiValueKeyMaker":
-    keys = xapian.MultiValueKeyMaker()
-    keys.add_value(SLOT_UNDATED)  # dated ("") before undated ("1"), in both orders
-    keys.add_value(SLOT_DATE, newest)  # ISO dates sort as text
-    keys.add_value(SLOT_ID)
-    return keys
+def _date_key(date: str, doc_id: str, newest: bool) -> bytes:
+    """The key a date order sorts by, as Xapian's MultiValueKeyMaker would make it from
+    (undated flag, date (reversed for newest), id): dated before undated in both orders,
+    ISO dates as text, the id breaking ties. Made at index time because the remote backend
+    (a cluster) accepts no KeyMaker at query time."""
+    return (_key_part(b"" if date else b"1", False) + _key_part(date.encode(), newest)
+            + doc_id.encode("utf-8"))
+
+
+def _key_part(value: bytes, reverse: bool) -> bytes:
+    """One non-final part of a MultiValueKeyMaker key: escaped, terminated, so the parts
+    compare one after another (reversed: every byte inverted)."""
+    out = bytearray()
+    for byte in value:
+        if reverse:
+            out.append(255 - byte)
+            if byte == 0:
+                out.append(0)
+        else:
+            out.append(byte)
+            if byte == 0:
+                out.append(255)
+    out += b"\xff\xff" if reverse else b"\x00\x00"
+    return bytes(out)
 
 
 def _text(term: Any) -> str:
@@ -383,7 +406,7 @@ class XapianReader(EngineReader):
         enquire = _enquire(db, filtered)
         if sort in ("newest", "oldest"):
             enquire.set_weighting_scheme(xapian.BoolWeight())
-            enquire.set_sort_by_key(_date_order(sort == "newest"), False)
+            enquire.set_sort_by_value(SLOT_NEWEST if sort == "newest" else SLOT_OLDEST, False)
         spies = {f: xapian.ValueCountMatchSpy(FACET_SLOTS[f]) for f in facets if f not in others}
         for spy in spies.values():
             enquire.add_matchspy(spy)
