@@ -308,8 +308,11 @@ def start(directory: Path, shards: int, replicas: int, base_port: int = 0,
 def stop(path: Path) -> int:
     """Stop every server of a local cluster; how many processes were running."""
     config = load_config(path)
-    _local_dir(config, path)
+    directory = str(_local_dir(config, path))
     pids = [p for ps in _pids(config).values() for p in ps]
+    # and any server this process started for the cluster that the file no longer lists
+    pids += [pid for pid, proc in list(_CHILDREN.items())
+             if pid not in pids and directory in str(proc.args)]
     running = sum(1 for p in pids if _is_ours(p))
     _stop_pids(pids)
     save_config(path, _with_pids(config, {}))
