@@ -460,6 +460,27 @@ def test_the_cluster_is_searched_from_the_cli(seeded_cluster: Path) -> None:
 
 
 @pytest.mark.slow
+def test_add_and_remove_on_the_cluster_from_the_cli(tmp_path: Path) -> None:
+    new = tmp_path / "quyet-dinh-moi.txt"
+    new.write_text("Quyết định về phát triển cây mắc ca ở vùng cao xyzmacca", "utf-8")
+    with local_cluster(tmp_path) as path:
+        assert run_cli("build", str(SEEDS), "--index", str(path), "--workers", "1").exit_code == 0
+
+        def found() -> int:
+            result = run_cli("search", "xyzmacca", "--index", str(path), "--json")
+            assert result.exit_code == 0, result.output
+            return int(json.loads(result.output)["total"])
+
+        assert found() == 0
+        added = run_cli("add", str(new), "--index", str(path))
+        assert added.exit_code == 0, added.output
+        assert found() == 1
+        removed = run_cli("remove", "quyet-dinh-moi", "--index", str(path))
+        assert removed.exit_code == 0, removed.output
+        assert found() == 0
+
+
+@pytest.mark.slow
 def test_the_web_app_reports_shards_and_a_dead_one_is_a_503(tmp_path: Path) -> None:
     with local_cluster(tmp_path) as path:
         assert run_cli("build", str(SEEDS), "--index", str(path), "--workers", "1").exit_code == 0

@@ -465,8 +465,9 @@ class ClusterBatch:
 
     def reader(self) -> xapian.Database:
         """The pending state: a remote writable database reads its own uncommitted changes,
-        so the combination of the writers is the batch as it will be published."""
-        db = xapian.Database()
+        so the combination of the writers is the batch as it will be published. Closing it
+        leaves the writers open (it shares their connections)."""
+        db = _PendingDatabase()
         for writer in self._writers:
             db.add_database(writer)
         return db
@@ -522,6 +523,15 @@ class ClusterBatch:
         for writer in writers:
             with contextlib.suppress(xapian.Error):
                 writer.close()
+
+
+class _PendingDatabase(xapian.Database):  # type: ignore[misc]  # untyped binding
+    """A batch's reader: its sub-databases are the batch's writers, and closing a combined
+    database closes them all (an add's open transaction with them), so close is the
+    batch's to do, at publish or discard."""
+
+    def close(self) -> None:
+        pass
 
 
 def _clear(db: xapian.WritableDatabase) -> None:
