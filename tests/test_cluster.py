@@ -15,9 +15,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
+import sys
 import threading
 from dataclasses import asdict
 from pathlib import Path
@@ -503,3 +505,16 @@ def test_the_web_app_reports_shards_and_a_dead_one_is_a_503(tmp_path: Path) -> N
             text = page.get_data(as_text=True)
             assert page.status_code == 503
             assert "Phân mảnh 1" in text and "không còn bản sao nào hoạt động" in text
+
+
+@pytest.mark.slow
+def test_the_cluster_benchmark_quick_run(tmp_path: Path) -> None:
+    """Smoke run of bench/cluster (figures are not asserted): it keeps working."""
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, str(root / "bench" / "cluster"), "--size", "150",
+                           "--passes", "1", "--work", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "| Whoosh (one directory) |" in proc.stdout
+    assert re.search(r"\| Xapian cluster 2×1 \(127\.0\.0\.1\) \| .* per node \d+: \d+ MB",
+                     proc.stdout), proc.stdout[-2000:]
