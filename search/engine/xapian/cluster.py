@@ -367,16 +367,18 @@ class ClusterStore:
         call made again on its shard's next copy; each retry follows a newly dead copy, so
         the loop ends: at the latest when a shard has none left (IndexUnavailable)."""
         config = self.config()
-        slot = self._require_index(config)
         retries = sum(len(s.copies) for s in config.shards) + 1
         for _attempt in range(retries):
+            config = self.config()  # a retry reads what serves now
+            slot = self._require_index(config)
             opened = self._open(config, slot)
             try:
                 return fn(opened.db)
             except xapian.DatabaseModifiedError:
-                # A replica applied a changeset under us: read the new revision.
-                with contextlib.suppress(xapian.Error):
-                    opened.db.reopen()
+                # The slot changed under a long read: a replica applied a changeset, or a
+                # new build is emptying the slot a swap just retired. Open again from the
+                # configuration, so the retry reads the serving slot, never the emptied one.
+                self._forget()
             except COPY_ERRORS as err:
                 self._forget()
                 named = failed_address(err)
