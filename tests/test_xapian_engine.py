@@ -14,6 +14,7 @@ import importlib.util
 import json
 import shutil
 import sys
+import threading
 import zlib
 from pathlib import Path
 from types import ModuleType
@@ -321,6 +322,38 @@ def test_a_replaced_document_stays_one_document(small):
     assert reader.doc_count() == 9 and reader.get("d1")["text"] == "cà phê"
     res = reader.search(Term("body", "lúa"), Filters(), limit=20)
     assert res.total == 8 and res.facets["province"] == {"A": 8}
+
+
+@pytest.mark.slow
+def test_searches_in_threads_while_changes_are_published(small):
+    """Each search reads the generation serving when it starts; one retired under it (the
+    store keeps two open) is not closed in the middle of a search."""
+    reader = small.open().reader
+    seen: list[int] = []
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def search() -> None:
+        try:
+            while not done.is_set():
+                seen.append(reader.search(Term("body", "lúa"), Filters(), limit=3).total)
+        except BaseException as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=search) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        for k in range(6):
+            with small.lock("test"), small.begin(fresh=False) as batch:
+                batch.add([_doc(f"x{k}", "lúa mì")])
+                batch.publish({"engine": "xapian"})
+    finally:
+        done.set()
+        for thread in threads:
+            thread.join()
+    assert not errors and seen and set(seen) <= set(range(9, 16))
+    assert reader.search(Term("body", "lúa"), Filters()).total == 15
 
 
 @pytest.mark.parametrize("fresh", [False, True])
