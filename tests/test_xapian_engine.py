@@ -396,6 +396,20 @@ def test_a_term_longer_than_xapian_allows_still_matches_exactly(tmp_path):
     assert [h.id for h in reader.search(Term("body", long_word), Filters()).hits] == ["long"]
 
 
+def test_a_long_id_is_added_found_and_removed(tmp_path):
+    long_id = "văn-bản-" * 40  # a long file name makes a long id (over Xapian's term limit)
+    engine = XapianEngine(tmp_path / "ix", shards=2)
+    with engine.lock("test"), engine.begin(fresh=True) as batch:
+        batch.add([_doc(long_id, "lúa"), _doc(long_id[:-1], "gạo")])
+        batch.publish({"engine": "xapian"})
+    assert engine.open().reader.get(long_id)["text"] == "lúa"
+    with engine.lock("test"), engine.begin(fresh=False) as batch:
+        assert batch.remove([long_id]) == [long_id]
+        batch.publish({"engine": "xapian"})
+    reader = engine.open().reader
+    assert reader.get(long_id) is None and reader.get(long_id[:-1])["text"] == "gạo"
+
+
 # -- queries Xapian cannot run, said -----------------------------------------------------------
 @pytest.mark.parametrize("query, what", [
     (Or(tuple(Term("body", f"w{i}") for i in range(40)), min_match=2), "2 of 40"),

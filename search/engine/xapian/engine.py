@@ -107,6 +107,11 @@ def field_term(field: str, token: str) -> str:
     return _bounded(prefix + token)
 
 
+def id_term(doc_id: str) -> str:
+    """The unique term of a document (a long file name makes a long id)."""
+    return _bounded(ID_PREFIX + doc_id)
+
+
 def facet_term(facet: str, value: str) -> str:
     return _bounded(FACET_PREFIX[facet] + value)
 
@@ -119,7 +124,7 @@ def _unsupported(what: str) -> BadQuery:
 def to_document(doc: IndexDoc) -> "xapian.Document":
     """One engine document as a Xapian document (terms, values, data)."""
     xdoc = xapian.Document()
-    xdoc.add_boolean_term(ID_PREFIX + doc.id)
+    xdoc.add_boolean_term(id_term(doc.id))
     for name, tokens in doc.fields.items():
         prefix = FIELD_PREFIX.get(name)
         if prefix is None:  # a field this schema does not know would be lost: say so
@@ -388,6 +393,7 @@ class XapianReader(EngineReader):
         for spy in spies.values():
             enquire.add_matchspy(spy)
         mset = enquire.get_mset(offset, limit, every)
+        mset.fetch()  # the page's documents in one request from each remote shard
         total = int(mset.get_matches_estimated())
         hits = [EngineHit(_text(item.document.get_value(SLOT_ID)),
                           float(item.weight) if sort not in ("newest", "oldest") else 0.0,
@@ -407,7 +413,7 @@ class XapianReader(EngineReader):
         wanted = list(fields) if fields is not None else None
 
         def fetch(db: "xapian.Database") -> dict[str, Any] | None:
-            for posting in db.postlist(ID_PREFIX + doc_id):
+            for posting in db.postlist(id_term(doc_id)):
                 return stored_of(db.get_document(posting.docid), wanted)
             return None
 
@@ -476,16 +482,16 @@ class XapianBatch(Batch):
     def add(self, docs: Iterable[IndexDoc]) -> int:
         count = 0
         for doc in docs:
-            self.batch.writer_for(doc.id).replace_document(ID_PREFIX + doc.id, to_document(doc))
+            self.batch.writer_for(doc.id).replace_document(id_term(doc.id), to_document(doc))
             count += 1
         return count
 
     def remove(self, ids: Iterable[str]) -> list[str]:
         removed = []
         for doc_id in dict.fromkeys(ids):
-            writer = self.batch.writer_for(doc_id)
-            if writer.term_exists(ID_PREFIX + doc_id):
-                writer.delete_document(ID_PREFIX + doc_id)
+            writer, term = self.batch.writer_for(doc_id), id_term(doc_id)
+            if writer.term_exists(term):
+                writer.delete_document(term)
                 removed.append(doc_id)
         return removed
 
