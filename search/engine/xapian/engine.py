@@ -14,10 +14,12 @@ What maps to what (README: Xapian engine):
   both orders) and the id after it (ties in id order);
 - the stored record → the document data (JSON) without its ``text``, which has a slot of
   its own, read only when a caller asks for ``text`` (or for every field);
-- ranking → ``BM25Weight(k1=1.2, k2=0, k3=0, b=0.75)`` with each node's boost as
-  ``OP_SCALE_WEIGHT``; scores add up as in Whoosh's BM25F (sums for And/Or/AndMaybe, the
-  positive side for Not, a phrase as the sum of its words). One difference stays:
-  Xapian normalises by the length of the whole document, Whoosh by the field's.
+- ranking → ``BM25PlusWeight(k1=1.2, b=0.75, delta=0)`` (BM25 whose idf stays positive),
+  each term scaled (``OP_SCALE_WEIGHT``) so that its idf is Whoosh's, each node's boost
+  scaled the same way; scores add up as in Whoosh's BM25F (sums for And/Or/AndMaybe, the
+  positive side for Not, a phrase as the sum of its words). One difference stays: Xapian
+  normalises by the length of the whole document, Whoosh by the field's (no built-in
+  Xapian weight, the only kind remote shards can run, has per-field lengths).
 
 A query node Xapian cannot run exactly is refused with ``query.unsupported``, never dropped.
 """
