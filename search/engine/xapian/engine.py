@@ -193,20 +193,20 @@ def _scaled(q: "xapian.Query", boost: float) -> "xapian.Query":
     return xapian.Query(xapian.Query.OP_SCALE_WEIGHT, q, boost)
 
 
-def whoosh_idf_scale(db: "xapian.Database") -> Callable[[str], float]:
+def whoosh_idf_scale(db: "xapian.Database", query: "xapian.Query") -> Callable[[str], float]:
     """Per-term factors that turn Xapian's BM25+ idf, ``log((N+1)/n)``, into Whoosh's,
-    ``log(N/(n+1)) + 1`` (N and n from the same database, over every shard): with them a
-    term scores what it scores in Whoosh but for the length normalisation (module doc).
-    Plain BM25's idf is near 0 for a word in most documents, where Whoosh's is near 1."""
+    ``log(N/(n+1)) + 1`` (N and n over every shard): with them a term scores what it scores
+    in Whoosh but for the length normalisation (module doc). Plain BM25's idf is near 0 for
+    a word in most documents, where Whoosh's is near 1.
+
+    The n of every term of ``query`` comes from one empty match (its statistics phase: one
+    request per remote shard), not from a lookup per term (a request per term and shard)."""
     total = db.get_doccount()
-    memo: dict[str, float] = {}
+    stats = _enquire(db, query).get_mset(0, 0)
 
     def scale(term: str) -> float:
-        if term not in memo:
-            n = db.get_termfreq(term)
-            memo[term] = ((math.log(total / (n + 1)) + 1) / math.log((total + 1) / n)
-                          if n and total else 1.0)
-        return memo[term]
+        n = stats.get_termfreq(term)
+        return (math.log(total / (n + 1)) + 1) / math.log((total + 1) / n) if n and total else 1.0
 
     return scale
 
@@ -370,14 +370,17 @@ class XapianReader(EngineReader):
         # Built once before the store is asked, so a query Xapian cannot run fails at once
         # (and is not retried on another copy); built again with the idf corrections
         # against the database the store hands over.
-        _filtered(to_xapian(query), filters)
+        bare = to_xapian(query)
+        _filtered(bare, filters)
         own = [f for f in facets if _own_filter(f, filters)]
         wanted = list(fields) if fields is not None else None
         sorted_by_date = sort in ("newest", "oldest")
 
         def run(db: "xapian.Database") -> EngineResult:
-            xq = to_xapian(query, None if sorted_by_date or not limit else whoosh_idf_scale(db))
-            others = {f: _filtered(xq, filters, skip=f) for f in own}
+            xq = bare
+            if limit and not sorted_by_date:  # scores are wanted
+                xq = to_xapian(query, whoosh_idf_scale(db, bare))
+            others = {f: _filtered(bare, filters, skip=f) for f in own}  # counts: no scores
             return self._search(db, _filtered(xq, filters), others, facets, limit, offset,
                                 sort, wanted)
 
