@@ -372,6 +372,17 @@ def test_a_discarded_batch_leaves_the_index_as_it_was(small, fresh):
     assert not list(Path(small.location).glob(".build-*"))
 
 
+def test_a_failed_write_is_one_clear_error_and_changes_nothing(small):
+    before = small.generation()
+    with pytest.raises(VnSearchError, match="cannot write the Xapian index.*left as it was"):
+        with small.lock("test"), small.begin(fresh=False) as batch:
+            batch.batch.writers()[0].close()  # a shard's database gone under the batch
+            batch.add([_doc(f"n{i}", "cà phê") for i in range(12)])
+    reader = small.open().reader
+    assert small.generation() == before and reader.doc_count() == 9
+    assert not list(Path(small.location).glob(".build-*"))
+
+
 def test_multi_valued_facets_are_counted_once_per_value(tmp_path):
     engine = XapianEngine(tmp_path / "ix")
     with engine.lock("test"), engine.begin(fresh=True) as batch:

@@ -26,6 +26,7 @@ A query node Xapian cannot run exactly is refused with ``query.unsupported``, ne
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -480,24 +481,38 @@ def _stored_page(db: "xapian.Database", start: int) -> list[dict[str, Any]]:
 
 # -- writing --------------------------------------------------------------------------------
 class XapianBatch(Batch):
-    def __init__(self, batch: StoreBatch) -> None:
+    def __init__(self, batch: StoreBatch, location: str) -> None:
         self.batch = batch
+        self.location = location
         self._finished = False
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A failed write (a full disk, a shard that stopped answering) as one clear error;
+        the batch is discarded by its owner, so the serving index stays as it was."""
+        try:
+            yield
+        except xapian.Error as err:
+            raise VnSearchError(f"cannot write the Xapian index at {self.location} "
+                                f"({type(err).__name__}: {err.get_msg()}); the serving index "
+                                "was left as it was") from None
 
     def add(self, docs: Iterable[IndexDoc]) -> int:
         count = 0
-        for doc in docs:
-            self.batch.writer_for(doc.id).replace_document(id_term(doc.id), to_document(doc))
-            count += 1
+        with self._writing():
+            for doc in docs:
+                self.batch.writer_for(doc.id).replace_document(id_term(doc.id), to_document(doc))
+                count += 1
         return count
 
     def remove(self, ids: Iterable[str]) -> list[str]:
         removed = []
-        for doc_id in dict.fromkeys(ids):
-            writer, term = self.batch.writer_for(doc_id), id_term(doc_id)
-            if writer.term_exists(term):
-                writer.delete_document(term)
-                removed.append(doc_id)
+        with self._writing():
+            for doc_id in dict.fromkeys(ids):
+                writer, term = self.batch.writer_for(doc_id), id_term(doc_id)
+                if writer.term_exists(term):
+                    writer.delete_document(term)
+                    removed.append(doc_id)
         return removed
 
     def reader(self) -> XapianReader:
@@ -509,7 +524,8 @@ class XapianBatch(Batch):
         return XapianReader(run, on_close=db.close)
 
     def publish(self, manifest: dict[str, Any]) -> str:
-        generation = self.batch.publish(manifest)
+        with self._writing():
+            generation = self.batch.publish(manifest)
         self._finished = True
         return generation
 
@@ -550,7 +566,7 @@ class XapianEngine(Engine):
         return self.store.lock(command)
 
     def begin(self, *, fresh: bool, writers: int = 1) -> XapianBatch:
-        return XapianBatch(self.store.begin(fresh=fresh))
+        return XapianBatch(self.store.begin(fresh=fresh), self.store.location)
 
     def cache_dir(self) -> Path:
         return self.store.cache_dir()
