@@ -314,6 +314,17 @@ def test_a_rebuild_keeps_the_number_of_shards(tmp_path):
     assert open_engine(tmp_path / "ix").manifest()["shards"] == 3
 
 
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_pages_after_the_first_continue_the_order(small, sort):
+    """Pages are slices of one order (a page after the first once crashed the binding's
+    MSet.fetch)."""
+    reader, query = small.open().reader, Or((Term("body", "lúa"), Term("body", "3")))
+    whole = [h.id for h in reader.search(query, Filters(), limit=9, sort=sort).hits]
+    pages = [h.id for offset in (0, 4, 8)
+             for h in reader.search(query, Filters(), limit=4, offset=offset, sort=sort).hits]
+    assert pages == whole and len(whole) == 9
+
+
 def test_a_replaced_document_stays_one_document(small):
     with small.lock("test"), small.begin(fresh=False) as batch:
         batch.add([_doc("d1", "cà phê", province=["B"])])

@@ -392,14 +392,19 @@ class XapianReader(EngineReader):
                 offset: int, sort: str, wanted: list[str] | None) -> EngineResult:
         every = max(1, db.get_doccount())  # every match seen: exact totals and counts
         enquire = _enquire(db, filtered)
+        # The enquire keeps a bare pointer to its key maker and spies: they are held here
+        # until it is done with them.
+        keys = _date_order(sort == "newest")
         if sort in ("newest", "oldest"):
             enquire.set_weighting_scheme(xapian.BoolWeight())
-            enquire.set_sort_by_key(_date_order(sort == "newest"), False)
+            enquire.set_sort_by_key(keys, False)
         spies = {f: xapian.ValueCountMatchSpy(FACET_SLOTS[f]) for f in facets if f not in others}
         for spy in spies.values():
             enquire.add_matchspy(spy)
         mset = enquire.get_mset(offset, limit, every)
-        mset.fetch()  # the page's documents in one request from each remote shard
+        # No mset.fetch() (one request for the page's documents): in the 1.4.26 binding it
+        # crashes the process on a page after the first (offset > 0); each document is read
+        # as the hits are made instead.
         total = int(mset.get_matches_estimated())
         hits = [EngineHit(_text(item.document.get_value(SLOT_ID)),
                           float(item.weight) if sort not in ("newest", "oldest") else 0.0,
@@ -413,6 +418,7 @@ class XapianReader(EngineReader):
             own.add_matchspy(spy)
             own.get_mset(0, 0, every)
             counts[facet] = _counts(spy)
+        del keys, spies, enquire  # only now
         return EngineResult(total=total, hits=hits, facets={f: counts[f] for f in facets})
 
     def get(self, doc_id: str, fields: Sequence[str] | None = None) -> dict[str, Any] | None:
