@@ -14,6 +14,7 @@ import importlib.util
 import json
 import shutil
 import sys
+import threading
 import zlib
 from pathlib import Path
 from types import ModuleType
@@ -313,6 +314,17 @@ def test_a_rebuild_keeps_the_number_of_shards(tmp_path):
     assert open_engine(tmp_path / "ix").manifest()["shards"] == 3
 
 
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_pages_after_the_first_continue_the_order(small, sort):
+    """Pages are slices of one order (a page after the first once crashed the binding's
+    MSet.fetch)."""
+    reader, query = small.open().reader, Or((Term("body", "lúa"), Term("body", "3")))
+    whole = [h.id for h in reader.search(query, Filters(), limit=9, sort=sort).hits]
+    pages = [h.id for offset in (0, 4, 8)
+             for h in reader.search(query, Filters(), limit=4, offset=offset, sort=sort).hits]
+    assert pages == whole and len(whole) == 9
+
+
 def test_a_replaced_document_stays_one_document(small):
     with small.lock("test"), small.begin(fresh=False) as batch:
         batch.add([_doc("d1", "cà phê", province=["B"])])
@@ -321,6 +333,38 @@ def test_a_replaced_document_stays_one_document(small):
     assert reader.doc_count() == 9 and reader.get("d1")["text"] == "cà phê"
     res = reader.search(Term("body", "lúa"), Filters(), limit=20)
     assert res.total == 8 and res.facets["province"] == {"A": 8}
+
+
+@pytest.mark.slow
+def test_searches_in_threads_while_changes_are_published(small):
+    """Each search reads the generation serving when it starts; one retired under it (the
+    store keeps two open) is not closed in the middle of a search."""
+    reader = small.open().reader
+    seen: list[int] = []
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def search() -> None:
+        try:
+            while not done.is_set():
+                seen.append(reader.search(Term("body", "lúa"), Filters(), limit=3).total)
+        except BaseException as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=search) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        for k in range(6):
+            with small.lock("test"), small.begin(fresh=False) as batch:
+                batch.add([_doc(f"x{k}", "lúa mì")])
+                batch.publish({"engine": "xapian"})
+    finally:
+        done.set()
+        for thread in threads:
+            thread.join()
+    assert not errors and seen and set(seen) <= set(range(9, 16))
+    assert reader.search(Term("body", "lúa"), Filters()).total == 15
 
 
 @pytest.mark.parametrize("fresh", [False, True])
@@ -336,6 +380,17 @@ def test_a_discarded_batch_leaves_the_index_as_it_was(small, fresh):
     reader = small.open().reader
     assert small.generation() == before and reader.doc_count() == 9
     assert reader.get("new") is None and reader.get("d1") is not None
+    assert not list(Path(small.location).glob(".build-*"))
+
+
+def test_a_failed_write_is_one_clear_error_and_changes_nothing(small):
+    before = small.generation()
+    with pytest.raises(VnSearchError, match="cannot write the Xapian index.*left as it was"):
+        with small.lock("test"), small.begin(fresh=False) as batch:
+            batch.batch.writers()[0].close()  # a shard's database gone under the batch
+            batch.add([_doc(f"n{i}", "cà phê") for i in range(12)])
+    reader = small.open().reader
+    assert small.generation() == before and reader.doc_count() == 9
     assert not list(Path(small.location).glob(".build-*"))
 
 
@@ -361,6 +416,20 @@ def test_a_term_longer_than_xapian_allows_still_matches_exactly(tmp_path):
     reader = engine.open().reader
     assert len(next(iter(reader.term_stats("body", "a")))[0].encode()) <= MAX_TERM_BYTES
     assert [h.id for h in reader.search(Term("body", long_word), Filters()).hits] == ["long"]
+
+
+def test_a_long_id_is_added_found_and_removed(tmp_path):
+    long_id = "văn-bản-" * 40  # a long file name makes a long id (over Xapian's term limit)
+    engine = XapianEngine(tmp_path / "ix", shards=2)
+    with engine.lock("test"), engine.begin(fresh=True) as batch:
+        batch.add([_doc(long_id, "lúa"), _doc(long_id[:-1], "gạo")])
+        batch.publish({"engine": "xapian"})
+    assert engine.open().reader.get(long_id)["text"] == "lúa"
+    with engine.lock("test"), engine.begin(fresh=False) as batch:
+        assert batch.remove([long_id]) == [long_id]
+        batch.publish({"engine": "xapian"})
+    reader = engine.open().reader
+    assert reader.get(long_id) is None and reader.get(long_id[:-1])["text"] == "gạo"
 
 
 # -- queries Xapian cannot run, said -----------------------------------------------------------

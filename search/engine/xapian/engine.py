@@ -14,16 +14,19 @@ What maps to what (README: Xapian engine):
   both orders) and the id after it (ties in id order);
 - the stored record → the document data (JSON) without its ``text``, which has a slot of
   its own, read only when a caller asks for ``text`` (or for every field);
-- ranking → ``BM25Weight(k1=1.2, k2=0, k3=0, b=0.75)`` with each node's boost as
-  ``OP_SCALE_WEIGHT``; scores add up as in Whoosh's BM25F (sums for And/Or/AndMaybe, the
-  positive side for Not, a phrase as the sum of its words). One difference stays:
-  Xapian normalises by the length of the whole document, Whoosh by the field's.
+- ranking → ``BM25PlusWeight(k1=1.2, b=0.75, delta=0)`` (BM25 whose idf stays positive),
+  each term scaled (``OP_SCALE_WEIGHT``) so that its idf is Whoosh's, each node's boost
+  scaled the same way; scores add up as in Whoosh's BM25F (sums for And/Or/AndMaybe, the
+  positive side for Not, a phrase as the sum of its words). One difference stays: Xapian
+  normalises by the length of the whole document, Whoosh by the field's (no built-in
+  Xapian weight, the only kind remote shards can run, has per-field lengths).
 
 A query node Xapian cannot run exactly is refused with ``query.unsupported``, never dropped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -110,6 +113,11 @@ def field_term(field: str, token: str) -> str:
     return _bounded(prefix + token)
 
 
+def id_term(doc_id: str) -> str:
+    """The unique term of a document (a long file name makes a long id)."""
+    return _bounded(ID_PREFIX + doc_id)
+
+
 def facet_term(facet: str, value: str) -> str:
     return _bounded(FACET_PREFIX[facet] + value)
 
@@ -122,7 +130,7 @@ def _unsupported(what: str) -> BadQuery:
 def to_document(doc: IndexDoc) -> "xapian.Document":
     """One engine document as a Xapian document (terms, values, data)."""
     xdoc = xapian.Document()
-    xdoc.add_boolean_term(ID_PREFIX + doc.id)
+    xdoc.add_boolean_term(id_term(doc.id))
     for name, tokens in doc.fields.items():
         prefix = FIELD_PREFIX.get(name)
         if prefix is None:  # a field this schema does not know would be lost: say so
@@ -191,20 +199,20 @@ def _scaled(q: "xapian.Query", boost: float) -> "xapian.Query":
     return xapian.Query(xapian.Query.OP_SCALE_WEIGHT, q, boost)
 
 
-def whoosh_idf_scale(db: "xapian.Database") -> Callable[[str], float]:
+def whoosh_idf_scale(db: "xapian.Database", query: "xapian.Query") -> Callable[[str], float]:
     """Per-term factors that turn Xapian's BM25+ idf, ``log((N+1)/n)``, into Whoosh's,
-    ``log(N/(n+1)) + 1`` (N and n from the same database, over every shard): with them a
-    term scores what it scores in Whoosh but for the length normalisation (module doc).
-    Plain BM25's idf is near 0 for a word in most documents, where Whoosh's is near 1."""
+    ``log(N/(n+1)) + 1`` (N and n over every shard): with them a term scores what it scores
+    in Whoosh but for the length normalisation (module doc). Plain BM25's idf is near 0 for
+    a word in most documents, where Whoosh's is near 1.
+
+    The n of every term of ``query`` comes from one empty match (its statistics phase: one
+    request per remote shard), not from a lookup per term (a request per term and shard)."""
     total = db.get_doccount()
-    memo: dict[str, float] = {}
+    stats = _enquire(db, query).get_mset(0, 0)
 
     def scale(term: str) -> float:
-        if term not in memo:
-            n = db.get_termfreq(term)
-            memo[term] = ((math.log(total / (n + 1)) + 1) / math.log((total + 1) / n)
-                          if n and total else 1.0)
-        return memo[term]
+        n = stats.get_termfreq(term)
+        return (math.log(total / (n + 1)) + 1) / math.log((total + 1) / n) if n and total else 1.0
 
     return scale
 
@@ -386,14 +394,17 @@ class XapianReader(EngineReader):
         # Built once before the store is asked, so a query Xapian cannot run fails at once
         # (and is not retried on another copy); built again with the idf corrections
         # against the database the store hands over.
-        _filtered(to_xapian(query), filters)
+        bare = to_xapian(query)
+        _filtered(bare, filters)
         own = [f for f in facets if _own_filter(f, filters)]
         wanted = list(fields) if fields is not None else None
         sorted_by_date = sort in ("newest", "oldest")
 
         def run(db: "xapian.Database") -> EngineResult:
-            xq = to_xapian(query, None if sorted_by_date or not limit else whoosh_idf_scale(db))
-            others = {f: _filtered(xq, filters, skip=f) for f in own}
+            xq = bare
+            if limit and not sorted_by_date:  # scores are wanted
+                xq = to_xapian(query, whoosh_idf_scale(db, bare))
+            others = {f: _filtered(bare, filters, skip=f) for f in own}  # counts: no scores
             return self._search(db, _filtered(xq, filters), others, facets, limit, offset,
                                 sort, wanted)
 
@@ -404,6 +415,9 @@ class XapianReader(EngineReader):
                 offset: int, sort: str, wanted: list[str] | None) -> EngineResult:
         every = max(1, db.get_doccount())  # every match seen: exact totals and counts
         enquire = _enquire(db, filtered)
+        # The enquire keeps a bare pointer to its spies: they are held here until it is
+        # done with them. (Date orders sort by a value slot: the remote backend takes no
+        # key maker.)
         if sort in ("newest", "oldest"):
             enquire.set_weighting_scheme(xapian.BoolWeight())
             enquire.set_sort_by_value(SLOT_NEWEST if sort == "newest" else SLOT_OLDEST, False)
@@ -411,6 +425,9 @@ class XapianReader(EngineReader):
         for spy in spies.values():
             enquire.add_matchspy(spy)
         mset = enquire.get_mset(offset, limit, every)
+        # No mset.fetch() (one request for the page's documents): in the 1.4.26 binding it
+        # crashes the process on a page after the first (offset > 0); each document is read
+        # as the hits are made instead.
         total = int(mset.get_matches_estimated())
         hits = [EngineHit(_text(item.document.get_value(SLOT_ID)),
                           float(item.weight) if sort not in ("newest", "oldest") else 0.0,
@@ -424,13 +441,14 @@ class XapianReader(EngineReader):
             own.add_matchspy(spy)
             own.get_mset(0, 0, every)
             counts[facet] = _counts(spy)
+        del spies, enquire  # only now
         return EngineResult(total=total, hits=hits, facets={f: counts[f] for f in facets})
 
     def get(self, doc_id: str, fields: Sequence[str] | None = None) -> dict[str, Any] | None:
         wanted = list(fields) if fields is not None else None
 
         def fetch(db: "xapian.Database") -> dict[str, Any] | None:
-            for posting in db.postlist(ID_PREFIX + doc_id):
+            for posting in db.postlist(id_term(doc_id)):
                 return stored_of(db.get_document(posting.docid), wanted)
             return None
 
@@ -492,24 +510,38 @@ def _stored_page(db: "xapian.Database", start: int) -> list[dict[str, Any]]:
 
 # -- writing --------------------------------------------------------------------------------
 class XapianBatch(Batch):
-    def __init__(self, batch: StoreBatch) -> None:
+    def __init__(self, batch: StoreBatch, location: str) -> None:
         self.batch = batch
+        self.location = location
         self._finished = False
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A failed write (a full disk, a shard that stopped answering) as one clear error;
+        the batch is discarded by its owner, so the serving index stays as it was."""
+        try:
+            yield
+        except xapian.Error as err:
+            raise VnSearchError(f"cannot write the Xapian index at {self.location} "
+                                f"({type(err).__name__}: {err.get_msg()}); the serving index "
+                                "was left as it was") from None
 
     def add(self, docs: Iterable[IndexDoc]) -> int:
         count = 0
-        for doc in docs:
-            self.batch.writer_for(doc.id).replace_document(ID_PREFIX + doc.id, to_document(doc))
-            count += 1
+        with self._writing():
+            for doc in docs:
+                self.batch.writer_for(doc.id).replace_document(id_term(doc.id), to_document(doc))
+                count += 1
         return count
 
     def remove(self, ids: Iterable[str]) -> list[str]:
         removed = []
-        for doc_id in dict.fromkeys(ids):
-            writer = self.batch.writer_for(doc_id)
-            if writer.term_exists(ID_PREFIX + doc_id):
-                writer.delete_document(ID_PREFIX + doc_id)
-                removed.append(doc_id)
+        with self._writing():
+            for doc_id in dict.fromkeys(ids):
+                writer, term = self.batch.writer_for(doc_id), id_term(doc_id)
+                if writer.term_exists(term):
+                    writer.delete_document(term)
+                    removed.append(doc_id)
         return removed
 
     def reader(self) -> XapianReader:
@@ -521,7 +553,8 @@ class XapianBatch(Batch):
         return XapianReader(run, on_close=db.close)
 
     def publish(self, manifest: dict[str, Any]) -> str:
-        generation = self.batch.publish(manifest)
+        with self._writing():
+            generation = self.batch.publish(manifest)
         self._finished = True
         return generation
 
@@ -562,7 +595,7 @@ class XapianEngine(Engine):
         return self.store.lock(command)
 
     def begin(self, *, fresh: bool, writers: int = 1) -> XapianBatch:
-        return XapianBatch(self.store.begin(fresh=fresh))
+        return XapianBatch(self.store.begin(fresh=fresh), self.store.location)
 
     def cache_dir(self) -> Path:
         return self.store.cache_dir()

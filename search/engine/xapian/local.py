@@ -52,6 +52,20 @@ def open_shards(paths: list[Path]) -> "xapian.Database":
     return db
 
 
+class _Opened:
+    """One generation's open database, its lock, and whether it has been retired."""
+
+    def __init__(self, db: "xapian.Database") -> None:
+        self.db = db
+        self.lock = threading.Lock()
+        self.closed = False
+
+    def close(self) -> None:
+        with self.lock:  # never in the middle of someone's search
+            self.closed = True
+            self.db.close()
+
+
 class LocalStore:
     """A :class:`~search.engine.xapian.store.Store` over a directory of generations."""
 
@@ -61,7 +75,7 @@ class LocalStore:
         self.root = IndexLocation(path)
         self.shards = shards  # None: as many as the serving generation has (else 1)
         self._lock = threading.Lock()
-        self._open: dict[str, tuple["xapian.Database", threading.Lock]] = {}
+        self._open: dict[str, _Opened] = {}  # generation name -> its database, oldest first
 
     @property
     def location(self) -> str:
@@ -83,14 +97,17 @@ class LocalStore:
     def run(self, fn: Callable[["xapian.Database"], T]) -> T:
         """``fn`` on the serving generation's database, one call at a time per generation
         (a Xapian database object is not safe to share between threads)."""
-        db, lock = self._database()
-        with lock:
-            try:
-                return fn(db)
-            except (xapian.DatabaseCorruptError, xapian.DatabaseOpeningError) as err:
-                raise self._damaged(f"cannot be read: {err.get_msg()}") from None
+        while True:
+            opened = self._database()
+            with opened.lock:
+                if opened.closed:  # retired by two swaps since it was looked up: again
+                    continue
+                try:
+                    return fn(opened.db)
+                except (xapian.DatabaseCorruptError, xapian.DatabaseOpeningError) as err:
+                    raise self._damaged(f"cannot be read: {err.get_msg()}") from None
 
-    def _database(self) -> tuple["xapian.Database", threading.Lock]:
+    def _database(self) -> "_Opened":
         directory = self.root.current()  # IndexMissing with a hint
         with self._lock:
             found = self._open.get(directory.name)
@@ -103,11 +120,9 @@ class LocalStore:
                 db = open_shards(shards)
             except xapian.Error as err:
                 raise self._damaged(f"{directory.name} cannot be opened: {err.get_msg()}") from None
-            self._open[directory.name] = found = (db, threading.Lock())
+            self._open[directory.name] = found = _Opened(db)
             for name in list(self._open)[:-KEEP_OPEN]:
-                old, old_lock = self._open.pop(name)
-                with old_lock:  # not in the middle of someone's search
-                    old.close()
+                self._open.pop(name).close()
             return found
 
     def _damaged(self, detail: str) -> IndexCorrupt:
@@ -134,9 +149,8 @@ class LocalStore:
 
     def close(self) -> None:
         with self._lock:
-            for db, lock in self._open.values():
-                with lock:
-                    db.close()
+            for opened in self._open.values():
+                opened.close()
             self._open.clear()
 
     # -- writing ------------------------------------------------------------------------
