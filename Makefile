@@ -6,7 +6,7 @@ INDEX  ?= index
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run install index serve test test-fast browser readers test-readers bench clean
+.PHONY: run install cluster index serve test test-fast browser readers test-readers bench clean
 
 run: index
 	$(BIN)/vnsearch search "xa dac biet kho khan" --index $(INDEX) --limit 3
@@ -20,16 +20,25 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# The optional Xapian cluster (GPL-2+; README "Cluster"): the bindings (the `cluster` extra)
+# and Debian's xapian-tools. Only the tests install it; `make run` stays free of it.
+cluster: install $(VENV)/.cluster-installed
+
+$(VENV)/.cluster-installed: pyproject.toml
+	bash scripts/ensure-xapian.sh
+	$(BIN)/pip install --quiet -e '.[test,cluster]'
+	touch $@
+
 index: install readers
 	$(BIN)/vnsearch build seeds --index $(INDEX)
 
-test: install browser test-readers
+test: install cluster browser test-readers
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 # The quick loop while editing: every module's logic, without the tests marked `slow`
 # (browser, real server and build processes, OCR, bench runs; pyproject.toml registers the marker).
-test-fast: install
+test-fast: install cluster
 	$(BIN)/python -m pytest -q -m "not slow"
 
 # Debian's chromium for the browser test (installs it when missing; needs root).

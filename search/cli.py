@@ -22,13 +22,14 @@ import click
 
 from search import __version__, fields
 from search.check import check_index
+from search.cluster_cli import cluster as cluster_group
 from search.documents import METADATA_FIELDS
 from search.errors import VnSearchError
 from search.index import Index, open_index
 from search.indexer import BuildReport, NothingIndexed, add_documents, build_index, remove_documents
 from search.messages import Message
 from search.results import SearchRequest, SearchResult
-from search.engine.registry import resolve_index_path
+from search.engine.registry import ENGINES, open_engine, resolve_index_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -87,8 +88,9 @@ def friendly_errors(func: F) -> F:
 
 
 index_option = click.option(
-    "--index", "index_path", type=click.Path(file_okay=False), default=None,
-    help="Index location (default: $VNSEARCH_INDEX, else ./index).",
+    "--index", "index_path", type=click.Path(), default=None,
+    help="Index location: a directory, or a cluster's configuration file (default: "
+         "$VNSEARCH_INDEX, else ./index).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
@@ -142,10 +144,13 @@ def _print_problems(report: BuildReport, as_json: bool, error: str | None = None
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Worker processes for reading and analysis (default: one per core "
                    "for large inputs).")
+@click.option("--engine", type=click.Choice(sorted(ENGINES)), default=None,
+              help="Engine that stores the new index (default: the one the index was built "
+                   "with, else whoosh; xapian needs pip install 'vnsearch[cluster]').")
 @json_option
 @friendly_errors
 def build(paths: tuple[str, ...], index_path: str | None, workers: int | None,
-          as_json: bool) -> None:
+          engine: str | None, as_json: bool) -> None:
     """Rebuild the index from PATHS (files, folders, .jsonl[.gz|.xz]; default: seeds/).
 
     The new index is built in a fresh directory and swapped in atomically: a failed or
@@ -153,7 +158,9 @@ def build(paths: tuple[str, ...], index_path: str | None, workers: int | None,
     """
     targets = list(paths) or ["seeds"]
     try:
-        report = build_index(targets, resolve_index_path(index_path), workers=workers,
+        location = resolve_index_path(index_path)
+        report = build_index(targets, open_engine(location, name=engine) if engine else location,
+                             workers=workers,
                              progress=sys.stderr.isatty() and not as_json)
     except NothingIndexed as err:  # every failure and skip listed, then the one-line error
         _print_problems(err.report, as_json, error=str(err))
@@ -457,6 +464,10 @@ def serve(index_path: str | None, host: str, port: int, threads: int,
 
     run_server(str(resolve_index_path(index_path)), host=host, port=port, threads=threads,
                allowed_hosts=allowed_hosts)
+
+
+# `vnsearch cluster …`: its own module (the optional Xapian cluster; imported lazily there).
+cli.add_command(cluster_group, name="cluster")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -211,6 +211,40 @@ CATALOGUE: dict[str, Code] = {
         ("location", "holder"), lambda p: f"index {p['location']} is locked by {p['holder']}",
         {"location": "index", "holder": "pid 12 on host (build, since 2026-12-04T05:00:00+00:00)"},
         "Another writer (build, add, remove) holds the index."),
+    # A Xapian cluster (search/engine/xapian/cluster.py): IndexUnavailable.
+    "index.unavailable": Code(
+        ("location", "shard", "copies"),
+        lambda p: f"shard {p['shard']} of the index {p['location']} has no live copy "
+                  f"(tried {', '.join(p['copies'])}): start one of them; results would be "
+                  "incomplete, so none are given",
+        {"location": "cluster.json", "shard": 1, "copies": ["10.0.0.1:33000", "10.0.0.2:33000"]},
+        "A shard of a cluster answers on none of its copies; 'copies' are their addresses."),
+    "index.no_primary": Code(
+        ("location", "shard", "address", "problem", "command"),
+        lambda p: f"the primary of shard {p['shard']} of the index {p['location']} "
+                  f"({p['address']}) does not answer ({p['problem']}): nothing was changed; "
+                  f"make a replica the primary with `{p['command']}`",
+        {"location": "cluster.json", "shard": 0, "address": "10.0.0.1:33000",
+         "problem": "Connection refused", "command": "vnsearch cluster promote 0 --index "
+                                                     "cluster.json"},
+        "A write (build, add, remove) needs every shard's primary; 'problem' is the network "
+        "error (English, technical), 'command' promotes a replica."),
+    # Engines (search.engine.registry, search.engine.xapian).
+    "engine.not_installed": Code(
+        ("engine", "location", "problem", "command"),
+        lambda p: f"index at {p['location']} needs the {p['engine']} engine, which this "
+                  f"install lacks ({p['problem']}): {p['command']}",
+        {"engine": "xapian", "location": "index",
+         "problem": "ModuleNotFoundError: No module named 'xapian'",
+         "command": "pip install 'vnsearch[cluster]'"},
+        "The index was built with an optional engine whose bindings are not installed; "
+        "'command' installs them."),
+    "query.unsupported": Code(
+        ("engine", "what"),
+        lambda p: f"the {p['engine']} engine cannot run this query: {p['what']}",
+        {"engine": "xapian", "what": "2 of 40 alternatives (780 combinations, 500 at most)"},
+        "A query the engine serving the index cannot run exactly ('what', English, "
+        "technical): refused rather than answered differently."),
     "document.not_found": Code(
         ("id",), lambda p: f"no document with id {p['id']!r}", {"id": "nq-04-2021"},
         "No document of the index has that id."),
@@ -220,6 +254,9 @@ CATALOGUE: dict[str, Code] = {
         {"number": "nghị quyết"},
         "The implementation chain was asked for something that is no document number."),
 }
+
+
+INSTALL_CLUSTER = "pip install 'vnsearch[cluster]'"  # the optional Xapian engine's binding
 
 
 def build_command(location: str) -> str:

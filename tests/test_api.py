@@ -105,6 +105,7 @@ def test_healthz(client: FlaskClient, seed_index: Path) -> None:
     assert data["ok"] is True and data["documents"] == 5
     assert data["generation"].startswith("gen-") and data["built_at"]
     assert data["index"] == str(seed_index)
+    assert data["shards"] is None  # an index without shards (a cluster lists its shards)
 
 
 def test_head_on_api(client: FlaskClient) -> None:

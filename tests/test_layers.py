@@ -2,8 +2,8 @@
 
 Every ``import`` in ``search/`` and ``web/`` is read with :mod:`ast` (also those inside
 functions): a module may import only from its own layer and the layers it is allowed to
-build on, the import graph has no cycle, and only the Whoosh engine's modules import
-``whoosh``.
+build on, the import graph has no cycle, only the Whoosh engine's modules import
+``whoosh`` and only the Xapian engine's import ``xapian`` (an optional binding).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Layer of a module: the first prefix that matches (longest prefixes first).
 LAYERS = {
     "search.engine.whoosh": "whoosh",
+    "search.engine.xapian": "xapian",
     "search.engine": "engine",
     "search.text": "text",
     "search.ingest": "ingest",
@@ -38,6 +39,7 @@ ALLOWED = {
     "text": {"core"},
     "engine": {"core"},
     "whoosh": {"core", "engine"},
+    "xapian": {"core", "engine"},  # the optional engine: loaded by name, imported by nobody
     "ingest": {"core", "text"},
     "query": {"core", "text", "engine", "ingest"},
     "app": {"core", "text", "engine", "ingest", "query"},
@@ -124,8 +126,22 @@ def test_only_the_whoosh_engine_imports_whoosh():
     assert users and all(name.startswith("search.engine.whoosh") for name in users), users
 
 
+def test_only_the_xapian_engine_imports_xapian():
+    """The binding is an optional extra (GPL-2+): nothing outside search/engine/xapian may
+    need it, and no module outside imports that package either (the registry loads it by
+    name, so a default install never imports it)."""
+    users = sorted(name for name, path in MODULES.items()
+                   if any(m == "xapian" or m.startswith("xapian.") for m in _imports(path)))
+    assert users and all(name.startswith("search.engine.xapian") for name in users), users
+    importers = sorted(name for name, deps in GRAPH.items()
+                       if not name.startswith("search.engine.xapian")
+                       and any(m.startswith("search.engine.xapian") for m in deps))
+    assert not importers, importers
+
+
 @pytest.mark.parametrize("module, layer", [
     ("search.engine.whoosh.engine", "whoosh"), ("search.engine.base", "engine"),
+    ("search.engine.xapian.local", "xapian"),
     ("search.text.normalize", "text"), ("search.index", "app"), ("web.views", "web"),
     ("search.errors", "core"),
 ])

@@ -18,7 +18,8 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from search import fields
 from search.documents import METADATA_FIELDS
-from search.errors import BadQuery, DocumentNotFound, IndexCorrupt, IndexMissing, VnSearchError
+from search.errors import (BadQuery, DocumentNotFound, IndexCorrupt, IndexMissing,
+                           IndexUnavailable, VnSearchError)
 from search.messages import Message
 from search.results import SearchRequest
 from search.text.numbers import is_number_token, strip_so
@@ -122,7 +123,7 @@ def status_of(err: VnSearchError) -> int:
         return 400
     if isinstance(err, DocumentNotFound):
         return 404
-    if isinstance(err, (IndexMissing, IndexCorrupt)):
+    if isinstance(err, (IndexMissing, IndexCorrupt, IndexUnavailable)):
         return 503
     return 500
 
@@ -178,11 +179,18 @@ def healthz() -> Response:
     holder = index_holder()
     try:
         index = holder.get()
+        shards = index.engine.health()  # None: an engine without shards
+        unavailable = [s for s in shards or () if not s["available"]]
+        if unavailable:  # a shard with no live copy: 503, naming it (index.unavailable)
+            down = unavailable[0]
+            raise IndexUnavailable(Message("index.unavailable", {
+                "location": holder.path, "shard": down["shard"],
+                "copies": [c["address"] for c in down["copies"]]}))
         documents = index.reader.doc_count()
     except VnSearchError as err:
         return json_error(err.message or str(err), 503)
     return _ok({"status": "ok", "index": holder.path, "documents": documents,
                 "generation": index.generation, "built_at": index.manifest.get("built_at"),
-                "updated_at": index.manifest.get("updated_at")})
+                "updated_at": index.manifest.get("updated_at"), "shards": shards})
 
 

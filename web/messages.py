@@ -142,6 +142,21 @@ VI: dict[str, Callable[[Params], str]] = {
                                   f"({p['problem']}).",
     "index.locked": lambda p: f"Chỉ mục {p['location']} đang được ghi ({p['holder']}); hãy "
                               f"thử lại sau.",
+    "index.unavailable": lambda p: (f"Phân mảnh {p['shard']} của chỉ mục {p['location']} "
+                                    f"không còn bản sao nào hoạt động (đã thử "
+                                    f"{', '.join(p['copies'])}). Kết quả sẽ không đầy đủ nên "
+                                    "tạm thời không tìm kiếm được; quản trị viên cần khởi "
+                                    "động lại một bản sao."),
+    "index.no_primary": lambda p: (f"Bản chính của phân mảnh {p['shard']} (chỉ mục "
+                                   f"{p['location']}, {p['address']}) không phản hồi "
+                                   f"({p['problem']}); chưa có gì bị thay đổi. Hãy nâng một "
+                                   f"bản sao lên làm bản chính: {p['command']}"),
+    "engine.not_installed": lambda p: (f"Chỉ mục tại {p['location']} cần bộ máy tìm kiếm "
+                                       f"{p['engine']} nhưng bản cài đặt này chưa có "
+                                       f"({p['problem']}). Quản trị viên cần cài bằng "
+                                       f"lệnh: {p['command']}"),
+    "query.unsupported": lambda p: (f"Bộ máy tìm kiếm {p['engine']} không chạy được truy vấn "
+                                    f"này ({p['what']}); hãy rút gọn truy vấn."),
     "document.not_found": lambda p: (f"Không có văn bản nào mang mã {quoted(visible(p['id']))} "
                                      "trong chỉ mục."),
     "chain.not_a_number": lambda p: (f"{quoted(visible(p['number']))} không phải là số hiệu văn "

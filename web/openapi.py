@@ -344,7 +344,16 @@ def _schemas(export_columns: tuple[str, ...],
         "Health": {"type": "object", "properties": {
             "ok": {"type": "boolean", "const": True}, "status": {"type": "string"},
             "index": {"type": "string"}, "documents": {"type": "integer"},
-            "generation": nullable_str, "built_at": nullable_str, "updated_at": nullable_str}},
+            "generation": nullable_str, "built_at": nullable_str, "updated_at": nullable_str,
+            "shards": {"type": ["array", "null"], "description": "A cluster's shards (null "
+                       "for an index without shards), each copy as a health check saw it.",
+                       "items": {"type": "object", "properties": {
+                           "shard": {"type": "integer"}, "available": {"type": "boolean"},
+                           "copies": {"type": "array", "items": {"type": "object", "properties": {
+                               "role": {"type": "string", "enum": ["primary", "replica"]},
+                               "address": {"type": "string"}, "alive": {"type": "boolean"},
+                               "serving": {"type": "boolean"},
+                               "error": {"type": "string"}}}}}}}}},
         "ExportRecord": {"type": "object", "properties": export_props},
     }
 

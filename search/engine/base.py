@@ -268,6 +268,16 @@ class Engine(ABC):
         Call under :meth:`lock`.
         """
 
+    def health(self) -> list[dict[str, Any]] | None:
+        """Each shard's state, checked now, for an engine whose index is spread over shards
+        (``/healthz`` shows it; a shard with no live copy makes it a 503); None (the
+        default) for an engine without shards. One JSON-ready dict per shard:
+        ``{"shard": 0, "available": bool, "copies": [{"role": "primary"|"replica",
+        "address": "host:port", "alive": bool, "serving": bool, "error": str}]}``
+        (:func:`search.engine.xapian.store.shard_health_dicts` makes them from a Xapian
+        store's ``health()``)."""
+        return None
+
     @abstractmethod
     def cache_dir(self) -> Path:
         """A local directory for this index's caches (recognised scan pages), kept across

@@ -1,5 +1,6 @@
 """Where a directory engine's index lives on disk, and how a new one replaces the old one
-atomically (used by :mod:`search.engine.whoosh.engine`).
+atomically (used by :mod:`search.engine.whoosh.engine` and by the Xapian engine's
+:mod:`search.engine.xapian.local`, whose generations hold one database per shard).
 
 Layout of an index location (``index/`` by default)::
 

@@ -21,7 +21,7 @@ from typing import Any, Union
 
 from search.engine.base import Engine
 from search.errors import IndexCorrupt, VnSearchError
-from search.messages import Message
+from search.messages import INSTALL_CLUSTER, Message
 
 ENV_VAR = "VNSEARCH_INDEX"
 DEFAULT_DIR = "index"
@@ -29,6 +29,8 @@ DEFAULT_ENGINE = "whoosh"
 # name -> "module:Class"; the class is built with the location and keyword options.
 ENGINES: dict[str, str] = {
     "whoosh": "search.engine.whoosh.engine:WhooshEngine",
+    # Optional: its binding (GPL-2+) comes with `pip install 'vnsearch[cluster]'`.
+    "xapian": "search.engine.xapian.engine:XapianEngine",
 }
 CURRENT_MANIFEST = Path("current") / "manifest.json"
 
@@ -74,7 +76,12 @@ def engine_class(name: str, location: Path | str = "") -> type[Engine]:
             f"(known: {', '.join(sorted(ENGINES))})"
         )
     module, _, attr = target.partition(":")
-    cls = getattr(importlib.import_module(module), attr)
+    try:
+        cls = getattr(importlib.import_module(module), attr)
+    except ImportError as err:  # an optional engine whose bindings are not installed
+        raise VnSearchError(Message("engine.not_installed", {
+            "engine": name, "location": str(location),
+            "problem": f"{type(err).__name__}: {err}", "command": INSTALL_CLUSTER})) from None
     assert isinstance(cls, type) and issubclass(cls, Engine)
     return cls
 

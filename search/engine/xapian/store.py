@@ -56,6 +56,14 @@ class ShardHealth:
         return any(c.alive for c in self.copies)
 
 
+def shard_health_dicts(shards: list[ShardHealth]) -> list[dict[str, Any]]:
+    """Health as JSON-ready dicts: what ``Engine.health`` returns and ``/healthz`` shows."""
+    return [{"shard": s.shard, "available": s.available,
+             "copies": [{"role": c.role, "address": c.address, "alive": c.alive,
+                         "serving": c.serving, "error": c.error} for c in s.copies]}
+            for s in shards]
+
+
 class StoreBatch(Protocol):
     """A pending change: nothing of it is visible to readers until :meth:`publish`."""
 
