@@ -263,7 +263,10 @@ def _schemas(export_columns: tuple[str, ...],
         "Health": {"type": "object", "properties": {
             "ok": {"type": "boolean", "const": True}, "status": {"type": "string"},
             "index": {"type": "string"}, "documents": {"type": "integer"},
-            "generation": nullable_str, "built_at": nullable_str, "updated_at": nullable_str}},
+            "generation": nullable_str, "built_at": nullable_str, "updated_at": nullable_str,
+            "pid": {"type": "integer",
+                    "description": "The process that answered (one of the worker processes "
+                                   "of `vnsearch serve --workers N`)."}}},
         "ExportRecord": {"type": "object", "properties": export_props},
     }
 
