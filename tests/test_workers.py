@@ -6,6 +6,7 @@ Real server processes on loopback. Nothing here is a timing: which processes ans
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -128,7 +129,13 @@ def test_workers_do_not_outlive_a_killed_supervisor(seed_index: Path) -> None:
                               30, "two workers")
         server.process.kill()
         server.process.wait(timeout=30)
-        wait_until(lambda: all(gone(pid) for pid in children), 30, "orphaned workers to exit")
+        try:
+            wait_until(lambda: all(gone(pid) for pid in children), 30,
+                       "orphaned workers to exit")
+        finally:  # if they did not, the test kills them (they hold its pipe open)
+            for pid in children:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
 
 
 def test_one_worker_is_the_single_process_of_before(seed_index: Path) -> None:
