@@ -11,9 +11,12 @@ socket, forks that many workers and supervises them; each worker makes its own a
 process does) and runs waitress on the inherited socket, so the kernel hands each new
 connection to whichever worker accepts it first (an idle one, in practice). The index's
 files are memory-mapped or read through the page cache, so the workers share those pages;
-each one's own memory is the interpreter, the libraries and its open reader. A worker
-that dies is replaced; SIGTERM (or Ctrl-C) stops them all. ``workers=1`` is the single
-process of before, with no supervisor.
+the libraries every worker needs (the engine's modules, pyvi's model) are loaded once,
+here, before the fork (:func:`_preload`), so each worker's own memory is mostly its open
+reader. A worker serving two requests at once closes a connection after its answer
+(:class:`_SpreadingTask`), so keep-alive clients spread over the workers. A worker that
+dies is replaced; SIGTERM (or Ctrl-C) stops them all. ``workers=1`` is the single process
+of before, with no supervisor.
 """
 
 from __future__ import annotations
