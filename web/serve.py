@@ -261,10 +261,10 @@ def _preload(index_path: str) -> None:
     """Load before the fork what every worker loads for its first query: the engine's
     modules (Whoosh, numpy) and pyvi's model (by analysing a query). The workers then share
     those pages with this process instead of each reading its own copy (on 10,000
-    documents a worker's own memory went from ~100 to ~65 MB: bench/README.md, "Load"), and
-    a replaced worker serves at once. gc.freeze() keeps the collector from writing to the
-    inherited objects, which would copy their pages. No index is opened here: each worker
-    opens its own."""
+    documents a worker's own memory went from ~100 to ~65 MB: bench/README.md, "Serving
+    with worker processes"), and a replaced worker serves at once. gc.freeze() keeps the
+    collector from writing to the inherited objects, which would copy their pages. No index
+    is opened here: each worker opens its own."""
     with contextlib.suppress(VnSearchError):  # an unknown engine: each worker's app says so
         engine_class(engine_name_at(index_path), index_path)
     analyze_text("Ban Thường vụ Tỉnh ủy lãnh đạo giảm nghèo bền vững")
