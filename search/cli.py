@@ -448,22 +448,25 @@ def _error_code(err: VnSearchError) -> dict[str, Any]:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Request threads of the WSGI server.")
+              help="Request threads of the WSGI server (in each worker process).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, metavar="N",
+              help="Worker processes serving the one socket (default: the number of cores; "
+                   "1: a single process).")
 @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
               help="Another Host name requests may use, besides the address served on "
                    "(and this machine's names for 0.0.0.0): repeatable; * for any, behind "
                    "a proxy that checks them. Others get 400.")
 @friendly_errors
-def serve(index_path: str | None, host: str, port: int, threads: int,
+def serve(index_path: str | None, host: str, port: int, threads: int, workers: int | None,
           allowed_hosts: tuple[str, ...]) -> None:
     """Serve the search page and the JSON API (waitress; never Flask's debug server).
 
     A newly built index (atomic swap) is picked up without a restart.
     """
-    from web.serve import run as run_server
+    from web.serve import default_workers, run as run_server
 
     run_server(str(resolve_index_path(index_path)), host=host, port=port, threads=threads,
-               allowed_hosts=allowed_hosts)
+               allowed_hosts=allowed_hosts, workers=workers or default_workers())
 
 
 # `vnsearch cluster …`: its own module (the optional Xapian cluster; imported lazily there).

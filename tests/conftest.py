@@ -195,7 +195,7 @@ def run_cli(*args: str, env: dict | None = None, catch_exceptions: bool = False)
 # -- a real server process (`vnsearch serve`, waitress) on loopback ---------------------------------
 START_TIMEOUT = 60.0  # seconds; the first import of the library can be slow on a cold cache
 SERVING = re.compile(r"^Serving on (http://127\.0\.0\.1:(\d+)/) \(index: (.*); "
-                     r"Host names accepted: (.*)\)$")
+                     r"Host names accepted: (.*?); worker processes: (\d+)\)$")
 
 
 @dataclass
@@ -249,14 +249,16 @@ def _health(server: Server) -> int | None:
 @contextlib.contextmanager
 def running_server(index: Path, *, healthy: bool = True,
                    extra: tuple[str, ...] = ()) -> Iterator[Server]:
-    """`vnsearch serve --index INDEX --port 0` until the block ends (then terminated).
+    """`vnsearch serve --index INDEX --port 0 --workers 2` until the block ends (then
+    terminated). Two worker processes on any machine, so every HTTP test meets the
+    supervisor and its workers; ``extra=("--workers", "1")`` is the single process.
 
     With ``healthy`` the block starts only once /healthz answers 200; otherwise once it
     answers at all (503 for a missing index).
     """
     process = subprocess.Popen(
         [str(VNSEARCH), "serve", "--index", str(index), "--host", "127.0.0.1", "--port", "0",
-         "--threads", "4", *extra],
+         "--threads", "4", "--workers", "2", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
     )
     lines: "queue.Queue[str | None]" = queue.Queue()

@@ -434,15 +434,17 @@ def test_only_allowed_host_names_are_served(seed_index, extra, host, status):
 
 
 @pytest.mark.slow  # a real server process
-def test_idle_connections_do_not_lock_others_out(seed_index):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_idle_connections_do_not_lock_others_out(seed_index, workers):
     """150 connections that send nothing (waitress's default allowed 100, and 98 idle ones
-    stopped the server): a search from someone else is still answered."""
+    stopped the server): a search from someone else is still answered, by a single process
+    and by worker processes (each with its own connection limit)."""
     import socket
     import urllib.request
 
     from tests.conftest import running_server
 
-    with running_server(seed_index) as server:
+    with running_server(seed_index, extra=("--workers", workers)) as server:
         host, port = server.base.removeprefix("http://").split(":")
         idle = [socket.create_connection((host, int(port)), timeout=10) for _ in range(150)]
         try:

@@ -12,6 +12,7 @@ Every JSON error has one shape, made by :func:`json_error`:
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
@@ -191,6 +192,8 @@ def healthz() -> Response:
         return json_error(err.message or str(err), 503)
     return _ok({"status": "ok", "index": holder.path, "documents": documents,
                 "generation": index.generation, "built_at": index.manifest.get("built_at"),
-                "updated_at": index.manifest.get("updated_at"), "shards": shards})
+                "updated_at": index.manifest.get("updated_at"), "shards": shards,
+                # which worker process answered (`vnsearch serve --workers N`)
+                "pid": os.getpid()})
 
 

@@ -353,7 +353,10 @@ def _schemas(export_columns: tuple[str, ...],
                                "role": {"type": "string", "enum": ["primary", "replica"]},
                                "address": {"type": "string"}, "alive": {"type": "boolean"},
                                "serving": {"type": "boolean"},
-                               "error": {"type": "string"}}}}}}}}},
+                               "error": {"type": "string"}}}}}}},
+            "pid": {"type": "integer",
+                    "description": "The process that answered (one of the worker processes "
+                                   "of `vnsearch serve --workers N`)."}}},
         "ExportRecord": {"type": "object", "properties": export_props},
     }
 
