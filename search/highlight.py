@@ -11,6 +11,14 @@ not a tokenisation per sentence. Everything outside the marks is HTML-escaped.
 Passages are sentences ranked by the distinct query words they hold, then by those side by
 side, then by position; the header block's lines ("Số 04-NQ/TU", "TỈNH ỦY KON TUM") are
 passages only when nothing in the body matches.
+
+A search page must not slow down with the length of its documents (the README allows 5
+million characters), so passages look at a bounded part of a text: its first
+``SCAN_CHARS`` characters whole (every real document we have is shorter), and, when that
+head holds too few passages, a window of ``WINDOW_CHARS`` around each match a compiled
+regular expression finds in the next ``LOCATE_CHARS`` characters (the same words, every
+tone and case spelled out, run over the text as it is: no folded copy, no sentence split).
+The document page (:func:`full_text`, :func:`segments`) still marks every match.
 """
 
 from __future__ import annotations
@@ -28,7 +36,11 @@ from search.text.normalize import fold, nfc, normalize
 
 MARK_CLOSE = "</mark>"
 MAX_PASSAGE_CHARS = 320
+SCAN_CHARS = 60_000  # the head of a text that passages read whole
+WINDOW_CHARS = 1_000  # each side of a match located past the head
+LOCATE_CHARS = 1_000_000  # how far past the head matches are located (in C, ~20 ns a character)
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;]*", re.UNICODE)
+_SENTENCE_ENDS = ".!?;\n"
 # Letters that fold to one letter: Latin, Latin-1/Extended-A/B, Vietnamese (Latin Extended
 # Additional). Anything else is only lower-cased.
 _FOLD_RANGES = ((0x0000, 0x0250), (0x1E00, 0x1F00))
@@ -45,6 +57,19 @@ def _fold_table() -> dict[int, str]:
 
 
 _TABLE = _fold_table()
+
+
+def _spellings() -> dict[str, str]:
+    """Every character that folds to a letter, by that letter (``a`` → ``aáàảãạăắ…AÁÀ…``)."""
+    out: dict[str, set[str]] = {}
+    for cp, folded in _TABLE.items():
+        out.setdefault(folded, {folded}).add(chr(cp))
+    for letter, chars in out.items():
+        chars |= {c.upper() for c in chars} | {c.lower() for c in chars}
+    return {letter: "".join(sorted(chars)) for letter, chars in out.items()}
+
+
+_SPELLINGS = _spellings()
 
 
 def fold_aligned(text: str) -> str:
@@ -85,6 +110,12 @@ class Terms:
         """The words marked alone, over a folded text (:func:`fold_aligned`)."""
         return _pattern_for(self._words)
 
+    def locator(self) -> re.Pattern[str]:
+        """Every word of the query (phrase words too) over the text as it is, not folded:
+        finds where to look in a long text; what it finds is then checked as usual."""
+        words = self.folded | {fold(t) for t in self.exact} | self.phrase_words
+        return _locator_for(tuple(sorted(words, key=lambda t: (-len(t), t))))
+
     def phrase_patterns(self) -> list[re.Pattern[str]]:
         """One pattern a phrase, over a folded text; a group a word."""
         return [_phrase_pattern_for(tuple(fold(w) for w in phrase)) for phrase in self.phrases]
@@ -111,6 +142,18 @@ def _pattern_for(words: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(w) for w in words if w)
     if not alternatives:
         return re.compile(r"(?!)")  # nothing to mark: never matches
+    return re.compile(rf"{_EDGE_BEFORE}(?:{alternatives}){_EDGE_AFTER}")
+
+
+@lru_cache(maxsize=256)
+def _locator_for(words: tuple[str, ...]) -> re.Pattern[str]:
+    def spelled(ch: str) -> str:
+        chars = _SPELLINGS.get(ch)
+        return f"[{re.escape(chars)}]" if chars else f"(?i:{re.escape(ch)})"
+
+    alternatives = "|".join("".join(map(spelled, w)) for w in words if w)
+    if not alternatives:
+        return re.compile(r"(?!)")
     return re.compile(rf"{_EDGE_BEFORE}(?:{alternatives}){_EDGE_AFTER}")
 
 
@@ -273,34 +316,70 @@ def header_lines(text: str) -> list[tuple[int, int]]:
 
 
 class _Sentence(NamedTuple):
-    start: int
-    end: int
+    at: int  # offset in the whole text: the tie-break (first wins)
+    text: str
     units: frozenset[str | tuple[str, ...]]  # the query words and phrases it holds
     adjacent: int  # most query units in one mark (query words side by side)
     header: bool
 
 
-def _sentences(text: str, terms: Terms) -> list[_Sentence]:
-    """The sentences of NFC ``text`` holding a match, in order."""
-    bounds = [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
+def _sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every sentence of ``text``."""
+    return [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
+
+
+def _sentences(text: str, terms: Terms, *, at: int = 0, head: bool = True) -> list[_Sentence]:
+    """The sentences of NFC ``text`` (found at offset ``at`` of the whole) holding a match,
+    in order; ``head``: ``text`` is the top of the document, where header lines are."""
+    bounds = _sentence_bounds(text)
     starts = [s for s, _ in bounds]
     runs: dict[int, list[list[_Match]]] = {}
     for run in _runs(text, _matches(text, terms)):
         i = bisect.bisect_right(starts, run[0].start) - 1
         if i >= 0:
             runs.setdefault(i, []).append(run)
-    header = header_lines(text)
+    header = header_lines(text) if head else []
     header_starts = [s for s, _ in header]
     out = []
     for i in sorted(runs):
         s, e = bounds[i]
-        if len(text[s:e].strip()) < 3:
+        sentence = text[s:e].strip()
+        if len(sentence) < 3:
             continue
         j = bisect.bisect_right(header_starts, s) - 1
         in_header = j >= 0 and s < header[j][1]
         units = frozenset(m.unit for run in runs[i] for m in run)
         adjacent = max(len({m.unit for m in run}) for run in runs[i])
-        out.append(_Sentence(s, e, units, adjacent, in_header))
+        out.append(_Sentence(at + s, sentence, units, adjacent, in_header))
+    return out
+
+
+def _window(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+    """The sentence around ``text[start:end]``, at most ``WINDOW_CHARS`` on each side and
+    within ``lo:hi``: from just after the last sentence end before it to the first after."""
+    left = max(lo, start - WINDOW_CHARS)
+    cut = max(text.rfind(c, left, start) for c in _SENTENCE_ENDS)
+    right = min(hi, end + WINDOW_CHARS)
+    ends = [i for i in (text.find(c, end, right) for c in _SENTENCE_ENDS) if i >= 0]
+    return (cut + 1 if cut >= 0 else left), (min(ends) + 1 if ends else right)
+
+
+def _located(text: str, terms: Terms, wanted: int) -> list[_Sentence]:
+    """Up to ``wanted`` sentences holding a match past the head of a long ``text``: the
+    locator finds a match in C, and only the window around it is read as usual. Tries at
+    most ``2 × wanted`` windows (a located word can be turned down: an exact-only token in
+    another tone, a phrase word alone), within ``LOCATE_CHARS`` past the head."""
+    locator = terms.locator()
+    pos, stop = SCAN_CHARS, min(len(text), SCAN_CHARS + LOCATE_CHARS)
+    out: list[_Sentence] = []
+    for _ in range(2 * wanted):
+        m = locator.search(text, pos, stop)
+        if m is None:
+            break
+        start, pos = _window(text, m.start(), m.end(), pos, stop)
+        out += _sentences(nfc(text[start:pos]), terms, at=start, head=False)
+        if len(out) >= wanted:
+            break
     return out
 
 
@@ -314,16 +393,20 @@ def passages(text: str, terms: Terms, *, count: int = 3) -> list[str]:
 
     Best: the most distinct query words (a phrase counts its words), then the most of
     them side by side (``giảm nghèo`` before a lone ``giám sát`` for ``giam ngheo``), then
-    the first. A header line is a passage only when nothing in the body matches.
+    the first. A header line is a passage only when nothing in the body matches. Only the
+    first ``SCAN_CHARS`` characters are read whole, and past them the windows around a
+    few located matches when the head holds fewer than ``count`` (module docstring).
     """
     if not terms or not text:
         return []
-    text = nfc(text)
-    found = _sentences(text, terms)
+    found = _sentences(nfc(text[:SCAN_CHARS]), terms)
+    body = sum(not s.header for s in found)
+    if len(text) > SCAN_CHARS and body < count:
+        found += _located(text, terms, count - body)
     if any(not s.header for s in found):
         found = [s for s in found if not s.header]
-    found.sort(key=lambda s: (-sum(map(_weight, s.units)), -s.adjacent, s.start))
-    return [_marked(_trim(text[s.start:s.end].strip(), terms), terms)[0] for s in found[:count]]
+    found.sort(key=lambda s: (-sum(map(_weight, s.units)), -s.adjacent, s.at))
+    return [_marked(_trim(s.text, terms), terms)[0] for s in found[:count]]
 
 
 def full_text(text: str, terms: Terms, *, anchor: str = "match-1") -> tuple[str, int]:

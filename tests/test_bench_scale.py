@@ -29,3 +29,11 @@ def test_scale_benchmark_quick_run():
     expected = (r"build memory: .*vnsearch ×1 \d+/\d+ MB"
                 + (helpers if (os.cpu_count() or 1) >= 2 else "") + r"; all processes")
     assert re.search(expected, out), out[-3000:]
+
+
+def test_long_documents_benchmark_quick_run():
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "long_documents"), "--quick"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "2 documents of 200,000 characters" in proc.stdout
+    assert len(re.findall(r" page +[\d.]+ ms ", proc.stdout)) == 5, proc.stdout
