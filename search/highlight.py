@@ -4,9 +4,10 @@ Matching is diacritic-insensitive for the folded tokens, like the index's folded
 query typed without tones marks the toned words (``giam ngheo`` marks ``giảm nghèo``); a
 token given only as exact (``Terms.exact``) marks only its own toned form; a document number
 is marked whole. Words of a quoted phrase are marked only inside the phrase. It runs one
-regular expression over a folded copy of the text whose characters stand at the same offsets
-as the original's (one folded character per character), so a 40 KB document costs one pass,
-not a tokenisation per sentence. Everything outside the marks is HTML-escaped.
+regular expression over the text in which every letter of a folded word is spelled out as
+the class of the characters that fold to it (``a`` as ``[aáàảãạăắ…AÁÀ…]``), so a document
+costs one pass in C: no folded copy, no tokenisation per sentence. Everything outside the
+marks is HTML-escaped.
 
 Passages are sentences ranked by the distinct query words they hold, then by those side by
 side, then by position; the header block's lines ("Số 04-NQ/TU", "TỈNH ỦY KON TUM") are
@@ -16,8 +17,8 @@ A search page must not slow down with the length of its documents (the README al
 million characters), so passages look at a bounded part of a text: its first
 ``SCAN_CHARS`` characters whole (every real document we have is shorter), and, when that
 head holds too few passages, a window of ``WINDOW_CHARS`` around each match a compiled
-regular expression finds in the next ``LOCATE_CHARS`` characters (the same words, every
-tone and case spelled out, run over the text as it is: no folded copy, no sentence split).
+regular expression finds in the next ``LOCATE_CHARS`` characters (every word of the query,
+run in C: no sentence split).
 The document page (:func:`full_text`, :func:`segments`) still marks every match.
 """
 
@@ -60,12 +61,12 @@ _TABLE = _fold_table()
 
 
 def _spellings() -> dict[str, str]:
-    """Every character that folds to a letter, by that letter (``a`` → ``aáàảãạăắ…AÁÀ…``)."""
+    """The characters :func:`fold_aligned` turns into each letter, the letter included
+    (``a`` → ``aáàảãạăắ…AÁÀ…``): a pattern of these over the text matches where the same
+    word would match over its folded copy."""
     out: dict[str, set[str]] = {}
     for cp, folded in _TABLE.items():
         out.setdefault(folded, {folded}).add(chr(cp))
-    for letter, chars in out.items():
-        chars |= {c.upper() for c in chars} | {c.lower() for c in chars}
     return {letter: "".join(sorted(chars)) for letter, chars in out.items()}
 
 
@@ -107,17 +108,17 @@ class Terms:
         return tuple(sorted(words, key=lambda t: (-len(t), t)))
 
     def pattern(self) -> re.Pattern[str]:
-        """The words marked alone, over a folded text (:func:`fold_aligned`)."""
+        """The words marked alone, over the text (letters spelled out: :func:`_spelled`)."""
         return _pattern_for(self._words)
 
     def locator(self) -> re.Pattern[str]:
-        """Every word of the query (phrase words too) over the text as it is, not folded:
-        finds where to look in a long text; what it finds is then checked as usual."""
+        """Every word of the query, phrase words too: finds where to look in a long text;
+        what it finds is then checked as usual."""
         words = self.folded | {fold(t) for t in self.exact} | self.phrase_words
-        return _locator_for(tuple(sorted(words, key=lambda t: (-len(t), t))))
+        return _pattern_for(tuple(sorted(words, key=lambda t: (-len(t), t))))
 
     def phrase_patterns(self) -> list[re.Pattern[str]]:
-        """One pattern a phrase, over a folded text; a group a word."""
+        """One pattern a phrase, over the text; a group a word."""
         return [_phrase_pattern_for(tuple(fold(w) for w in phrase)) for phrase in self.phrases]
 
     def accepts(self, word: str) -> bool:
@@ -137,23 +138,18 @@ _EDGE_BEFORE = r"(?<![^\W_])"  # not inside a word: a word starts here
 _EDGE_AFTER = r"(?![^\W_])"
 
 
+def _spelled(word: str) -> str:
+    """A folded word as a pattern over the text: each letter as the class of the characters
+    that fold to it, anything else as itself."""
+    return "".join(f"[{re.escape(_SPELLINGS[ch])}]" if ch in _SPELLINGS else re.escape(ch)
+                   for ch in word)
+
+
 @lru_cache(maxsize=256)
 def _pattern_for(words: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(w) for w in words if w)
+    alternatives = "|".join(_spelled(w) for w in words if w)
     if not alternatives:
         return re.compile(r"(?!)")  # nothing to mark: never matches
-    return re.compile(rf"{_EDGE_BEFORE}(?:{alternatives}){_EDGE_AFTER}")
-
-
-@lru_cache(maxsize=256)
-def _locator_for(words: tuple[str, ...]) -> re.Pattern[str]:
-    def spelled(ch: str) -> str:
-        chars = _SPELLINGS.get(ch)
-        return f"[{re.escape(chars)}]" if chars else f"(?i:{re.escape(ch)})"
-
-    alternatives = "|".join("".join(map(spelled, w)) for w in words if w)
-    if not alternatives:
-        return re.compile(r"(?!)")
     return re.compile(rf"{_EDGE_BEFORE}(?:{alternatives}){_EDGE_AFTER}")
 
 
@@ -161,7 +157,7 @@ def _locator_for(words: tuple[str, ...]) -> re.Pattern[str]:
 def _phrase_pattern_for(words: tuple[str, ...]) -> re.Pattern[str]:
     # Like the engine's phrase query (token positions), punctuation between the words is
     # no break: "kinh tế - xã hội" is the phrase "kinh tế xã hội".
-    body = r"[\W_]+".join(f"({re.escape(w)})" for w in words)
+    body = r"[\W_]+".join(f"({_spelled(w)})" for w in words)
     return re.compile(rf"{_EDGE_BEFORE}{body}{_EDGE_AFTER}")
 
 
@@ -176,22 +172,21 @@ class _Match(NamedTuple):
 def _matches(text: str, terms: Terms) -> list[_Match]:
     """Every match of ``terms`` in NFC ``text``, in order, none overlapping: phrases first,
     then the words marked alone outside them."""
-    folded = fold_aligned(text)
     found: list[_Match] = []
     for phrase, pattern in zip(terms.phrases, terms.phrase_patterns()):
-        for m in pattern.finditer(folded):
+        for m in pattern.finditer(text):
             if all(terms.accepts(text[m.start(g):m.end(g)]) for g in range(1, len(phrase) + 1)):
                 found.append(_Match(m.start(), m.end(), phrase))
     taken = _without_overlaps(found)
     ends = [m.end for m in taken]
-    for m in terms.pattern().finditer(folded):
-        word = text[m.start():m.end()]
+    for m in terms.pattern().finditer(text):
+        word = m.group()
         if not terms.accepts(word):
             continue
         i = bisect.bisect_right(ends, m.start())
         if i < len(taken) and taken[i].start < m.end():
             continue  # inside a phrase
-        found.append(_Match(m.start(), m.end(), fold(word)))
+        found.append(_Match(m.start(), m.end(), _word_forms(word)[0]))
     return _without_overlaps(found)
 
 

@@ -165,6 +165,23 @@ def test_segments_give_the_text_back(text, q):
     assert "".join(s.text for s in segments(text, terms_of(q))) == text
 
 
+cased = st.lists(st.tuples(st.sampled_from(WORDS), st.booleans(), st.sampled_from(SEPARATORS)),
+                 max_size=200).map(lambda parts: "".join((w.upper() if up else w) + s
+                                                         for w, up, s in parts))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(texts, cased), st.lists(st.sampled_from(WORDS), min_size=1, max_size=5))
+def test_spelled_patterns_match_what_the_folded_copy_matches(text, words):
+    # The patterns run over the text itself, each letter spelled out as the characters that
+    # fold to it: the same matches as the plain words over the folded copy (fold_aligned).
+    folded_words = tuple(sorted({fold(w) for w in words}, key=lambda t: (-len(t), t)))
+    plain_pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, folded_words))
+                               + r")(?![^\W_])")
+    expected = [m.span() for m in plain_pattern.finditer(highlight.fold_aligned(text))]
+    assert [m.span() for m in highlight._pattern_for(folded_words).finditer(text)] == expected
+
+
 @settings(max_examples=150, deadline=None)
 @given(texts, queries)
 def test_the_locator_matches_wherever_a_word_is_marked(text, q):
@@ -192,9 +209,9 @@ def long_text(length: int, at: int | None) -> str:
 
 @pytest.fixture()
 def processed(monkeypatch):
-    """Characters each per-character step of the highlighter was given: folding, the
-    sentence split and the header lines (every scan in Python goes through one of them)."""
-    seen = {"fold_aligned": 0, "_sentence_bounds": 0, "header_lines": 0}
+    """Characters each per-character step of the highlighter was given: matching, the
+    sentence split and the header lines (every scan goes through one of them)."""
+    seen = {"_matches": 0, "_sentence_bounds": 0, "header_lines": 0}
     for name in seen:
         real = getattr(highlight, name)
 
