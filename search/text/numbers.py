@@ -29,6 +29,7 @@ link across provinces. :func:`number_scope` decides; metadata and the index both
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from enum import Enum
 
@@ -272,7 +273,15 @@ def _code(code: str) -> str:
 def _fold_aligned(text: str) -> str:
     """``text`` folded character by character, so that positions in it are positions in
     ``text`` (a character that folds to more or less than one stays as it is)."""
-    return "".join(f if len(f := fold(c)) == 1 else c for c in text)
+    return "".join(map(_fold_char, text))
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(c: str) -> str:
+    """One character folded, or itself when it folds to more or less than one (a query
+    repeats the few letters of a language: fold each once)."""
+    f = fold(c)
+    return f if len(f) == 1 else c
 
 
 def find_loose_numbers(text: str) -> list[LooseNumber]:
