@@ -134,31 +134,53 @@ def _word_forms(word: str) -> tuple[str, str]:
     return fold(word), normalize(word)
 
 
-_EDGE_BEFORE = r"(?<![^\W_])"  # not inside a word: a word starts here
+
 _EDGE_AFTER = r"(?![^\W_])"
+
+
+def _spelling(ch: str) -> str:
+    """The characters of the text that a character of a folded word matches."""
+    return _SPELLINGS.get(ch, ch)
 
 
 def _spelled(word: str) -> str:
     """A folded word as a pattern over the text: each letter as the class of the characters
     that fold to it, anything else as itself."""
-    return "".join(f"[{re.escape(_SPELLINGS[ch])}]" if ch in _SPELLINGS else re.escape(ch)
-                   for ch in word)
+    return "".join(f"[{re.escape(_spelling(ch))}]" for ch in word)
+
+
+# The first character is matched before the edge is checked, so that a pattern begins with
+# one character class: the regular expression engine then skips in C to the characters that
+# can start a word of the query (a pattern that begins with a look-behind tries every
+# position and every word there). The edge looks two characters back, the first included.
+_EDGE_AFTER_FIRST = r"(?<![^\W_][\s\S])"
 
 
 @lru_cache(maxsize=256)
 def _pattern_for(words: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = "|".join(_spelled(w) for w in words if w)
-    if not alternatives:
+    """Any of ``words`` (folded, longest first) as a whole word of the text."""
+    by_first: dict[str, list[str]] = {}
+    for w in words:
+        if w:
+            by_first.setdefault(_spelling(w[0]), []).append(w[1:])
+    if not by_first:
         return re.compile(r"(?!)")  # nothing to mark: never matches
-    return re.compile(rf"{_EDGE_BEFORE}(?:{alternatives}){_EDGE_AFTER}")
+    first = re.escape("".join(sorted(set("".join(by_first)))))
+    # Which word can follow is decided by the first character (each character folds to one
+    # letter); within one first letter, the words keep their order (longest first).
+    rests = "|".join(f"(?<=[{re.escape(chars)}])(?:{'|'.join(_spelled(r) for r in tails)})"
+                     for chars, tails in by_first.items())
+    return re.compile(rf"[{first}]{_EDGE_AFTER_FIRST}(?:{rests}){_EDGE_AFTER}")
 
 
 @lru_cache(maxsize=256)
 def _phrase_pattern_for(words: tuple[str, ...]) -> re.Pattern[str]:
     # Like the engine's phrase query (token positions), punctuation between the words is
     # no break: "kinh tế - xã hội" is the phrase "kinh tế xã hội".
-    body = r"[\W_]+".join(f"({_spelled(w)})" for w in words)
-    return re.compile(rf"{_EDGE_BEFORE}{body}{_EDGE_AFTER}")
+    head, rest = _spelled(words[0][:1]), _spelled(words[0][1:])
+    body = r"[\W_]+".join(f"({_spelled(w)})" for w in words[1:])
+    glue = r"[\W_]+" if body else ""
+    return re.compile(rf"({head}{_EDGE_AFTER_FIRST}{rest}){glue}{body}{_EDGE_AFTER}")
 
 
 class _Match(NamedTuple):
@@ -178,6 +200,10 @@ def _matches(text: str, terms: Terms) -> list[_Match]:
             if all(terms.accepts(text[m.start(g):m.end(g)]) for g in range(1, len(phrase) + 1)):
                 found.append(_Match(m.start(), m.end(), phrase))
     taken = _without_overlaps(found)
+    if not taken:  # no phrase: the words come in order and apart (one pass of one pattern)
+        return [_Match(m.start(), m.end(), folded) for m in terms.pattern().finditer(text)
+                for folded, normalized in (_word_forms(m.group()),)
+                if folded in terms.folded or normalized in terms.exact]
     ends = [m.end for m in taken]
     for m in terms.pattern().finditer(text):
         word = m.group()
