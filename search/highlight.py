@@ -134,8 +134,7 @@ def _word_forms(word: str) -> tuple[str, str]:
     return fold(word), normalize(word)
 
 
-
-_EDGE_AFTER = r"(?![^\W_])"
+_EDGE_AFTER = r"(?![^\W_])"  # not inside a word: the word ends here
 
 
 def _spelling(ch: str) -> str:

@@ -114,10 +114,9 @@ class Evaluator:
             self._occ = {}
         return mask & self.live, score
 
-    def _page_bound(self, q: AndMaybe, top: int, allowed: np.ndarray
-                    ) -> tuple[Result, np.ndarray] | None:
+    def _page_bound(self, q: AndMaybe, top: int, allowed: np.ndarray) -> tuple[Result, np.ndarray]:
         """The required part's result, and the documents whose optional part is worth
-        evaluating exactly; None when every document is (too few to prune)."""
+        evaluating exactly (all that matched it, when too few to prune)."""
         req_mask, req_score = self._eval(q.required)
         ranked = req_score[req_mask & allowed]
         if len(ranked) <= top or top <= 0:
@@ -144,6 +143,8 @@ class Evaluator:
         if isinstance(q, Or):
             return self._or(q)
         if isinstance(q, Not):
+            if getattr(self, "_bound", False):  # an upper bound: the exclusion may not apply
+                return self._eval(q.positive)
             pos_mask, pos_score = self._eval(q.positive)
             neg_mask, _ = self._eval(q.negative)
             mask = pos_mask & ~neg_mask
