@@ -19,8 +19,11 @@ optional part of a top-level AndMaybe (the scoring boosters: a sentence's word p
 phrases) is first bounded without reading positions: a phrase scores at most the sum of its
 words' scores wherever all its words occur. A document whose required score plus that
 bound stays under the ``top``-th best required score cannot reach the page (boosters only
-add), so phrases are checked only on the others. The mask (totals, facets) and the scores of
-every document that can reach the page are exact; the others' scores may lack a phrase.
+add), so phrases are checked only on the others. When that leaves many, the ``2 × top``
+with the highest bounds are scored exactly first: the ``top``-th best of those exact scores
+raises the bar (the page's last document scores at least that). The mask (totals, facets)
+and the scores of every document that can reach the page are exact; the others' scores may
+lack a phrase.
 """
 
 from __future__ import annotations
@@ -127,10 +130,22 @@ class Evaluator:
             _mask, bound = self._eval(q.optional)
         finally:
             self._within, self._bound = outer, False
-        # A hair under the threshold: the bound and the exact sum add the same floats in the
-        # same order, but a candidate too many costs nothing and one too few a wrong page.
-        reach = req_score + bound >= theta - 1e-9 * abs(theta)
-        return (req_mask, req_score), req_mask & allowed & reach
+        upper = req_score + bound
+        reach = req_mask & allowed & _at_least(upper, theta)
+        if int(reach.sum()) > 4 * top:
+            # Raise the bar: score the 2 × top likeliest exactly; the top-th best of them is
+            # a score the page's last document reaches at least.
+            likeliest = np.argpartition(np.where(reach, upper, -np.inf), -2 * top)[-2 * top:]
+            batch = np.zeros(self.n, dtype=bool)
+            batch[likeliest] = True
+            outer, self._within = self._within, batch
+            try:
+                _mask, opt = self._eval(q.optional)
+            finally:
+                self._within = outer
+            exact = (req_score + opt)[likeliest]
+            reach &= _at_least(upper, np.partition(exact, len(exact) - top)[len(exact) - top])
+        return (req_mask, req_score), reach
 
     # -- nodes --------------------------------------------------------------------------
     def _eval(self, q: Query) -> Result:
@@ -342,6 +357,13 @@ class Evaluator:
             if m.is_active() and m.id() == doc:
                 found.append(doc)
         return np.array(found, dtype=np.int64)
+
+
+def _at_least(upper: np.ndarray, bar: float) -> np.ndarray:
+    """Where an upper bound reaches ``bar``, with a hair to spare: the bound and the exact
+    score add the same floats in the same order, but a candidate too many costs nothing
+    and one too few a wrong page."""
+    return upper >= bar - 1e-9 * abs(bar)
 
 
 def _intersect_sorted(small: np.ndarray, large: np.ndarray) -> np.ndarray:
