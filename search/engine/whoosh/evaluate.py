@@ -135,7 +135,8 @@ class Evaluator:
         if int(reach.sum()) > 4 * top:
             # Raise the bar: score the 2 × top likeliest exactly; the top-th best of them is
             # a score the page's last document reaches at least.
-            likeliest = np.argpartition(np.where(reach, upper, -np.inf), -2 * top)[-2 * top:]
+            docs = np.flatnonzero(reach)
+            likeliest = docs[np.argpartition(upper[docs], -2 * top)[-2 * top:]]
             batch = np.zeros(self.n, dtype=bool)
             batch[likeliest] = True
             outer, self._within = self._within, batch
