@@ -4,13 +4,22 @@ Matching is diacritic-insensitive for the folded tokens, like the index's folded
 query typed without tones marks the toned words (``giam ngheo`` marks ``giảm nghèo``); a
 token given only as exact (``Terms.exact``) marks only its own toned form; a document number
 is marked whole. Words of a quoted phrase are marked only inside the phrase. It runs one
-regular expression over a folded copy of the text whose characters stand at the same offsets
-as the original's (one folded character per character), so a 40 KB document costs one pass,
-not a tokenisation per sentence. Everything outside the marks is HTML-escaped.
+regular expression over the text in which every letter of a folded word is spelled out as
+the class of the characters that fold to it (``a`` as ``[aáàảãạăắ…AÁÀ…]``), so a document
+costs one pass in C: no folded copy, no tokenisation per sentence. Everything outside the
+marks is HTML-escaped.
 
 Passages are sentences ranked by the distinct query words they hold, then by those side by
 side, then by position; the header block's lines ("Số 04-NQ/TU", "TỈNH ỦY KON TUM") are
 passages only when nothing in the body matches.
+
+A search page must not slow down with the length of its documents (the README allows 5
+million characters), so passages look at a bounded part of a text: its first
+``SCAN_CHARS`` characters whole (every real document we have is shorter), and, when that
+head holds too few passages, a window of ``WINDOW_CHARS`` around each match a compiled
+regular expression finds in the next ``LOCATE_CHARS`` characters (every word of the query,
+run in C: no sentence split).
+The document page (:func:`full_text`, :func:`segments`) still marks every match.
 """
 
 from __future__ import annotations
@@ -28,7 +37,11 @@ from search.text.normalize import fold, nfc, normalize
 
 MARK_CLOSE = "</mark>"
 MAX_PASSAGE_CHARS = 320
+SCAN_CHARS = 60_000  # the head of a text that passages read whole
+WINDOW_CHARS = 1_000  # each side of a match located past the head
+LOCATE_CHARS = 1_000_000  # how far past the head matches are located (in C, ~20 ns a character)
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;]*", re.UNICODE)
+_SENTENCE_ENDS = ".!?;\n"
 # Letters that fold to one letter: Latin, Latin-1/Extended-A/B, Vietnamese (Latin Extended
 # Additional). Anything else is only lower-cased.
 _FOLD_RANGES = ((0x0000, 0x0250), (0x1E00, 0x1F00))
@@ -45,6 +58,19 @@ def _fold_table() -> dict[int, str]:
 
 
 _TABLE = _fold_table()
+
+
+def _spellings() -> dict[str, str]:
+    """The characters :func:`fold_aligned` turns into each letter, the letter included
+    (``a`` → ``aáàảãạăắ…AÁÀ…``): a pattern of these over the text matches where the same
+    word would match over its folded copy."""
+    out: dict[str, set[str]] = {}
+    for cp, folded in _TABLE.items():
+        out.setdefault(folded, {folded}).add(chr(cp))
+    return {letter: "".join(sorted(chars)) for letter, chars in out.items()}
+
+
+_SPELLINGS = _spellings()
 
 
 def fold_aligned(text: str) -> str:
@@ -82,11 +108,17 @@ class Terms:
         return tuple(sorted(words, key=lambda t: (-len(t), t)))
 
     def pattern(self) -> re.Pattern[str]:
-        """The words marked alone, over a folded text (:func:`fold_aligned`)."""
+        """The words marked alone, over the text (letters spelled out: :func:`_spelled`)."""
         return _pattern_for(self._words)
 
+    def locator(self) -> re.Pattern[str]:
+        """Every word of the query, phrase words too: finds where to look in a long text;
+        what it finds is then checked as usual."""
+        words = self.folded | {fold(t) for t in self.exact} | self.phrase_words
+        return _pattern_for(tuple(sorted(words, key=lambda t: (-len(t), t))))
+
     def phrase_patterns(self) -> list[re.Pattern[str]]:
-        """One pattern a phrase, over a folded text; a group a word."""
+        """One pattern a phrase, over the text; a group a word."""
         return [_phrase_pattern_for(tuple(fold(w) for w in phrase)) for phrase in self.phrases]
 
     def accepts(self, word: str) -> bool:
@@ -102,24 +134,52 @@ def _word_forms(word: str) -> tuple[str, str]:
     return fold(word), normalize(word)
 
 
-_EDGE_BEFORE = r"(?<![^\W_])"  # not inside a word: a word starts here
-_EDGE_AFTER = r"(?![^\W_])"
+_EDGE_AFTER = r"(?![^\W_])"  # not inside a word: the word ends here
+
+
+def _spelling(ch: str) -> str:
+    """The characters of the text that a character of a folded word matches."""
+    return _SPELLINGS.get(ch, ch)
+
+
+def _spelled(word: str) -> str:
+    """A folded word as a pattern over the text: each letter as the class of the characters
+    that fold to it, anything else as itself."""
+    return "".join(f"[{re.escape(_spelling(ch))}]" for ch in word)
+
+
+# The first character is matched before the edge is checked, so that a pattern begins with
+# one character class: the regular expression engine then skips in C to the characters that
+# can start a word of the query (a pattern that begins with a look-behind tries every
+# position and every word there). The edge looks two characters back, the first included.
+_EDGE_AFTER_FIRST = r"(?<![^\W_][\s\S])"
 
 
 @lru_cache(maxsize=256)
 def _pattern_for(words: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(w) for w in words if w)
-    if not alternatives:
+    """Any of ``words`` (folded, longest first) as a whole word of the text."""
+    by_first: dict[str, list[str]] = {}
+    for w in words:
+        if w:
+            by_first.setdefault(_spelling(w[0]), []).append(w[1:])
+    if not by_first:
         return re.compile(r"(?!)")  # nothing to mark: never matches
-    return re.compile(rf"{_EDGE_BEFORE}(?:{alternatives}){_EDGE_AFTER}")
+    first = re.escape("".join(sorted(set("".join(by_first)))))
+    # Which word can follow is decided by the first character (each character folds to one
+    # letter); within one first letter, the words keep their order (longest first).
+    rests = "|".join(f"(?<=[{re.escape(chars)}])(?:{'|'.join(_spelled(r) for r in tails)})"
+                     for chars, tails in by_first.items())
+    return re.compile(rf"[{first}]{_EDGE_AFTER_FIRST}(?:{rests}){_EDGE_AFTER}")
 
 
 @lru_cache(maxsize=256)
 def _phrase_pattern_for(words: tuple[str, ...]) -> re.Pattern[str]:
     # Like the engine's phrase query (token positions), punctuation between the words is
     # no break: "kinh tế - xã hội" is the phrase "kinh tế xã hội".
-    body = r"[\W_]+".join(f"({re.escape(w)})" for w in words)
-    return re.compile(rf"{_EDGE_BEFORE}{body}{_EDGE_AFTER}")
+    head, rest = _spelled(words[0][:1]), _spelled(words[0][1:])
+    body = r"[\W_]+".join(f"({_spelled(w)})" for w in words[1:])
+    glue = r"[\W_]+" if body else ""
+    return re.compile(rf"({head}{_EDGE_AFTER_FIRST}{rest}){glue}{body}{_EDGE_AFTER}")
 
 
 class _Match(NamedTuple):
@@ -133,22 +193,25 @@ class _Match(NamedTuple):
 def _matches(text: str, terms: Terms) -> list[_Match]:
     """Every match of ``terms`` in NFC ``text``, in order, none overlapping: phrases first,
     then the words marked alone outside them."""
-    folded = fold_aligned(text)
     found: list[_Match] = []
     for phrase, pattern in zip(terms.phrases, terms.phrase_patterns()):
-        for m in pattern.finditer(folded):
+        for m in pattern.finditer(text):
             if all(terms.accepts(text[m.start(g):m.end(g)]) for g in range(1, len(phrase) + 1)):
                 found.append(_Match(m.start(), m.end(), phrase))
     taken = _without_overlaps(found)
+    if not taken:  # no phrase: the words come in order and apart (one pass of one pattern)
+        return [_Match(m.start(), m.end(), folded) for m in terms.pattern().finditer(text)
+                for folded, normalized in (_word_forms(m.group()),)
+                if folded in terms.folded or normalized in terms.exact]
     ends = [m.end for m in taken]
-    for m in terms.pattern().finditer(folded):
-        word = text[m.start():m.end()]
+    for m in terms.pattern().finditer(text):
+        word = m.group()
         if not terms.accepts(word):
             continue
         i = bisect.bisect_right(ends, m.start())
         if i < len(taken) and taken[i].start < m.end():
             continue  # inside a phrase
-        found.append(_Match(m.start(), m.end(), fold(word)))
+        found.append(_Match(m.start(), m.end(), _word_forms(word)[0]))
     return _without_overlaps(found)
 
 
@@ -273,34 +336,70 @@ def header_lines(text: str) -> list[tuple[int, int]]:
 
 
 class _Sentence(NamedTuple):
-    start: int
-    end: int
+    at: int  # offset in the whole text: the tie-break (first wins)
+    text: str
     units: frozenset[str | tuple[str, ...]]  # the query words and phrases it holds
     adjacent: int  # most query units in one mark (query words side by side)
     header: bool
 
 
-def _sentences(text: str, terms: Terms) -> list[_Sentence]:
-    """The sentences of NFC ``text`` holding a match, in order."""
-    bounds = [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
+def _sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every sentence of ``text``."""
+    return [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
+
+
+def _sentences(text: str, terms: Terms, *, at: int = 0, head: bool = True) -> list[_Sentence]:
+    """The sentences of NFC ``text`` (found at offset ``at`` of the whole) holding a match,
+    in order; ``head``: ``text`` is the top of the document, where header lines are."""
+    bounds = _sentence_bounds(text)
     starts = [s for s, _ in bounds]
     runs: dict[int, list[list[_Match]]] = {}
     for run in _runs(text, _matches(text, terms)):
         i = bisect.bisect_right(starts, run[0].start) - 1
         if i >= 0:
             runs.setdefault(i, []).append(run)
-    header = header_lines(text)
+    header = header_lines(text) if head else []
     header_starts = [s for s, _ in header]
     out = []
     for i in sorted(runs):
         s, e = bounds[i]
-        if len(text[s:e].strip()) < 3:
+        sentence = text[s:e].strip()
+        if len(sentence) < 3:
             continue
         j = bisect.bisect_right(header_starts, s) - 1
         in_header = j >= 0 and s < header[j][1]
         units = frozenset(m.unit for run in runs[i] for m in run)
         adjacent = max(len({m.unit for m in run}) for run in runs[i])
-        out.append(_Sentence(s, e, units, adjacent, in_header))
+        out.append(_Sentence(at + s, sentence, units, adjacent, in_header))
+    return out
+
+
+def _window(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+    """The sentence around ``text[start:end]``, at most ``WINDOW_CHARS`` on each side and
+    within ``lo:hi``: from just after the last sentence end before it to the first after."""
+    left = max(lo, start - WINDOW_CHARS)
+    cut = max(text.rfind(c, left, start) for c in _SENTENCE_ENDS)
+    right = min(hi, end + WINDOW_CHARS)
+    ends = [i for i in (text.find(c, end, right) for c in _SENTENCE_ENDS) if i >= 0]
+    return (cut + 1 if cut >= 0 else left), (min(ends) + 1 if ends else right)
+
+
+def _located(text: str, terms: Terms, wanted: int) -> list[_Sentence]:
+    """Up to ``wanted`` sentences holding a match past the head of a long ``text``: the
+    locator finds a match in C, and only the window around it is read as usual. Tries at
+    most ``2 × wanted`` windows (a located word can be turned down: an exact-only token in
+    another tone, a phrase word alone), within ``LOCATE_CHARS`` past the head."""
+    locator = terms.locator()
+    pos, stop = SCAN_CHARS, min(len(text), SCAN_CHARS + LOCATE_CHARS)
+    out: list[_Sentence] = []
+    for _ in range(2 * wanted):
+        m = locator.search(text, pos, stop)
+        if m is None:
+            break
+        start, pos = _window(text, m.start(), m.end(), pos, stop)
+        out += _sentences(nfc(text[start:pos]), terms, at=start, head=False)
+        if len(out) >= wanted:
+            break
     return out
 
 
@@ -314,16 +413,20 @@ def passages(text: str, terms: Terms, *, count: int = 3) -> list[str]:
 
     Best: the most distinct query words (a phrase counts its words), then the most of
     them side by side (``giảm nghèo`` before a lone ``giám sát`` for ``giam ngheo``), then
-    the first. A header line is a passage only when nothing in the body matches.
+    the first. A header line is a passage only when nothing in the body matches. Only the
+    first ``SCAN_CHARS`` characters are read whole, and past them the windows around a
+    few located matches when the head holds fewer than ``count`` (module docstring).
     """
     if not terms or not text:
         return []
-    text = nfc(text)
-    found = _sentences(text, terms)
+    found = _sentences(nfc(text[:SCAN_CHARS]), terms)
+    body = sum(not s.header for s in found)
+    if len(text) > SCAN_CHARS and body < count:
+        found += _located(text, terms, count - body)
     if any(not s.header for s in found):
         found = [s for s in found if not s.header]
-    found.sort(key=lambda s: (-sum(map(_weight, s.units)), -s.adjacent, s.start))
-    return [_marked(_trim(text[s.start:s.end].strip(), terms), terms)[0] for s in found[:count]]
+    found.sort(key=lambda s: (-sum(map(_weight, s.units)), -s.adjacent, s.at))
+    return [_marked(_trim(s.text, terms), terms)[0] for s in found[:count]]
 
 
 def full_text(text: str, terms: Terms, *, anchor: str = "match-1") -> tuple[str, int]:

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search.highlight import MAX_PASSAGE_CHARS, Terms, header_lines, passages, segments
+import search.highlight as highlight
+from search.highlight import (LOCATE_CHARS, MAX_PASSAGE_CHARS, SCAN_CHARS, WINDOW_CHARS, Terms,
+                              header_lines, passages, segments)
 from search.query.parse import parse_query
 from search.text.normalize import fold
 
@@ -161,3 +163,88 @@ def test_passages_stay_bounded_whatever_the_document(text, q):
 @given(texts, queries)
 def test_segments_give_the_text_back(text, q):
     assert "".join(s.text for s in segments(text, terms_of(q))) == text
+
+
+cased = st.lists(st.tuples(st.sampled_from(WORDS), st.booleans(), st.sampled_from(SEPARATORS)),
+                 max_size=200).map(lambda parts: "".join((w.upper() if up else w) + s
+                                                         for w, up, s in parts))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(texts, cased), st.lists(st.sampled_from(WORDS), min_size=1, max_size=5))
+def test_spelled_patterns_match_what_the_folded_copy_matches(text, words):
+    # The patterns run over the text itself, each letter spelled out as the characters that
+    # fold to it: the same matches as the plain words over the folded copy (fold_aligned).
+    folded_words = tuple(sorted({fold(w) for w in words}, key=lambda t: (-len(t), t)))
+    plain_pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, folded_words))
+                               + r")(?![^\W_])")
+    expected = [m.span() for m in plain_pattern.finditer(highlight.fold_aligned(text))]
+    assert [m.span() for m in highlight._pattern_for(folded_words).finditer(text)] == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts, queries)
+def test_the_locator_matches_wherever_a_word_is_marked(text, q):
+    # Past the head of a long text, passages are found only where the locator matches.
+    terms = terms_of(q)
+    locator = terms.locator()
+    for m in highlight._matches(text, terms):
+        assert locator.match(text, m.start), (text[m.start:m.end], q)
+
+
+# -- long documents: the work is bounded, not the length --------------------------------------
+FILLER = "Nội dung văn bản được thực hiện theo quy định hiện hành. "  # no query word in it
+TARGET = "Chương trình giảm nghèo bền vững được triển khai tại các xã. "
+
+
+def long_text(length: int, at: int | None) -> str:
+    """``length`` characters of filler with the target sentence at about offset ``at``."""
+    before = FILLER * (((at if at is not None else length) // len(FILLER)) + 1)
+    text = before[:at] if at is not None else before[:length]
+    if at is None:
+        return text
+    text = text[:text.rfind(". ") + 2] + TARGET
+    return text + (FILLER * (max(0, length - len(text)) // len(FILLER) + 1))[:length - len(text)]
+
+
+@pytest.fixture()
+def processed(monkeypatch):
+    """Characters each per-character step of the highlighter was given: matching, the
+    sentence split and the header lines (every scan goes through one of them)."""
+    seen = {"_matches": 0, "_sentence_bounds": 0, "header_lines": 0}
+    for name in seen:
+        real = getattr(highlight, name)
+
+        def counted(text, *args, _real=real, _name=name, **kwargs):
+            seen[_name] += len(text)
+            return _real(text, *args, **kwargs)
+
+        monkeypatch.setattr(highlight, name, counted)
+    return seen
+
+
+# What one document may cost, whatever its length: the head, and the windows of at most
+# 2 × 3 located matches (each at most WINDOW_CHARS either side of its word).
+BUDGET = SCAN_CHARS + 6 * (2 * WINDOW_CHARS + 40)
+
+
+@pytest.mark.parametrize(
+    "length, at, found",
+    [
+        (2_000, 500, True),                          # short: read whole, as before
+        (SCAN_CHARS * 3, 1_000, True),               # the match in the head
+        (SCAN_CHARS * 3, SCAN_CHARS * 2, True),      # past the head: located
+        (5_000_000, 1_000, True),                    # the README's largest text
+        (5_000_000, SCAN_CHARS + 500_000, True),     # located deep in it
+        (5_000_000, None, False),                    # no match at all
+        (5_000_000, SCAN_CHARS + LOCATE_CHARS + 10_000, False),  # beyond where it looks
+    ],
+)
+def test_passages_read_a_bounded_part_of_any_document(processed, length, at, found):
+    text = long_text(length, at)
+    assert len(text) == length
+    got = passages(text, terms_of("giảm nghèo bền vững"))
+    assert bool(got) == found
+    if found:
+        assert marks(got[0]) == ["giảm nghèo bền vững"]
+    assert all(n <= BUDGET for n in processed.values()), processed

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from search import cli as cli_module
+from search import highlight
 from search.cli import cli
 from search.ingest import extracted, jsonl
 from search.query import parse as query_parse
@@ -178,6 +179,7 @@ LIMITS: dict[str, tuple[list[int], str | None]] = {
     "page (`--page`)": ([1, MAX_PAGE], None),
     "per_page (`--limit`)": ([1, MAX_PER_PAGE], None),
     "filter values": ([MAX_FILTER_VALUES], None),
+    "passages (search results)": ([highlight.SCAN_CHARS, highlight.LOCATE_CHARS], None),
     "connections": ([importlib.import_module("web.serve").CONNECTION_LIMIT], None),
     "idle connection": ([importlib.import_module("web.serve").CHANNEL_TIMEOUT], None),
     "exports at once": ([importlib.import_module("web.exports").EXPORT_CONCURRENCY], None),

@@ -135,21 +135,29 @@ def _is_plain_word(group: list[Item]) -> bool:
 def suggest(pq: ParsedQuery, reader: EngineReader) -> str | None:
     """A corrected query text with its tones, or None when every word is known or nothing
     is close."""
-    parts: list[tuple[bool, list[list[str]]]] = []  # (a run of plain words?, their forms)
+    # Words first, forms after: the toned forms of every untoned word are read from the
+    # term index, which is most of a query's time, and only worth it when a word changed.
+    words: list[tuple[Item, list[str]] | None] = []  # None: a group that is not a plain word
     changed = False
     for group in pq.groups:
         item = group[0]
         if not _is_plain_word(group):
-            parts.append((False, [[item.raw if item.kind != "phrase" else f'"{item.raw}"']]))
+            words.append(None)
             continue
-        token = item.tokens[0]
-        folded = fold_token(token)
+        folded = fold_token(item.tokens[0])
         corrections = [] if _known(reader, folded) else nearest_terms(reader, folded)[:3]
         changed |= bool(corrections)
-        if not (parts and parts[-1][0]):
-            parts.append((True, []))
-        parts[-1][1].append(_forms(reader, token, corrections))
+        words.append((item, corrections))
     if not changed:
         return None
+    parts: list[tuple[bool, list[list[str]]]] = []  # (a run of plain words?, their forms)
+    for group, word in zip(pq.groups, words):
+        if word is None:
+            item = group[0]
+            parts.append((False, [[item.raw if item.kind != "phrase" else f'"{item.raw}"']]))
+            continue
+        if not (parts and parts[-1][0]):
+            parts.append((True, []))
+        parts[-1][1].append(_forms(reader, word[0].tokens[0], word[1]))
     return " ".join(w for plain, options in parts
                     for w in (choose_forms(reader, options) if plain else options[0]))

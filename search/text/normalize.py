@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["nfc", "normalize_tones", "fold", "fold_aligned", "normalize", "strip_controls"]
 
@@ -103,7 +104,15 @@ def fold_aligned(text: str) -> str:
     >>> fold_aligned("Tổng kết 04-NQ/TU")
     'tong ket 04-nq/tu'
     """
-    return "".join(f if len(f := fold(c)) == 1 else c for c in text)
+    return "".join(map(_fold_char, text))
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(c: str) -> str:
+    """One character folded, or itself when it folds to more or less than one (a text
+    repeats the few letters of a language: each is folded once)."""
+    f = fold(c)
+    return f if len(f) == 1 else c
 
 
 def normalize(text: str) -> str:

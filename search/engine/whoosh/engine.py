@@ -518,11 +518,14 @@ class WhooshReader(EngineReader):
 
     def _search(self, query: Query, filters: Filters, facets: Sequence[str], limit: int,
                 offset: int, sort: str) -> EngineResult:
+        filtered = self._filter_mask(filters)
         if self.evaluator is not None:
-            matched, scores = self.evaluator.evaluate(query)
+            # Scores only need to be exact where they can reach the page asked for.
+            top = offset + limit if sort == "relevance" and limit else None
+            matched, scores = self.evaluator.evaluate(query, top=top, allowed=filtered)
         else:
             matched, scores = self._whoosh_mask(query), None
-        allowed = matched & self._filter_mask(filters)
+        allowed = matched & filtered
         total = int(allowed.sum())
         counts = {
             f: self.columns.count(f, np.flatnonzero(matched & self._filter_mask(filters, skip=f)))

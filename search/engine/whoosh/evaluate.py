@@ -13,6 +13,17 @@ matcher for phrases.
 
 Every node evaluates to a boolean mask and a float64 score over all documents of the index
 (segments concatenated at their offsets); deleted documents are masked out at the end.
+
+Asked for the ``top`` best of the ``allowed`` documents only (a page of results), the
+optional part of a top-level AndMaybe (the scoring boosters: a sentence's word pairs as
+phrases) is first bounded without reading positions: a phrase scores at most the sum of its
+words' scores wherever all its words occur. A document whose required score plus that
+bound stays under the ``top``-th best required score cannot reach the page (boosters only
+add), so phrases are checked only on the others. When that leaves many, the ``2 × top``
+with the highest bounds are scored exactly first: the ``top``-th best of those exact scores
+raises the bar (the page's last document scores at least that). The mask (totals, facets)
+and the scores of every document that can reach the page are exact; the others' scores may
+lack a phrase.
 """
 
 from __future__ import annotations
@@ -87,16 +98,55 @@ class Evaluator:
         """True when every segment has its sidecar (no slow fallback)."""
         return all(s.postings is not None for s in self.segments)
 
-    def evaluate(self, q: Query) -> Result:
+    def evaluate(self, q: Query, *, top: int | None = None,
+                 allowed: np.ndarray | None = None) -> Result:
+        """(mask, score) of ``q``; with ``top`` and ``allowed`` (the documents that may be
+        ranked, filters applied), scores are exact only where they can reach the ``top``
+        best of ``allowed`` (module docstring)."""
         self._memo: dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]] = {}
         self._occ: dict[tuple[int, str, str, int], tuple[Any, np.ndarray | None]] = {}
         self._within: np.ndarray | None = None
+        self._bound = False
         try:
-            mask, score = self._eval(q)
+            if top is not None and allowed is not None and isinstance(q, AndMaybe):
+                mask, score = self._and_maybe(q, self._page_bound(q, top, allowed & self.live))
+            else:
+                mask, score = self._eval(q)
         finally:
             self._memo = {}
             self._occ = {}
         return mask & self.live, score
+
+    def _page_bound(self, q: AndMaybe, top: int, allowed: np.ndarray) -> tuple[Result, np.ndarray]:
+        """The required part's result, and the documents whose optional part is worth
+        evaluating exactly (all that matched it, when too few to prune)."""
+        req_mask, req_score = self._eval(q.required)
+        ranked = req_score[req_mask & allowed]
+        if len(ranked) <= top or top <= 0:
+            return (req_mask, req_score), req_mask
+        theta = np.partition(ranked, len(ranked) - top)[len(ranked) - top]
+        outer, self._within, self._bound = self._within, req_mask, True
+        try:
+            _mask, bound = self._eval(q.optional)
+        finally:
+            self._within, self._bound = outer, False
+        upper = req_score + bound
+        reach = req_mask & allowed & _at_least(upper, theta)
+        if int(reach.sum()) > 4 * top:
+            # Raise the bar: score the 2 × top likeliest exactly; the top-th best of them is
+            # a score the page's last document reaches at least.
+            docs = np.flatnonzero(reach)
+            likeliest = docs[np.argpartition(upper[docs], -2 * top)[-2 * top:]]
+            batch = np.zeros(self.n, dtype=bool)
+            batch[likeliest] = True
+            outer, self._within = self._within, batch
+            try:
+                _mask, opt = self._eval(q.optional)
+            finally:
+                self._within = outer
+            exact = (req_score + opt)[likeliest]
+            reach &= _at_least(upper, np.partition(exact, len(exact) - top)[len(exact) - top])
+        return (req_mask, req_score), reach
 
     # -- nodes --------------------------------------------------------------------------
     def _eval(self, q: Query) -> Result:
@@ -109,23 +159,34 @@ class Evaluator:
         if isinstance(q, Or):
             return self._or(q)
         if isinstance(q, Not):
+            if getattr(self, "_bound", False):  # an upper bound: the exclusion may not apply
+                return self._eval(q.positive)
             pos_mask, pos_score = self._eval(q.positive)
             neg_mask, _ = self._eval(q.negative)
             mask = pos_mask & ~neg_mask
             return mask, np.where(mask, pos_score, 0.0)
         if isinstance(q, AndMaybe):
-            req_mask, req_score = self._eval(q.required)
-            # The optional part only scores where the required part matched: phrases in it
-            # are checked on those documents alone (same result, far fewer positions).
-            outer, self._within = self._within, req_mask
-            try:
-                _opt_mask, opt_score = self._eval(q.optional)
-            finally:
-                self._within = outer
-            return req_mask, np.where(req_mask, req_score + opt_score, 0.0)
+            return self._and_maybe(q, None)
         if isinstance(q, MatchAll):
             return self.live.copy(), np.zeros(self.n)
         raise TypeError(f"unsupported query node {type(q).__name__}")
+
+    def _and_maybe(self, q: AndMaybe, bounded: tuple[Result, np.ndarray] | None) -> Result:
+        """``bounded``: the required part already evaluated, and where the optional part's
+        phrases are worth checking (:meth:`_page_bound`)."""
+        if bounded is None:
+            req_mask, req_score = self._eval(q.required)
+            within = req_mask
+        else:
+            (req_mask, req_score), within = bounded
+        # The optional part only scores where the required part matched: phrases in it
+        # are checked on those documents alone (same result, far fewer positions).
+        outer, self._within = self._within, within
+        try:
+            _opt_mask, opt_score = self._eval(q.optional)
+        finally:
+            self._within = outer
+        return req_mask, np.where(req_mask, req_score + opt_score, 0.0)
 
     def _empty(self) -> Result:
         return np.zeros(self.n, dtype=bool), np.zeros(self.n)
@@ -227,6 +288,9 @@ class Evaluator:
         within = getattr(self, "_within", None)
         if within is not None:
             cand &= within
+        if getattr(self, "_bound", False):  # an upper bound: every candidate may match
+            score = np.where(cand, total, 0.0)
+            return cand, score * q.boost if q.boost != 1.0 else score
         mask = np.zeros(self.n, dtype=bool)
         for seg in self.segments:
             local = cand[seg.offset : seg.offset + seg.n]
@@ -294,6 +358,13 @@ class Evaluator:
             if m.is_active() and m.id() == doc:
                 found.append(doc)
         return np.array(found, dtype=np.int64)
+
+
+def _at_least(upper: np.ndarray, bar: float) -> np.ndarray:
+    """Where an upper bound reaches ``bar``, with a hair to spare: the bound and the exact
+    score add the same floats in the same order, but a candidate too many costs nothing
+    and one too few a wrong page."""
+    return upper >= bar - 1e-9 * abs(bar)
 
 
 def _intersect_sorted(small: np.ndarray, large: np.ndarray) -> np.ndarray:

@@ -385,6 +385,12 @@ def quantize_lengths(raw: np.ndarray) -> np.ndarray:
     return values[inverse].reshape(raw.shape)
 
 
+def _mapped(path: str) -> np.ndarray:
+    """A memory-mapped array as a plain ndarray over the same pages: a slice of an
+    ``np.memmap`` runs Python code (``__array_finalize__``), and a query takes thousands."""
+    return np.asarray(np.load(path, mmap_mode="r"))
+
+
 class SegmentPostings:
     """The memory-mapped sidecar of one segment."""
 
@@ -404,12 +410,11 @@ class SegmentPostings:
             self.fields[field] = (
                 {t: i for i, t in enumerate(terms)},
                 np.load(f"{stem}.offsets.npy"),
-                np.load(f"{stem}.docs.npy", mmap_mode="r"),
-                np.load(f"{stem}.tf.npy", mmap_mode="r"),
+                _mapped(f"{stem}.docs.npy"),
+                _mapped(f"{stem}.tf.npy"),
             )
             if Path(f"{stem}.pos.npy").is_file():
-                self.positions[field] = (np.load(f"{stem}.posstart.npy"),
-                                         np.load(f"{stem}.pos.npy", mmap_mode="r"))
+                self.positions[field] = (np.load(f"{stem}.posstart.npy"), _mapped(f"{stem}.pos.npy"))
 
     def get(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(docs, tfs) of ``term`` in ``field``; None if the field is not in the sidecar."""
