@@ -29,7 +29,6 @@ link across provinces. :func:`number_scope` decides; metadata and the index both
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass
 from enum import Enum
 
