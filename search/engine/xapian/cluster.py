@@ -49,7 +49,7 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 import xapian
 
 from search.documents import utc_now
-from search.engine.xapian.store import CopyHealth, ShardHealth, shard_health_dicts, shard_of
+from search.engine.xapian.store import CopyHealth, ShardHealth, shard_of
 from search.errors import IndexCorrupt, IndexLocked, IndexMissing, IndexUnavailable
 from search.messages import Message, build_command
 
