@@ -61,6 +61,29 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_close_inherited_locks)
 
 
+@contextlib.contextmanager
+def file_lock(path: Path, location: str, command: str) -> Iterator[None]:
+    """One writer per index ``location``: ``flock`` on ``path``, which names its holder.
+    flock() is released by the kernel when a process dies, so a lock left by a killed writer
+    never blocks the next one; IndexLocked, naming the holder, while another holds it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    _HELD_LOCK_FDS.add(fd)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = path.read_text("utf-8", errors="replace").strip() or "another process"
+            raise IndexLocked(Message("index.locked", {"location": location,
+                                                       "holder": holder})) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()} ({command}, "
+                     f"since {utc_now()})".encode())
+        yield
+    finally:
+        _HELD_LOCK_FDS.discard(fd)
+        os.close(fd)  # closing releases the flock
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -137,27 +160,11 @@ class IndexLocation:
     # -- writing ------------------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self, command: str = "vnsearch") -> Iterator[None]:
-        """Exclusive writer lock. flock() is released by the kernel when a process dies,
-        so a lock left by a killed writer never blocks the next one."""
+        """Exclusive writer lock (:func:`file_lock` on ``.lock``)."""
         self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / ".lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        _HELD_LOCK_FDS.add(fd)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = path.read_text("utf-8", errors="replace").strip() or "another process"
-                raise IndexLocked(Message("index.locked", {"location": str(self.root),
-                                                           "holder": holder})) from None
-            os.ftruncate(fd, 0)
-            os.write(fd, f"pid {os.getpid()} on {socket.gethostname()} ({command}, "
-                         f"since {utc_now()})".encode())
+        with file_lock(self.root / ".lock", str(self.root), command):
             self._remove_stale_builds()
             yield
-        finally:
-            _HELD_LOCK_FDS.discard(fd)
-            os.close(fd)  # closing releases the flock
 
     def new_build_dir(self) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)

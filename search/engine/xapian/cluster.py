@@ -34,23 +34,21 @@ Writes go to each shard's primary only; with the primary down a write fails with
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import re
-import socket
 import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, ContextManager, Iterable, TypeVar
 
 import xapian
 
-from search.documents import utc_now
+from search.engine.generations import file_lock
 from search.engine.xapian.store import CopyHealth, ShardHealth, shard_of
-from search.errors import IndexCorrupt, IndexLocked, IndexMissing, IndexUnavailable
+from search.errors import IndexCorrupt, IndexMissing, IndexUnavailable
 from search.messages import Message, build_command
 
 T = TypeVar("T")
@@ -164,43 +162,12 @@ def new_generation(slot: str) -> str:
 
 
 # -- the writer's lock ---------------------------------------------------------------------------
-# A forked child closes its copies of the lock at once (as search.engine.generations does).
-_HELD_LOCK_FDS: set[int] = set()
-
-
-def _close_inherited_locks() -> None:
-    for fd in list(_HELD_LOCK_FDS):
-        with contextlib.suppress(OSError):
-            os.close(fd)
-    _HELD_LOCK_FDS.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_close_inherited_locks)
-
-
-@contextlib.contextmanager
-def writer_lock(config_path: Path, command: str) -> Iterator[None]:
+def writer_lock(config_path: Path, command: str) -> ContextManager[None]:
     """``flock`` on ``<config>.lock`` beside the configuration: one writer (build, add,
     remove, promote) per cluster on this machine. A deployment whose writers run on several
     machines must give them one lock they all see (or write from one machine only)."""
-    path = config_path.with_name(config_path.name + ".lock")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    _HELD_LOCK_FDS.add(fd)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = path.read_text("utf-8", errors="replace").strip() or "another process"
-            raise IndexLocked(Message("index.locked", {"location": str(config_path),
-                                                       "holder": holder})) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()} ({command}, "
-                     f"since {utc_now()})".encode())
-        yield
-    finally:
-        _HELD_LOCK_FDS.discard(fd)
-        os.close(fd)
+    return file_lock(config_path.with_name(config_path.name + ".lock"), str(config_path),
+                     command)
 
 
 # -- reading with failover -----------------------------------------------------------------------
