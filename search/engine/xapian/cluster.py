@@ -5,7 +5,7 @@ The cluster is described by one small JSON file (what ``--index`` names)::
     {"engine": "xapian",
      "shards": [{"primary": "10.0.0.1:33000", "replicas": ["10.0.0.2:33000"]}, …],
      "serving": {"slot": "a", "generation": "20261204T080000-123456-a"},
-     "timeout_ms": 10000, "connect_timeout_ms": 2000,
+     "timeout_ms": 10000, "connect_timeout_ms": 2000, "write_timeout_ms": 600000,
      "local": {…}}                      (only for a test cluster `vnsearch cluster start` runs)
 
 Every copy of a shard (its primary and each replica) is one address ``host:P`` and listens
@@ -60,6 +60,10 @@ SLOT_OFFSET = {"a": 0, "b": 1}
 DEAD_SECONDS = 5.0  # a copy that failed is skipped this long, then tried again
 TIMEOUT_MS = 10_000  # a remote call that takes longer fails (and fails over)
 CONNECT_TIMEOUT_MS = 2_000
+# A writer's remote call: a flush of thousands of documents (Xapian flushes every 10,000 on
+# its own, and at commit) takes far longer than a query; the query timeout made a 50,000-
+# document build fail with NetworkTimeoutError. Still bounded, so a hung server is reported.
+WRITE_TIMEOUT_MS = 600_000
 REPLICA_WAIT_SECONDS = 30.0  # publish waits this long for each live replica to catch up
 # Metadata keys written into every shard at publish.
 MANIFEST_KEY = "vnsearch.manifest"
@@ -87,6 +91,7 @@ class ClusterConfig:
     generation: str | None = None
     timeout_ms: int = TIMEOUT_MS
     connect_timeout_ms: int = CONNECT_TIMEOUT_MS
+    write_timeout_ms: int = WRITE_TIMEOUT_MS
     local: dict[str, Any] = field(default_factory=dict)  # a test cluster's processes
 
     def to_json(self) -> dict[str, Any]:
@@ -97,6 +102,7 @@ class ClusterConfig:
                         if self.slot else None),
             "timeout_ms": self.timeout_ms,
             "connect_timeout_ms": self.connect_timeout_ms,
+            "write_timeout_ms": self.write_timeout_ms,
         }
         if self.local:
             data["local"] = self.local
@@ -145,6 +151,7 @@ def load_config(path: Path) -> ClusterConfig:
             shards=shards, slot=slot, generation=serving.get("generation"),
             timeout_ms=int(data.get("timeout_ms", TIMEOUT_MS)),
             connect_timeout_ms=int(data.get("connect_timeout_ms", CONNECT_TIMEOUT_MS)),
+            write_timeout_ms=int(data.get("write_timeout_ms", WRITE_TIMEOUT_MS)),
             local=dict(data.get("local") or {}))
     except (KeyError, TypeError, ValueError) as err:
         raise _bad(path, f"shards: {err}") from None
@@ -412,7 +419,7 @@ class ClusterBatch:
         host, _ = split_address(shard.primary)
         try:
             db = xapian.remote_open_writable(host, slot_port(shard.primary, self.slot),
-                                             self.config.timeout_ms,
+                                             self.config.write_timeout_ms,
                                              self.config.connect_timeout_ms)
         except (xapian.NetworkError, xapian.DatabaseOpeningError) as err:
             raise IndexUnavailable(Message("index.no_primary", {
