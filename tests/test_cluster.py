@@ -41,7 +41,9 @@ from search.errors import IndexCorrupt, IndexLocked, IndexUnavailable
 from search.index import open_index
 from search.results import SearchRequest
 
-from .conftest import SEEDS, app_for, run_cli, wait_until
+from .conftest import CORPORA, SEEDS, app_for, run_cli, wait_until
+from .test_xapian_engine import QUERIES as ENGINE_QUERIES
+from .test_xapian_engine import VARIANTS, _every_hit, _load_bench
 
 TERM = "xhello"  # every test document has it
 
@@ -452,6 +454,44 @@ def test_date_orders_and_filters_on_the_cluster(seeded_cluster: Path, seed_index
         b = want.search(SearchRequest(q="", per_page=100, **ORDERS[variant]))
     assert a.total == b.total and a.facets == b.facets
     assert [h.id for h in a.hits] == [h.id for h in b.hits]
+
+
+# -- generated documents: the engine tests' query table, through a cluster ------------------------
+GENERATED = 120  # besides the seeds: enough for pages, facets over provinces and years
+
+
+@pytest.fixture(scope="module")
+def generated_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    """The seeds and GENERATED documents built by `vnsearch build` into a 2 × 1 cluster and
+    into a Whoosh directory."""
+    root = tmp_path_factory.mktemp("generated-cluster")
+    common, generate = _load_bench("corpus_common"), _load_bench("generate")
+    pool = common.load_sentence_pool(1000, seed=11, path=CORPORA / "phapdien.jsonl.xz")
+    generate.write_corpus(generate.generate_documents(GENERATED, seed=11, pool=pool), root / "gen")
+    corpus = [str(SEEDS), str(root / "gen" / "party.jsonl")]
+    whoosh = root / "whoosh"
+    assert run_cli("build", *corpus, "--index", str(whoosh), "--workers", "1").exit_code == 0
+    with local_cluster(root) as path:
+        result = run_cli("build", *corpus, "--index", str(path), "--workers", "1")
+        assert result.exit_code == 0, result.output
+        yield path, whoosh
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("q", ENGINE_QUERIES)
+def test_generated_documents_on_the_cluster_as_whoosh(generated_pair: tuple[Path, Path], q: str,
+                                                      variant: str) -> None:
+    """Every page's ids, totals, facet counts and messages equal Whoosh's over the remote
+    shards (global statistics, value slots for facets and date order, all over the network)."""
+    cluster_path, whoosh = generated_pair
+    with open_index(str(cluster_path)) as cluster, open_index(whoosh) as ref:
+        got, got_ids = _every_hit(cluster, q, VARIANTS[variant])
+        want, want_ids = _every_hit(ref, q, VARIANTS[variant])
+    assert got.total == want.total and sorted(got_ids) == sorted(want_ids)
+    assert got.facets == want.facets and got.messages == want.messages
+    if VARIANTS[variant].get("sort") in ("newest", "oldest"):
+        assert got_ids == want_ids
 
 
 @pytest.mark.slow
