@@ -8,23 +8,19 @@ usage, 3 ``status`` found a shard with no live copy.
 
 from __future__ import annotations
 
-import functools
 import importlib
 import json
 import os
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 import click
 
+from search.cli_errors import EXIT_PARTIAL, friendly_errors
 from search.errors import VnSearchError
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_ERROR = 1  # as search.cli.EXIT_ERROR
-EXIT_PARTIAL = 3  # as search.cli.EXIT_PARTIAL: the cluster answers, but not whole
 BINDINGS_HINT = ("the cluster needs the Xapian bindings: .venv/bin/pip install -e "
                  "'.[cluster]' (and Debian's xapian-tools: apt-get install -y xapian-tools)")
 
@@ -42,25 +38,6 @@ def _servers() -> ModuleType:
         if "xapian" not in str(err):
             raise
         raise VnSearchError(BINDINGS_HINT) from None
-
-
-def _errors(func: F) -> F:
-    """One line on stderr and exit 1 for a library error (VNSEARCH_DEBUG=1: traceback)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except VnSearchError as err:
-            click.echo(f"error: {err}", err=True)
-            sys.exit(EXIT_ERROR)
-        except OSError as err:
-            if os.environ.get("VNSEARCH_DEBUG"):
-                raise
-            click.echo(f"error: {err}", err=True)
-            sys.exit(EXIT_ERROR)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _config(directory: str | None, index: str | None) -> Path:
@@ -99,7 +76,7 @@ def cluster() -> None:
               help="Where the data, logs and cluster.json go.")
 @click.option("--base-port", type=click.IntRange(0, 65000), default=0,
               help="First port (each copy takes 3 consecutive ports); 0: any free ones.")
-@_errors
+@friendly_errors
 def start(shards: int, replicas: int, directory: str, base_port: int) -> None:
     """Start a local cluster (or restart the one stopped in DIR, with its data)."""
     path = _servers().start(Path(directory), shards, replicas, base_port)
@@ -111,7 +88,7 @@ def start(shards: int, replicas: int, directory: str, base_port: int) -> None:
 @cluster.command()
 @dir_option
 @index_option
-@_errors
+@friendly_errors
 def stop(directory: str | None, index: str | None) -> None:
     """Stop every server of a local cluster (its data stays; `start` runs it again)."""
     count = _servers().stop(_config(directory, index))
@@ -122,7 +99,7 @@ def stop(directory: str | None, index: str | None) -> None:
 @dir_option
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@_errors
+@friendly_errors
 def status(directory: str | None, index: str | None, as_json: bool) -> None:
     """Each shard's copies: alive, serving, address. Exit 3 if a shard has no live copy."""
     data = _servers().status(_config(directory, index)).to_dict()
@@ -152,7 +129,7 @@ def _print_status(data: dict[str, Any]) -> None:
               help="Which replica (default: the first that answers).")
 @dir_option
 @index_option
-@_errors
+@friendly_errors
 def promote(shard: int, replica: str | None, directory: str | None, index: str | None) -> None:
     """Make a replica of SHARD its writable primary (the old primary rejoins as a replica)."""
     address = _servers().promote(_config(directory, index), shard, replica)

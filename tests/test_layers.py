@@ -28,7 +28,8 @@ LAYERS = {
     "search.processes": "core",
     "search.fields": "core",
     "search.messages": "core",
-    "search.cli": "cli",
+    "search.cli": "cli",  # cli.py and cli_errors.py
+    "search.cluster_cli": "cli",
     "search": "app",
     "web": "web",
 }
