@@ -61,8 +61,8 @@ _TABLE = _fold_table()
 
 
 def _spellings() -> dict[str, str]:
-    """The characters :func:`fold_aligned` turns into each letter, the letter included
-    (``a`` → ``aáàảãạăắ…AÁÀ…``): a pattern of these over the text matches where the same
+    """The characters that fold to each letter, the letter included (``a`` →
+    ``aáàảãạăắ…AÁÀ…``; :func:`search.text.normalize.fold_aligned` folds the same): a pattern of these over the text matches where the same
     word would match over its folded copy."""
     out: dict[str, set[str]] = {}
     for cp, folded in _TABLE.items():
@@ -71,12 +71,6 @@ def _spellings() -> dict[str, str]:
 
 
 _SPELLINGS = _spellings()
-
-
-def fold_aligned(text: str) -> str:
-    """Folded copy of NFC ``text`` with every character at its original offset."""
-    out = text.translate(_TABLE)
-    return out if len(out) == len(text) else text.lower()  # never misalign
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import search.highlight as highlight
 from search.highlight import (LOCATE_CHARS, MAX_PASSAGE_CHARS, SCAN_CHARS, WINDOW_CHARS, Terms,
                               header_lines, passages, segments)
 from search.query.parse import parse_query
-from search.text.normalize import fold
+from search.text.normalize import fold, fold_aligned
 
 MARK = re.compile(r"<mark>(.*?)</mark>")
 
@@ -178,7 +178,7 @@ def test_spelled_patterns_match_what_the_folded_copy_matches(text, words):
     folded_words = tuple(sorted({fold(w) for w in words}, key=lambda t: (-len(t), t)))
     plain_pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, folded_words))
                                + r")(?![^\W_])")
-    expected = [m.span() for m in plain_pattern.finditer(highlight.fold_aligned(text))]
+    expected = [m.span() for m in plain_pattern.finditer(fold_aligned(text))]
     assert [m.span() for m in highlight._pattern_for(folded_words).finditer(text)] == expected
 
 
