@@ -62,8 +62,8 @@ _TABLE = _fold_table()
 
 def _spellings() -> dict[str, str]:
     """The characters that fold to each letter, the letter included (``a`` →
-    ``aáàảãạăắ…AÁÀ…``; :func:`search.text.normalize.fold_aligned` folds the same): a pattern of these over the text matches where the same
-    word would match over its folded copy."""
+    ``aáàảãạăắ…AÁÀ…``): a pattern of these over the text matches where the same word would
+    match over its folded copy (:func:`search.text.normalize.fold_aligned`)."""
     out: dict[str, set[str]] = {}
     for cp, folded in _TABLE.items():
         out.setdefault(folded, {folded}).add(chr(cp))
