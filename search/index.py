@@ -120,8 +120,10 @@ class Index:
             "facets": counts,
         }
 
-    def search(self, request: SearchRequest, *, rows: int | None = None) -> SearchResult:
-        return search(self, request, rows=rows)
+    def search(self, request: SearchRequest, *, rows: int | None = None,
+               reader: EngineReader | None = None,
+               fields: tuple[str, ...] | None = None) -> SearchResult:
+        return search(self, request, rows=rows, reader=reader, fields=fields)
 
 
 def open_index(location: Location | None = None) -> Index:
@@ -168,16 +170,21 @@ def _browse_message(request: SearchRequest, pq: ParsedQuery, filters: Filters,
     return Message("search.no_words", shown)
 
 
-def search(index: Index, request: SearchRequest, *, rows: int | None = None) -> SearchResult:
+def search(index: Index, request: SearchRequest, *, rows: int | None = None,
+           reader: EngineReader | None = None,
+           fields: tuple[str, ...] | None = None) -> SearchResult:
     """Run ``request`` against ``index``: ranked hits, highlights, facet counts, total.
 
-    One reader serves the whole call, so everything it returns is of one generation.
-    ``rows`` asks for the first ``rows`` hits at once instead of the request's page, with
-    no facet counts: an export, one evaluation over one generation."""
+    One reader serves the whole call, so everything it returns is of one generation
+    (``reader``: that one, a generation the caller holds on to). ``rows`` asks for the
+    first ``rows`` hits at once instead of the request's page, with no facet counts: an
+    export, one evaluation over one generation. ``fields``: the stored fields the hits
+    carry instead of what a page shows (``()``: ids and scores only, what an export that
+    reads its rows a block at a time needs of the whole result)."""
     start = time.perf_counter()
     _validate(request)
     pq = parse_query(request.q)
-    reader = index.reader
+    reader = reader if reader is not None else index.reader
     messages = list(pq.messages)
     filters = request_filters(request.filters, request.year_from, request.year_to, pq, reader,
                               messages)
@@ -189,7 +196,8 @@ def search(index: Index, request: SearchRequest, *, rows: int | None = None) -> 
     offset, limit = ((0, rows) if rows is not None
                      else ((request.page - 1) * request.per_page, request.per_page))
     facets = () if rows is not None else FACET_FIELDS
-    fields = (*HIT_FIELDS, "text") if request.highlight else HIT_FIELDS  # text: for passages
+    if fields is None:
+        fields = (*HIT_FIELDS, "text") if request.highlight else HIT_FIELDS  # text: passages
     res = reader.search(engine_query, filters, limit=limit, offset=offset, sort=sort,
                         fields=fields, facets=facets)
     relaxed = untoned = False

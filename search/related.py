@@ -293,33 +293,84 @@ def brief(doc_id: str, stored: dict[str, Any]) -> dict[str, Any]:
 
 # Documents read per batch of cited-by lookups, at most (one search a batch of rows).
 MAX_CITING_PER_BATCH = 20_000
+# Citing documents a CitedBy keeps, at most (an export's, across its blocks): beyond it
+# the numbers looked up longest ago are forgotten (and searched again if they come back).
+MAX_CITING_KEPT = 50_000
+
+
+class CitedBy:
+    """The numbers of the documents citing each of many documents, asked a batch at a
+    time (an export asks it per block of rows), under the same scope rule as
+    :func:`related_documents`. A document citing itself is not listed; a citing
+    document without a number is listed by its id.
+
+    Each cited number is searched once, whatever the batches it comes back in ("01-NQ/TU"
+    is the number of a document in every province: its citing documents are read once per
+    export, not once per block), with one search per batch for the numbers not seen yet;
+    what is kept of a citing document is its id, province and number."""
+
+    def __init__(self, reader: EngineReader, kept: int = MAX_CITING_KEPT) -> None:
+        self.reader = reader
+        self.kept = kept
+        # normalised number -> (id, province, number or id) of each document citing it
+        self._citing: dict[str, list[tuple[str, str | None, str]]] = {}
+        self._size = 0
+        self.searches = 0  # what the tests count
+
+    def numbers(self, docs: list[tuple[str, str | None, str | None]]) -> dict[str, list[str]]:
+        """``{id: [citing numbers, sorted]}`` for ``docs`` as ``(id, number, province)``."""
+        wanted = {doc_id: normalize_number(number) for doc_id, number, _p in docs if number}
+        needed = set(wanted.values())
+        self._look_up(sorted(needed - set(self._citing)))
+        for key in needed:  # the most recently used are kept longest
+            self._citing[key] = self._citing.pop(key)
+        self._forget(keep=needed)
+        out: dict[str, list[str]] = {}
+        for doc_id, number, province in docs:
+            cited = wanted.get(doc_id)
+            if cited is None:
+                out[doc_id] = []
+                continue
+            across = links_across_provinces(number or "")
+            out[doc_id] = sorted({shown for citing_id, citing_province, shown in self._citing[cited]
+                                  if citing_id != doc_id and (across or (
+                                      province is not None and citing_province == province))})
+        return out
+
+    def _look_up(self, numbers: list[str]) -> None:
+        """One search for the documents citing any of ``numbers``, kept by number."""
+        if not numbers:
+            return
+        found: dict[str, list[tuple[str, str | None, str]]] = {n: [] for n in numbers}
+        res = self.reader.search(Or(tuple(Term("cites", n) for n in numbers)), Filters(),
+                                 facets=(), limit=MAX_CITING_PER_BATCH, fields=("meta",))
+        self.searches += 1
+        for hit in res.hits:
+            meta = hit.stored.get("meta", {})
+            citing = (hit.id, meta.get("province"), meta.get("number") or hit.id)
+            for cited in {normalize_number(c) for c in meta.get("cites") or []}:
+                if cited in found:
+                    found[cited].append(citing)
+        self._citing.update(found)
+        self._size += sum(map(len, found.values()))
+
+    def _forget(self, keep: set[str]) -> None:
+        """The numbers used longest ago forgotten while more than ``kept`` citing
+        documents are kept (never those of the batch at hand)."""
+        for key in list(self._citing):
+            if self._size <= self.kept:
+                break
+            if key not in keep:
+                self._size -= len(self._citing.pop(key))
 
 
 def cited_by_numbers(reader: EngineReader, docs: list[tuple[str, str | None, str | None]]
                      ) -> dict[str, list[str]]:
     """For many documents at once (``(id, number, province)``), the numbers of the
-    documents that cite each one, under the same scope rule as :func:`related_documents`;
-    one search for the whole batch (an export asks this per block of rows). A citing
-    document without a number is listed by its id."""
-    wanted: dict[str, list[tuple[str, str, str | None]]] = {}
-    for doc_id, number, province in docs:
-        if number:
-            wanted.setdefault(normalize_number(number), []).append((doc_id, number, province))
-    out: dict[str, list[str]] = {doc_id: [] for doc_id, _n, _p in docs}
-    if not wanted:
-        return out
-    query = Or(tuple(Term("cites", n) for n in sorted(wanted)))
-    res = reader.search(query, Filters(), facets=(), limit=MAX_CITING_PER_BATCH,
-                        fields=("meta",))
-    for hit in res.hits:
-        meta = hit.stored.get("meta", {})
-        for cited in {normalize_number(c) for c in meta.get("cites") or []}:
-            for doc_id, number, province in wanted.get(cited, []):
-                if hit.id != doc_id and _same_scope(number, province, hit.stored):
-                    out[doc_id].append(meta.get("number") or hit.id)
-    return {doc_id: sorted(set(numbers)) for doc_id, numbers in out.items()}
+    documents that cite each one (:class:`CitedBy`, for one batch)."""
+    return CitedBy(reader).numbers(docs)
 
 
 __all__ = ["Resolution", "resolver", "resolve_among", "numbered_documents", "related_documents", "relation_to",
            "document_status", "status_changes", "relation_tokens", "brief", "STATUS_VALUES",
-           "STATUS_UNKNOWN", "cited_by_numbers"]
+           "STATUS_UNKNOWN", "cited_by_numbers", "CitedBy"]

@@ -458,7 +458,7 @@ def test_idle_connections_do_not_lock_others_out(seed_index, workers):
 
 
 def test_exports_beyond_the_bound_wait_for_a_retry(seed_index, monkeypatch):
-    """Exports at once are bounded (each holds a worker thread and a whole result set):
+    """Exports at once are bounded (each holds a worker thread while it streams):
     the next one is a 503 with Retry-After while the others finish, not a stall for all."""
     import threading
 
@@ -466,19 +466,21 @@ def test_exports_beyond_the_bound_wait_for_a_retry(seed_index, monkeypatch):
     from web import exports
 
     inside, release = threading.Semaphore(0), threading.Event()
-    original = exports.export_records
+    original = exports.evaluate_export
 
     def slow(args):
         inside.release()
         release.wait(timeout=30)
         return original(args)
 
-    monkeypatch.setattr(exports, "export_records", slow)
+    monkeypatch.setattr(exports, "evaluate_export", slow)
     with app_for(seed_index) as app:
         results: list[int] = []
-        running = [threading.Thread(target=lambda: results.append(
-            app.test_client().get("/export.json?q=giam").status_code))
-            for _ in range(exports.EXPORT_CONCURRENCY)]
+        def export() -> None:
+            with app.test_client().get("/export.json?q=giam") as response:  # read, closed
+                results.append(response.status_code)
+
+        running = [threading.Thread(target=export) for _ in range(exports.EXPORT_CONCURRENCY)]
         for thread in running:
             thread.start()
         for _ in running:

@@ -25,7 +25,7 @@ from search.messages import Message
 from search.engine.base import Engine
 from search.engine.registry import resolve_index_path
 
-from . import api, downloads, exports, feeds, openapi, views
+from . import api, downloads, exports, feeds, openapi, searches_first, views
 from .messages import word_vi
 from .state import EXTENSION, IndexHolder
 
@@ -86,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(VnSearchError, _library_error)
     app.register_error_handler(Exception, _unexpected_error)
+    searches_first.install(app)  # the exports give way to the searches
     return app
 
 

@@ -27,6 +27,7 @@ from search.text.numbers import is_number_token, strip_so
 
 from .links import facet_values, search_links
 from .marks import document_highlight
+from .searches_first import searches_first
 from .state import current_index, index_holder
 from .urls import Args, search_request, unknown_params_message
 
@@ -194,6 +195,8 @@ def healthz() -> Response:
                 "generation": index.generation, "built_at": index.manifest.get("built_at"),
                 "updated_at": index.manifest.get("updated_at"), "shards": shards,
                 # which worker process answered (`vnsearch serve --workers N`)
-                "pid": os.getpid()})
+                "pid": os.getpid(),
+                # its exports: streaming now, steps, steps that waited for searches
+                "exports": searches_first().figures()})
 
 

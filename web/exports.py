@@ -1,10 +1,14 @@
 """Exports: every hit of a query (all pages, up to a cap) as a CSV or JSON attachment.
 
-The records come from the library's one ``search()``, as the page's and the API's do, so
-an export lists exactly the hits the page pages through, in one evaluation over one index
-generation. Each block of rows is completed as it is streamed: the passage on the query
-(read from the stored text, a block at a time, never the whole result's text at once) and
-the documents citing each row (one search a block, :func:`search.related.cited_by_numbers`).
+The rows are the hits of the library's one ``search()``, as the page's and the API's are,
+so an export lists exactly the hits the page pages through: one evaluation over one index
+generation (:func:`evaluate_export`), which keeps only the ids of the rows, in order. The
+rows are then read and written a block at a time (:func:`_blocks`), from the reader of
+that generation: each document's stored record once (its metadata, and its text for the
+passage on the query), the documents citing the block's rows in one search
+(:class:`search.related.CitedBy`), and the block written out before the next is
+read. An export never holds more than a block of rows, and steps aside for the searches
+its process is serving (:mod:`web.searches_first`).
 
 The CSV is for Excel: UTF-8 with a BOM (Excel reads it as UTF-8 only then), Vietnamese
 column headers (``?headers=keys`` keeps the keys, as the JSON has them), lists joined with
@@ -19,22 +23,27 @@ import io
 import json
 import re
 import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, request
+from werkzeug.routing import MapAdapter
 
+from search.documents import METADATA_FIELDS
 from search.engine.base import EngineReader
 from search.errors import BadQuery
 from search.fields import FACETS, MAX_PER_PAGE
 from search.highlight import Terms, passages
 from search.index import query_terms
 from search.messages import Message
-from search.related import cited_by_numbers
+from search.related import CitedBy
 from search.text.normalize import fold
 
 from . import api
+from .searches_first import SearchesFirst, searches_first
 from .state import current_index
 from .urls import search_request, state_pairs
 
@@ -43,7 +52,9 @@ bp = Blueprint("exports", __name__)
 # Rows of one export at most: enough for any real research question, small enough to answer
 # in seconds and a few MB.
 EXPORT_MAX_ROWS = 10_000
-CHUNK_ROWS = 500  # rows written per streamed block
+# Rows read and written per block (app config EXPORT_CHUNK_ROWS): what an export holds at
+# once, and its step between two looks at the searches in flight (web.searches_first).
+CHUNK_ROWS = 200
 # No server path: a file's place on the server is nobody's business outside it.
 EXPORT_COLUMNS = ("id", "number", "doc_type", "date", "year", "province", "province_2025",
                   "issuer", "title", "term", "signer", "signer_role", "passage", "cites",
@@ -62,58 +73,111 @@ EXPORT_LABELS = {
 HEADER_CHOICES = ("vi", "keys")  # ?headers=: Vietnamese labels (default) or the keys
 LIST_SEPARATOR = "; "  # between the numbers of one cell (a comma is the CSV's own)
 FILENAME_WORDS_MAX = 60  # characters of the query in the file name
+# The columns read from a document's stored metadata, as the API's hits show them.
+_META_COLUMNS = tuple(name for name in EXPORT_COLUMNS if name in METADATA_FIELDS)
 
 
-def export_records(args: Any) -> tuple[list[dict[str, Any]], int]:
-    """Every hit of the query (up to EXPORT_MAX_ROWS) as flat records, and the total number
-    of matches (which may be larger than what was exported). ``passage`` and ``cited_by``
-    are filled a block at a time as the rows are written (:func:`complete_rows`).
+@dataclass
+class Evaluated:
+    """What an export streams from: the ids of its rows in order (all that is held of the
+    whole result), the number of matches, the reader of the generation they are of, and
+    what the passages mark."""
 
-    One evaluation over one index generation (:func:`search.index.search` with ``rows``):
-    an ``add`` published while the export runs can neither duplicate nor drop a row, and
-    an export costs one search, not one per hundred rows."""
+    ids: list[str]
+    total: int
+    reader: EngineReader
+    terms: Terms
+
+
+def evaluate_export(args: Any) -> Evaluated:
+    """The query's hits (up to EXPORT_MAX_ROWS), as ids, and the total number of matches
+    (which may be larger than what is exported).
+
+    One evaluation over one index generation (:func:`search.index.search` with ``rows``,
+    on a reader held for the whole export): an ``add`` published while the export runs can
+    neither duplicate nor drop a row, and an export costs one search, not one per hundred
+    rows. The hits carry no stored fields: the rows are read a block at a time."""
     # page and per_page belong to the page the user was on; an export has every page.
     state = [(k, v) for k, v in state_pairs(args) if k not in ("page", "per_page")]
     base = search_request(state, page=1, per_page=MAX_PER_PAGE, highlight=False)
-    result = current_index().search(base, rows=EXPORT_MAX_ROWS).to_dict()
-    return [_export_record(hit) for hit in result["hits"]], result["total"]
+    index = current_index()
+    reader = index.reader
+    result = index.search(base, rows=EXPORT_MAX_ROWS, reader=reader, fields=())
+    ids = [hit.id for hit in result.hits]
+    terms = query_terms(next((v for k, v in state if k == "q"), ""))
+    return Evaluated(ids, result.total, reader, terms)
 
 
-def _export_record(hit: dict[str, Any]) -> dict[str, Any]:
-    record = {name: hit.get(name) for name in EXPORT_COLUMNS}
-    record["cites"] = list(hit.get("cites") or [])
-    record["url"] = url_for("views.document", doc_id=hit["id"], _external=True)
-    return record
+class _Links:
+    """Each row's document link, as ``url_for(..., _external=True)`` writes it (built
+    outside the request: the rows are written after the view has returned)."""
+
+    def __init__(self, adapter: MapAdapter) -> None:
+        self._adapter = adapter
+
+    def __call__(self, doc_id: str) -> str:
+        return self._adapter.build("views.document", {"doc_id": doc_id}, force_external=True)
 
 
-def complete_rows(records: list[dict[str, Any]], reader: EngineReader,
-                  terms: Terms) -> list[dict[str, Any]]:
-    """A block of records with their passage (the best sentence on the query, plain text;
-    None without words to search) and ``cited_by`` (the numbers of the documents citing
-    each, in the corpus)."""
-    citing = cited_by_numbers(reader, [(r["id"], r["number"], r["province"]) for r in records])
-    for record in records:
-        record["cited_by"] = citing.get(record["id"], [])
-        record["passage"] = _passage(reader, record["id"], terms) if terms else None
-    return records
+def _row(doc_id: str, stored: dict[str, Any] | None) -> dict[str, Any]:
+    """A row's columns from the document's stored record (``passage``, ``cited_by`` and
+    ``url`` are filled by :func:`complete_rows`)."""
+    meta = (stored or {}).get("meta") or {}
+    row: dict[str, Any] = dict.fromkeys(EXPORT_COLUMNS)
+    row["id"] = doc_id
+    for name in _META_COLUMNS:
+        row[name] = meta.get(name)
+    row["cites"] = list(meta.get("cites") or [])
+    return row
+
+
+def read_rows(reader: EngineReader, ids: list[str], terms: Terms) -> list[dict[str, Any]]:
+    """A block of rows: each document's stored record read once (its metadata, and its
+    text only when there are words to find a passage on), the passage found in it."""
+    fields = ("meta", "text") if terms else ("meta",)
+    rows = []
+    for doc_id in ids:
+        stored = reader.get(doc_id, fields=fields)
+        row = _row(doc_id, stored)
+        if terms:
+            row["passage"] = _passage((stored or {}).get("text") or "", terms)
+        rows.append(row)
+    return rows
+
+
+def complete_rows(rows: list[dict[str, Any]], cited_by: CitedBy,
+                  link: Callable[[str], str]) -> list[dict[str, Any]]:
+    """A block of rows with ``cited_by`` (the numbers of the documents citing each, in the
+    corpus: one search for the block's numbers not looked up before in this export) and
+    the document's link."""
+    citing = cited_by.numbers([(r["id"], r["number"], r["province"]) for r in rows])
+    for row in rows:
+        row["cited_by"] = citing.get(row["id"], [])
+        row["url"] = link(row["id"])
+    return rows
 
 
 _MARK = re.compile(r"</?mark>")
 
 
-def _passage(reader: EngineReader, doc_id: str, terms: Terms) -> str | None:
-    stored = reader.get(doc_id, fields=("text",))
-    found = passages((stored or {}).get("text", ""), terms, count=1)
+def _passage(text: str, terms: Terms) -> str | None:
+    """The best sentence on the query, as plain text (None when the text has none)."""
+    found = passages(text, terms, count=1)
     # The library's passage is safe HTML; a spreadsheet cell wants the plain sentence.
     return html.unescape(_MARK.sub("", found[0])) if found else None
 
 
-def _blocks(records: list[dict[str, Any]], reader: EngineReader,
-            terms: Terms) -> Iterator[list[dict[str, Any]]]:
-    """The records, CHUNK_ROWS at a time, each block completed as it is reached (after
-    the view has returned: what it needs is passed in, nothing of the request)."""
-    for start in range(0, len(records), CHUNK_ROWS):
-        yield complete_rows(records[start:start + CHUNK_ROWS], reader, terms)
+def _blocks(evaluated: Evaluated, link: Callable[[str], str], block_rows: int,
+            gate: SearchesFirst) -> Iterator[list[dict[str, Any]]]:
+    """The rows, ``block_rows`` at a time, each block read as it is reached (after the
+    view has returned: what it needs is passed in, nothing of the request), each after
+    giving way to the searches in flight."""
+    ids = evaluated.ids
+    cited_by = CitedBy(evaluated.reader)
+    for start in range(0, len(ids), block_rows):
+        gate.step()
+        rows = read_rows(evaluated.reader, ids[start:start + block_rows], evaluated.terms)
+        yield complete_rows(rows, cited_by, link)
 
 
 def header_choice(args: Any) -> str:
@@ -140,12 +204,10 @@ def export_filename(args: Any, ext: str, day: datetime) -> tuple[str, str]:
     return name(ascii_), name(utf8)
 
 
-# Exports evaluated at once, per app: each holds a worker thread and a whole result set;
-# more wait for a retry (503 + Retry-After) instead of starving everyone's searches.
+# Exports at once, per app (per worker process): each holds a worker thread while it
+# streams; more wait for a retry (503 + Retry-After) instead of starving everyone's searches.
 EXPORT_CONCURRENCY = 2
 BUSY_RETRY_SECONDS = 5
-
-
 _SLOTS = "vnsearch.exports"  # the app's export semaphore, in app.extensions
 _SLOTS_LOCK = threading.Lock()
 
@@ -161,17 +223,10 @@ def _export_slot() -> threading.BoundedSemaphore:
     return slots
 
 
-def _bounded_export(args: Any) -> tuple[list[dict[str, Any]], int] | Response:
-    """``export_records``, or a 503 when EXPORT_CONCURRENCY exports are running."""
-    slots = _export_slot()
-    if not slots.acquire(blocking=False):
-        busy = api.json_error("too many exports are running; try again in a few seconds", 503)
-        busy.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
-        return busy
-    try:
-        return export_records(args)
-    finally:
-        slots.release()
+def _busy() -> Response:
+    busy = api.json_error("too many exports are running; try again in a few seconds", 503)
+    busy.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+    return busy
 
 
 @bp.get("/export.csv")
@@ -191,17 +246,42 @@ Blocks = Iterator[list[dict[str, Any]]]
 
 def _export(chunks: Callable[[Blocks], Iterator[bytes]], mimetype: str,
             ext: str) -> Response:
-    exported = _bounded_export(request.args)
-    if isinstance(exported, Response):
-        return exported
-    records, total = exported
-    # The reader the search just used (an index swapped meanwhile keeps it open), and
-    # what the passages mark.
-    reader = current_index().reader
-    terms = query_terms(next((v for k, v in state_pairs(request.args) if k == "q"), ""))
-    names = export_filename(request.args, ext, datetime.now(timezone.utc))
-    return _attachment(chunks(_blocks(records, reader, terms)), mimetype, names,
-                       len(records), total)
+    """The export, streamed; it holds one of the app's export slots from its evaluation to
+    its last block (or the client going away), and a 503 answers when none is free."""
+    slots = _export_slot()
+    if not slots.acquire(blocking=False):
+        return _busy()
+    gate = searches_first()
+    released = threading.Event()
+
+    def release() -> None:
+        if not released.is_set():
+            released.set()
+            gate.export_finished()
+            slots.release()
+
+    gate.export_started()
+    try:
+        gate.step()
+        evaluated = evaluate_export(request.args)
+        names = export_filename(request.args, ext, datetime.now(timezone.utc))
+        block_rows = int(current_app.config.get("EXPORT_CHUNK_ROWS", CHUNK_ROWS))
+        link = _Links(current_app.create_url_adapter(request))  # type: ignore[arg-type]
+        body = _releasing(chunks(_blocks(evaluated, link, block_rows, gate)), release)
+        response = _attachment(body, mimetype, names, len(evaluated.ids), evaluated.total)
+    except BaseException:
+        release()
+        raise
+    response.call_on_close(release)  # the client gone before the first block
+    return response
+
+
+def _releasing(body: Iterator[bytes], release: Callable[[], None]) -> Iterator[bytes]:
+    """``body``, then ``release()`` once its last block is out (or it is closed early)."""
+    try:
+        yield from body
+    finally:
+        release()
 
 
 def _csv_chunks(blocks: Blocks, headers: str = "vi") -> Iterator[bytes]:

@@ -356,7 +356,13 @@ def _schemas(export_columns: tuple[str, ...],
                                "error": {"type": "string"}}}}}}},
             "pid": {"type": "integer",
                     "description": "The process that answered (one of the worker processes "
-                                   "of `vnsearch serve --workers N`)."}}},
+                                   "of `vnsearch serve --workers N`)."},
+            "exports": {"type": "object", "description": "That process's exports: streaming "
+                        "now, their steps since it started (an evaluation, a block of rows), "
+                        "and the steps that waited for a search in flight (searches first).",
+                        "properties": {"running": {"type": "integer"},
+                                       "steps": {"type": "integer"},
+                                       "waited": {"type": "integer"}}}}},
         "ExportRecord": {"type": "object", "properties": export_props},
     }
 
