@@ -218,6 +218,25 @@ def test_a_step_waits_a_bounded_time() -> None:
     assert gate.figures()["waited"] == 2
 
 
+def test_exports_take_turns() -> None:
+    """Two exports of a process compute one step at a time: together they take no more of
+    the searches' CPU than one."""
+    gate = SearchesFirst(max_wait=0)
+    second_in = threading.Event()
+
+    def second() -> None:
+        with gate.turn():
+            second_in.set()
+
+    with gate.turn():
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(timeout=0.5)  # it cannot get in while this turn lasts, however long
+        assert not second_in.is_set() and gate.steps == 1
+    thread.join(timeout=10)
+    assert second_in.is_set() and gate.steps == 2
+
+
 @pytest.mark.parametrize("path, counted", [
     ("/", True), ("/api/search", True), ("/documents/x", True), ("/feed.atom", True),
     ("/export.csv", False), ("/export.json", False), ("/healthz", False),

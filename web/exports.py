@@ -54,7 +54,7 @@ bp = Blueprint("exports", __name__)
 EXPORT_MAX_ROWS = 10_000
 # Rows read and written per block (app config EXPORT_CHUNK_ROWS): what an export holds at
 # once, and its step between two looks at the searches in flight (web.searches_first).
-CHUNK_ROWS = 200
+CHUNK_ROWS = 100
 # No server path: a file's place on the server is nobody's business outside it.
 EXPORT_COLUMNS = ("id", "number", "doc_type", "date", "year", "province", "province_2025",
                   "issuer", "title", "term", "signer", "signer_role", "passage", "cites",
@@ -175,9 +175,10 @@ def _blocks(evaluated: Evaluated, link: Callable[[str], str], block_rows: int,
     ids = evaluated.ids
     cited_by = CitedBy(evaluated.reader)
     for start in range(0, len(ids), block_rows):
-        gate.step()
-        rows = read_rows(evaluated.reader, ids[start:start + block_rows], evaluated.terms)
-        yield complete_rows(rows, cited_by, link)
+        with gate.turn():  # computed in its turn; written (and waited on) outside it
+            rows = read_rows(evaluated.reader, ids[start:start + block_rows], evaluated.terms)
+            rows = complete_rows(rows, cited_by, link)
+        yield rows
 
 
 def header_choice(args: Any) -> str:
@@ -262,8 +263,8 @@ def _export(chunks: Callable[[Blocks], Iterator[bytes]], mimetype: str,
 
     gate.export_started()
     try:
-        gate.step()
-        evaluated = evaluate_export(request.args)
+        with gate.turn():
+            evaluated = evaluate_export(request.args)
         names = export_filename(request.args, ext, datetime.now(timezone.utc))
         block_rows = int(current_app.config.get("EXPORT_CHUNK_ROWS", CHUNK_ROWS))
         link = _Links(current_app.create_url_adapter(request))  # type: ignore[arg-type]

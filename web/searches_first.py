@@ -7,7 +7,8 @@ export (and the health probe, which costs nothing) is counted while it is comput
 (:meth:`SearchesFirst.wrap`: from the moment the app is called to the moment it returns
 its response, which for those routes is the whole body); an export, before each block of
 its work (the evaluation, each block of rows), waits while any is in flight
-(:meth:`SearchesFirst.step`). The wait is bounded (``max_wait`` seconds a step), so an
+(:meth:`SearchesFirst.step`), and the exports of a process take turns, one step at a time
+(:meth:`SearchesFirst.turn`). The wait is bounded (``max_wait`` seconds a step), so an
 export always progresses even when searches never stop, at least one block per
 ``max_wait``. The counts (steps, steps that waited) are what ``/healthz`` reports under
 ``exports`` and what the tests read: the behaviour is checked by counting, not timing.
@@ -15,9 +16,10 @@ export always progresses even when searches never stop, at least one block per
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from flask import Flask, current_app
@@ -28,8 +30,9 @@ NOT_WAITED_FOR = ("/export.csv", "/export.json", "/healthz")
 
 # Seconds an export's step waits at most for the requests in flight (app config
 # EXPORT_YIELD_SECONDS): under searches that never stop, an export still reads a block
-# of rows at least this often.
-EXPORT_YIELD_SECONDS = 0.25
+# of rows at least this often, and the exports of a process take about a block's CPU
+# (~0.05 s for 100 rows) in every half second of it.
+EXPORT_YIELD_SECONDS = 0.5
 EXTENSION = "vnsearch.searches_first"  # the app's SearchesFirst, in app.extensions
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -41,6 +44,7 @@ class SearchesFirst:
     def __init__(self, max_wait: float) -> None:
         self.max_wait = max_wait
         self._changed = threading.Condition()
+        self._turn = threading.Lock()  # one export step computed at a time in the process
         self._in_flight = 0
         self.steps = 0  # export steps begun (an evaluation, a block of rows)
         self.waited = 0  # of them, those that found a request in flight and waited
@@ -86,6 +90,14 @@ class SearchesFirst:
                     break
                 self._changed.wait(left)
             return True
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[bool]:
+        """An export's step: its turn among the exports of the process (one step computed
+        at a time, so two exports do not take twice the share of the searches' CPU), then
+        :meth:`step`; the step's work is done inside. Yields whether it waited."""
+        with self._turn:
+            yield self.step()
 
     def export_started(self) -> None:
         with self._changed:
