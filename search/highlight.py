@@ -40,6 +40,9 @@ MAX_PASSAGE_CHARS = 320
 SCAN_CHARS = 60_000  # the head of a text that passages read whole
 WINDOW_CHARS = 1_000  # each side of a match located past the head
 LOCATE_CHARS = 1_000_000  # how far past the head matches are located (in C, ~20 ns a character)
+# The most of a text passages() ever reads: a caller may give it only this prefix (the
+# engine then reads no more of a long text: search.engine.base, text_chars).
+PASSAGE_CHARS = SCAN_CHARS + LOCATE_CHARS
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;]*", re.UNICODE)
 _SENTENCE_ENDS = ".!?;\n"
 # Letters that fold to one letter: Latin, Latin-1/Extended-A/B, Vietnamese (Latin Extended

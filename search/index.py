@@ -14,7 +14,7 @@ from search.documents import METADATA_FIELDS
 from search.engine.base import FACET_FIELDS, Engine, EngineReader, Filters, MatchAll
 from search.errors import BadQuery, DocumentNotFound, IndexCorrupt
 from search.indexer import check_format
-from search.highlight import Terms, passages
+from search.highlight import PASSAGE_CHARS, Terms, passages
 from search.messages import Message
 from search.query.filters import request_filters
 from search.query.build import build_query, explain
@@ -190,15 +190,17 @@ def search(index: Index, request: SearchRequest, *, rows: int | None = None) -> 
                      else ((request.page - 1) * request.per_page, request.per_page))
     facets = () if rows is not None else FACET_FIELDS
     fields = (*HIT_FIELDS, "text") if request.highlight else HIT_FIELDS  # text: for passages
+    # Passages read at most the text's first PASSAGE_CHARS: the engine reads no more.
+    text_chars = PASSAGE_CHARS if request.highlight else None
     res = reader.search(engine_query, filters, limit=limit, offset=offset, sort=sort,
-                        fields=fields, facets=facets)
+                        fields=fields, facets=facets, text_chars=text_chars)
     relaxed = untoned = False
     if res.total == 0 and query is not None and pq.toned:
         # Nothing as typed: match without tones (``tàu`` then finds ``tau``), and say so.
         folded_query = build_query(pq, folded=True, title_only=request.title_only)
         assert folded_query is not None
         res = reader.search(folded_query, filters, limit=limit, offset=offset, facets=facets,
-                            sort=sort, fields=fields)
+                            sort=sort, fields=fields, text_chars=text_chars)
         untoned = True
         if res.total:
             query = folded_query
@@ -207,7 +209,7 @@ def search(index: Index, request: SearchRequest, *, rows: int | None = None) -> 
         relaxed_query = build_query(pq, relax=1, folded=untoned, title_only=request.title_only)
         assert relaxed_query is not None
         res = reader.search(relaxed_query, filters, limit=limit, offset=offset, facets=facets,
-                            sort=sort, fields=fields)
+                            sort=sort, fields=fields, text_chars=text_chars)
         if res.total:
             relaxed, query = True, relaxed_query
             messages.append(Message("search.relaxed"))

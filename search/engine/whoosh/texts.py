@@ -85,7 +85,8 @@ class TextStoreWriter:
     """Writes one store, a document after another, into a private temporary directory;
     :meth:`finish` moves it beside the segment ``S`` it belongs to."""
 
-    def __init__(self, work_dir: Path) -> None:
+    def __init__(self, work_dir: Path, chunk_chars: int | None = None) -> None:
+        self.chunk_chars = chunk_chars or CHUNK_CHARS
         self._tmp = Path(tempfile.mkdtemp(prefix=".texts-", dir=work_dir))
         self._bins: dict[str, BinaryIO] = {f: open(self._tmp / f"{f}.bin", "wb") for f in APART}
         self._size = {f: 0 for f in APART}
@@ -99,12 +100,15 @@ class TextStoreWriter:
         """Compress and append a document's texts; returns its key."""
         for field in APART:
             text = texts.get(field, "")
-            self._append(field, [zlib.compress(text[i:i + CHUNK_CHARS].encode("utf-8"), LEVEL)
-                                 for i in range(0, len(text), CHUNK_CHARS)], len(text))
+            size = self.chunk_chars
+            self._append(field, [zlib.compress(text[i:i + size].encode("utf-8"), LEVEL)
+                                 for i in range(0, len(text), size)], len(text))
         return self._key(text_key(texts))
 
     def copy(self, source: "SegmentTexts", doc: int) -> None:
         """Append document ``doc`` of another store, its compressed chunks as they are."""
+        if source.chunk_chars != self.chunk_chars:
+            raise ValueError(f"chunks of {source.chunk_chars} characters, not {self.chunk_chars}")
         for field in APART:
             self._append(field, source.raw_chunks(field, doc), source.chars(field, doc))
         self._key(source.key(doc))
@@ -144,7 +148,7 @@ class TextStoreWriter:
             np.save(f"{stem}.keys.npy", np.frombuffer(bytes(self._keys), np.uint8)
                     .reshape(self.count, KEY_BYTES))
             meta = {"format": FORMAT, "segment": segment_id, "doc_count": self.count,
-                    "chunk_chars": CHUNK_CHARS, "fields": list(APART)}
+                    "chunk_chars": self.chunk_chars, "fields": list(APART)}
             tmp = Path(f"{stem}.json.tmp")
             tmp.write_text(json.dumps(meta), "utf-8")
             os.replace(tmp, f"{stem}.json")
@@ -178,10 +182,10 @@ class SegmentTexts:
     def __init__(self, directory: Path, segment_id: str) -> None:
         stem = _stem(directory, segment_id)
         meta = json.loads(Path(f"{stem}.json").read_text("utf-8"))
-        if meta.get("format") != FORMAT or meta.get("chunk_chars") != CHUNK_CHARS:
-            raise ValueError(f"text store {segment_id}: format {meta.get('format')}, "
-                             f"chunks of {meta.get('chunk_chars')}")
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"text store {segment_id}: format {meta.get('format')} != {FORMAT}")
         self.segment_id = segment_id
+        self.chunk_chars = int(meta["chunk_chars"])
         self.doc_count = int(meta["doc_count"])
         self._keys = _mapped(f"{stem}.keys.npy")
         self._fields: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -213,7 +217,7 @@ class SegmentTexts:
         data, chunks, docs, _chars = self._fields[field]
         first, last = int(docs[doc]), int(docs[doc + 1])
         if limit is not None:
-            last = min(last, first + -(-max(limit, 0) // CHUNK_CHARS))
+            last = min(last, first + -(-max(limit, 0) // self.chunk_chars))
         parts = [zlib.decompress(data[chunks[c]:chunks[c + 1]].tobytes()).decode("utf-8")
                  for c in range(first, last)]
         self.decompressed += last - first
