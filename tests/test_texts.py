@@ -294,3 +294,17 @@ def test_the_status_pass_keeps_every_text(tmp_path: Path) -> None:
             assert record["notes"] == load_file(path, record["id"]).notes
     finally:
         reader.close()
+
+
+@pytest.mark.parametrize("at", [100, PASSAGE_CHARS - 2_000, PASSAGE_CHARS - 8, PASSAGE_CHARS - 3,
+                                PASSAGE_CHARS + 10, None])
+def test_passages_of_the_head_are_the_passages_of_the_whole(at: int | None) -> None:
+    """What lets a page read only PASSAGE_CHARS of a text: passages() reads no further
+    (a match before, across or after the cut; none at all)."""
+    from search.highlight import passages
+    from search.index import query_terms
+
+    filler = _long(PASSAGE_CHARS + 20_000, "Các xã thực hiện chương trình. ")
+    text = filler if at is None else filler[:at] + " giảm nghèo bền vững. " + filler[at:]
+    terms = query_terms("giảm nghèo")
+    assert passages(text[:PASSAGE_CHARS], terms) == passages(text, terms)
