@@ -59,6 +59,7 @@ from search.engine.base import (
 
 _MISSING = object()
 _T = TypeVar("_T")
+_Counts = dict[str, dict[str, int]]
 WRITER_LIMIT_MB = 256
 WRITER_BATCH = 100
 MAX_TERM_STATS = 50_000  # terms listed per term_stats() call at most
@@ -538,7 +539,8 @@ class WhooshReader(EngineReader):
         return EngineResult(total=total, hits=hits, facets=counts)
 
     def _search(self, query: Query, filters: Filters, facets: Sequence[str], limit: int,
-                offset: int, sort: str) -> tuple[int, list[tuple[int, float]], dict[str, dict[str, int]]]:
+                offset: int, sort: str) -> tuple[int, list[tuple[int, float]], _Counts]:
+        """(total, the page's (document number, score), facet counts)."""
         filtered = self._filter_mask(filters)
         if self.evaluator is not None:
             # Scores only need to be exact where they can reach the page asked for.
