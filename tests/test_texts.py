@@ -26,7 +26,7 @@ from search.engine.whoosh.engine import (PHRASE_FIELDS, POSTING_FIELDS, WhooshEn
 from search.engine.whoosh.postings import PREFIX, sync_sidecars
 from search.engine.whoosh.texts import CHUNK_CHARS, SegmentTexts, TextStoreWriter
 from search.errors import VnSearchError
-from search.highlight import PASSAGE_CHARS
+from search.highlight import HEAD_CHARS, PASSAGE_CHARS
 
 from .conftest import index_texts
 
@@ -200,18 +200,25 @@ def test_whooshs_record_holds_no_text(five_million) -> None:
     assert sizes["long"] < 1_000 and abs(sizes["long"] - sizes["short"]) < 50
 
 
-def test_a_result_page_with_passages_reads_a_bounded_head(tmp_path: Path) -> None:
+@pytest.mark.parametrize("filler, chunks", [
+    # The query's words all through the head: its first chunk is all a hit reads.
+    ("Các xã giảm nghèo bền vững. ", 1),
+    # Only at the top (too few passages in the head): then as far as passages look.
+    ("Các xã thực hiện chương trình. ", 1 + -(-PASSAGE_CHARS // C)),
+])
+def test_a_result_page_with_passages_reads_a_bounded_head(tmp_path: Path, filler: str,
+                                                          chunks: int) -> None:
     from search.index import open_index
     from search.results import SearchRequest
 
     index = index_texts(tmp_path, {"long": "TỈNH ỦY KON TUM\nNghị quyết về giảm nghèo.\n"
-                                           + _long(2_000_000, "Các xã thực hiện chương trình. ")})
+                                           + _long(2_000_000, filler)})
     with open_index(index) as ix:
         reader = ix.reader
         before = reader.chunks_decompressed()
         result = ix.search(SearchRequest(q="giảm nghèo", highlight=True))
         assert result.hits and result.hits[0].highlights
-        assert reader.chunks_decompressed() - before <= -(-PASSAGE_CHARS // C)
+        assert reader.chunks_decompressed() - before == chunks
         before = reader.chunks_decompressed()
         ix.search(SearchRequest(q="giảm nghèo", highlight=False))
         assert reader.chunks_decompressed() == before
@@ -307,4 +314,6 @@ def test_passages_of_the_head_are_the_passages_of_the_whole(at: int | None) -> N
     filler = _long(PASSAGE_CHARS + 20_000, "Các xã thực hiện chương trình. ")
     text = filler if at is None else filler[:at] + " giảm nghèo bền vững. " + filler[at:]
     terms = query_terms("giảm nghèo")
-    assert passages(text[:PASSAGE_CHARS], terms) == passages(text, terms)
+    whole = passages(text, terms)
+    assert passages(text[:PASSAGE_CHARS], terms) == whole
+    assert passages(text[:HEAD_CHARS], terms, rest=lambda: text[:PASSAGE_CHARS]) == whole
