@@ -71,7 +71,10 @@ def _publish(engine: WhooshEngine, docs: list[IndexDoc] | None = None, remove: l
 def _records(engine: WhooshEngine) -> dict[str, dict[str, Any]]:
     opened = engine.open()
     try:
-        return {r["id"]: r for r in opened.reader.iter_stored()}
+        records = {r["id"]: r for r in opened.reader.iter_stored()}
+        for doc_id, record in records.items():  # by id too: the live copy, never a deleted one
+            assert opened.reader.get(doc_id) == record
+        return records
     finally:
         opened.reader.close()
 

@@ -620,7 +620,7 @@ class WhooshReader(EngineReader):
 
     def chunks_decompressed(self) -> int:
         """Text chunks decompressed by this reader so far (what the tests count)."""
-        return sum(v.decompressed for k, v in self._cache.items() if k.startswith("texts:"))
+        return sum(v.decompressed for k, v in list(self._cache.items()) if k.startswith("texts:"))
 
     # -- lookup -----------------------------------------------------------------------
     def get(self, doc_id: str, fields: Sequence[str] | None = None,

@@ -77,10 +77,6 @@ def _stem(directory: Path, segment_id: str) -> str:
     return str(directory / f"{PREFIX}{segment_id}.texts")
 
 
-def has_texts(directory: Path, segment_id: str) -> bool:
-    return Path(f"{_stem(directory, segment_id)}.json").is_file()
-
-
 class TextStoreWriter:
     """Writes one store, a document after another, into a private temporary directory;
     :meth:`finish` moves it beside the segment ``S`` it belongs to."""
