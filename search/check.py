@@ -41,7 +41,7 @@ def _file_of(path: str) -> Path:
 def check_index(index: Index) -> CheckReport:
     report = CheckReport()
     indexed_files: set[str] = set()
-    for stored in index.reader.iter_stored():
+    for stored in index.reader.iter_stored(fields=("id", "path", "meta", "sha256")):
         report.documents += 1
         path = stored.get("path", "")
         file = _file_of(path)

@@ -31,9 +31,10 @@ METADATA_FIELDS = (
 
 
 # What an index holds, by version: 2 added the typed relations (the ``relations`` token
-# field and stored list) and the ``status`` facet. An older index is refused with
+# field and stored list) and the ``status`` facet; 3 keeps the Whoosh engine's texts apart
+# from its stored records (search/engine/whoosh/texts.py). An older index is refused with
 # "rebuild it" (search.indexer.check_format), not failed on the first search.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 
 
 def inferred(what: str) -> str:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import bisect
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import NamedTuple
@@ -40,6 +40,12 @@ MAX_PASSAGE_CHARS = 320
 SCAN_CHARS = 60_000  # the head of a text that passages read whole
 WINDOW_CHARS = 1_000  # each side of a match located past the head
 LOCATE_CHARS = 1_000_000  # how far past the head matches are located (in C, ~20 ns a character)
+# The most of a text passages() ever reads: a caller may give it only this prefix (the
+# engine then reads no more of a long text: search.engine.base, text_chars).
+PASSAGE_CHARS = SCAN_CHARS + LOCATE_CHARS
+# Enough of a text for passages() to read its head and to know whether there is more: a
+# caller may give it only this, and the rest when asked (``rest``).
+HEAD_CHARS = SCAN_CHARS + 1
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;]*", re.UNICODE)
 _SENTENCE_ENDS = ".!?;\n"
 # Letters that fold to one letter: Latin, Latin-1/Extended-A/B, Vietnamese (Latin Extended
@@ -402,7 +408,8 @@ def _weight(unit: str | tuple[str, ...]) -> int:
     return len(unit) if isinstance(unit, tuple) else 1
 
 
-def passages(text: str, terms: Terms, *, count: int = 3) -> list[str]:
+def passages(text: str, terms: Terms, *, count: int = 3,
+             rest: Callable[[], str] | None = None) -> list[str]:
     """The ``count`` best sentences of ``text`` for ``terms``, best first, as safe HTML.
 
     Best: the most distinct query words (a phrase counts its words), then the most of
@@ -410,13 +417,15 @@ def passages(text: str, terms: Terms, *, count: int = 3) -> list[str]:
     the first. A header line is a passage only when nothing in the body matches. Only the
     first ``SCAN_CHARS`` characters are read whole, and past them the windows around a
     few located matches when the head holds fewer than ``count`` (module docstring).
+    With ``rest``, ``text`` may be only the first ``HEAD_CHARS`` of the text: ``rest()``
+    gives its first ``PASSAGE_CHARS``, asked for only when the head holds too few.
     """
     if not terms or not text:
         return []
     found = _sentences(nfc(text[:SCAN_CHARS]), terms)
     body = sum(not s.header for s in found)
     if len(text) > SCAN_CHARS and body < count:
-        found += _located(text, terms, count - body)
+        found += _located(text if rest is None else rest(), terms, count - body)
     if any(not s.header for s in found):
         found = [s for s in found if not s.header]
     found.sort(key=lambda s: (-sum(map(_weight, s.units)), -s.adjacent, s.at))

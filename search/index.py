@@ -14,7 +14,7 @@ from search.documents import METADATA_FIELDS
 from search.engine.base import FACET_FIELDS, Engine, EngineReader, Filters, MatchAll
 from search.errors import BadQuery, DocumentNotFound, IndexCorrupt
 from search.indexer import check_format
-from search.highlight import Terms, passages
+from search.highlight import HEAD_CHARS, PASSAGE_CHARS, Terms, passages
 from search.messages import Message
 from search.query.filters import request_filters
 from search.query.build import build_query, explain
@@ -198,15 +198,18 @@ def search(index: Index, request: SearchRequest, *, rows: int | None = None,
     facets = () if rows is not None else FACET_FIELDS
     if fields is None:
         fields = (*HIT_FIELDS, "text") if request.highlight else HIT_FIELDS  # text: passages
+    # Passages read a text's head, and only when it holds too few, up to PASSAGE_CHARS
+    # (_hit): the engine reads no more of a long text.
+    text_chars = HEAD_CHARS if request.highlight else None
     res = reader.search(engine_query, filters, limit=limit, offset=offset, sort=sort,
-                        fields=fields, facets=facets)
+                        fields=fields, facets=facets, text_chars=text_chars)
     relaxed = untoned = False
     if res.total == 0 and query is not None and pq.toned:
         # Nothing as typed: match without tones (``tàu`` then finds ``tau``), and say so.
         folded_query = build_query(pq, folded=True, title_only=request.title_only)
         assert folded_query is not None
         res = reader.search(folded_query, filters, limit=limit, offset=offset, facets=facets,
-                            sort=sort, fields=fields)
+                            sort=sort, fields=fields, text_chars=text_chars)
         untoned = True
         if res.total:
             query = folded_query
@@ -215,7 +218,7 @@ def search(index: Index, request: SearchRequest, *, rows: int | None = None,
         relaxed_query = build_query(pq, relax=1, folded=untoned, title_only=request.title_only)
         assert relaxed_query is not None
         res = reader.search(relaxed_query, filters, limit=limit, offset=offset, facets=facets,
-                            sort=sort, fields=fields)
+                            sort=sort, fields=fields, text_chars=text_chars)
         if res.total:
             relaxed, query = True, relaxed_query
             messages.append(Message("search.relaxed"))
@@ -224,7 +227,8 @@ def search(index: Index, request: SearchRequest, *, rows: int | None = None,
     suggestion = suggest(pq, reader) if not pq.is_empty() else None  # only unknown words change
     exact, folded, phrases = pq.highlight_terms(folded=True if untoned and res.total else None)
     terms = Terms(frozenset(exact), frozenset(folded), tuple(phrases))
-    hits = [_hit(h.id, h.score, h.stored, terms if request.highlight else None) for h in res.hits]
+    hits = [_hit(h.id, h.score, h.stored, terms if request.highlight else None, reader)
+            for h in res.hits]
     return SearchResult(
         total=res.total, hits=hits, facets=res.facets, request=request,
         parsed=f"{describe(pq)} => {explain(query)}", took_ms=(time.perf_counter() - start) * 1000,
@@ -238,16 +242,26 @@ def query_terms(q: str) -> Terms:
     return Terms(frozenset(exact), frozenset(folded), tuple(phrases))
 
 
+def _text_prefix(reader: EngineReader, doc_id: str) -> str:
+    """As much of a text as passages ever read (PASSAGE_CHARS)."""
+    stored = reader.get(doc_id, fields=("text",), text_chars=PASSAGE_CHARS) or {}
+    return str(stored.get("text") or "")
+
+
 # Stored fields a hit shows (the full text only when passages are highlighted).
 HIT_FIELDS = ("meta", "path", "text_source", "status")
 
 
-def _hit(doc_id: str, score: float, stored: dict[str, Any], terms: Terms | None) -> Hit:
+def _hit(doc_id: str, score: float, stored: dict[str, Any], terms: Terms | None,
+         reader: EngineReader | None = None) -> Hit:
     meta = stored.get("meta", {})
     highlights: list[str] = []
     if terms:
         title = meta.get("title") or ""
-        highlights = passages(stored.get("text", ""), terms) or passages(title, terms, count=1)
+        # ``stored`` holds the text's head (HEAD_CHARS); more of it only if passages ask.
+        rest = None if reader is None else (lambda: _text_prefix(reader, doc_id))
+        highlights = (passages(stored.get("text", ""), terms, rest=rest)
+                      or passages(title, terms, count=1))
     return Hit(id=doc_id, path=stored.get("path", ""), score=score,
                meta={k: meta.get(k) for k in (*METADATA_FIELDS, "provenance", "warnings")},
                highlights=highlights, text_source=stored.get("text_source") or "text",

@@ -4,6 +4,7 @@ page and exports all use."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 from search.documents import METADATA_FIELDS
@@ -30,6 +31,12 @@ class SearchRequest:
     title_only: bool = False  # the whole query in the titles (trích yếu) only
 
 
+def file_name(path: str) -> str:
+    """The last part of a stored path ("corpus.jsonl#L12" for a JSON Lines record); the
+    directories above it say where the server keeps its files, which no reader needs."""
+    return PurePath(path).name if path else ""
+
+
 @dataclass
 class Hit:
     id: str
@@ -44,7 +51,10 @@ class Hit:
 
     def to_dict(self) -> dict[str, Any]:
         values = {name: self.meta.get(name) for name in METADATA_FIELDS}
-        return {"id": self.id, "path": self.path, "score": round(self.score, 4), **values,
+        # The file's name, not its place on the server (nobody's business outside it;
+        # `vnsearch show ID` prints the whole path on the machine that holds the index).
+        return {"id": self.id, "file": file_name(self.path), "score": round(self.score, 4),
+                **values,
                 "provenance": self.meta.get("provenance", {}), "highlights": self.highlights,
                 "text_source": self.text_source, "status": self.status}
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from search.engine.base import EngineReader, Filters, Or, Query, Term
-from search.highlight import Terms, header_lines, passages
+from search.highlight import HEAD_CHARS, PASSAGE_CHARS, Terms, header_lines, passages
 from search.text.analyze import analyze_text, compounds
 
 TOP_TERMS = 50  # distinctive terms in the query
@@ -150,8 +150,12 @@ def _entry(reader: EngineReader, hit_id: str, score: float, stored: dict[str, An
     meta = stored.get("meta", {})
     found: list[str] = []
     if marks is not None:
-        text = (reader.get(hit_id, fields=("text",)) or {}).get("text", "")
-        found = passages(text, marks, count=1)
+        # The head passages read first, more only if it holds no passage: the rest of a
+        # long text is never decompressed.
+        def prefix(chars: int) -> str:
+            return str((reader.get(hit_id, fields=("text",), text_chars=chars) or {}).get("text") or "")
+
+        found = passages(prefix(HEAD_CHARS), marks, count=1, rest=lambda: prefix(PASSAGE_CHARS))
     return {"id": hit_id, "score": round(score, 4), "number": meta.get("number"),
             "doc_type": meta.get("doc_type"), "date": meta.get("date"),
             "province": meta.get("province"), "province_2025": meta.get("province_2025"),

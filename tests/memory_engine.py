@@ -95,7 +95,8 @@ class MemoryReader(EngineReader):
 
     def search(self, query: Query, filters: Filters, *, facets: Sequence[str] = FACET_FIELDS,
                limit: int = 10, offset: int = 0, sort: str = "relevance",
-               fields: Sequence[str] | None = None) -> EngineResult:
+               fields: Sequence[str] | None = None,
+               text_chars: int | None = None) -> EngineResult:
         matched = self._eval(query)
         allowed = {i: s for i, s in matched.items() if self._allowed(self.docs[i], filters)}
         counts = {f: dict(Counter(v for i in matched if self._allowed(self.docs[i], filters, f)
@@ -108,16 +109,17 @@ class MemoryReader(EngineReader):
                            key=lambda i: (self.docs[i].sort["date"], i), reverse=sort == "newest")
             order = dated + sorted(i for i in allowed if not self.docs[i].sort.get("date"))
         hits = [EngineHit(i, allowed[i] if sort == "relevance" else 0.0,
-                          only(self.docs[i].stored, fields))
+                          only(self.docs[i].stored, fields, text_chars))
                 for i in order[offset:offset + limit]]
         return EngineResult(total=len(allowed), hits=hits, facets=counts)
 
-    def get(self, doc_id: str, fields: Sequence[str] | None = None) -> dict[str, Any] | None:
+    def get(self, doc_id: str, fields: Sequence[str] | None = None,
+            text_chars: int | None = None) -> dict[str, Any] | None:
         doc = self.docs.get(doc_id)
-        return None if doc is None else only(doc.stored, fields)
+        return None if doc is None else only(doc.stored, fields, text_chars)
 
-    def iter_stored(self) -> Iterator[dict[str, Any]]:
-        return (d.stored for d in self.docs.values())
+    def iter_stored(self, fields: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+        return (only(d.stored, fields) for d in self.docs.values())
 
     def doc_count(self) -> int:
         return len(self.docs)

@@ -90,7 +90,7 @@ def test_api_facets(client: FlaskClient) -> None:
 def test_api_document(client: FlaskClient) -> None:
     data = get_json(client, f"/api/documents/{KONTUM_KL}")
     assert data["ok"] is True and data["id"] == KONTUM_KL
-    for key in ("path", "format", "size", "sha256", "text", "notes", "provenance", "warnings",
+    for key in ("file", "format", "size", "sha256", "text", "notes", "provenance", "warnings",
                 "related", *METADATA_FIELDS):
         assert key in data, key
     assert data["number"] == "237-KL/TU" and data["province_2025"] == "Quảng Ngãi"

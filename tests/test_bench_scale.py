@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -44,3 +45,25 @@ def test_long_documents_benchmark_quick_run():
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "2 documents of 200,000 characters" in proc.stdout
     assert len(re.findall(r" page +[\d.]+ ms ", proc.stdout)) == 5, proc.stdout
+
+
+def test_targets_benchmark_quick_run(tmp_path):
+    """bench/targets runs bench/scale and bench/load in one go and prints every target of
+    issue 17 as a ratio from that run (figures are not asserted, only that each is there)."""
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "targets"), "--quick",
+                           "--work", str(tmp_path)], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    table = (tmp_path / "targets.txt").read_text("utf-8")
+    assert table.startswith("issue 17's targets, one run: 150 documents"), table
+    ratio = r" +\d+\.\d\d×"
+    for what in ("HTTP throughput 1 → 2 clients", "HTTP requests/s at 16 clients",
+                 "p50 against SQLite FTS5", "searches/s with exports \\+ add / alone, workers=1",
+                 "a worker's own memory"):
+        assert re.search(what + ".*?" + ratio, table), (what, table)
+    tantivy_rows = ("p95 against tantivy on our query tree", "p50 against tantivy without boosters",
+                    "build CPU against pyvi \\+ tantivy")
+    installed = importlib.util.find_spec("tantivy") is not None
+    for what in tantivy_rows:
+        assert re.search(what + (ratio if installed else r" +n/a"), table), (what, table)
+    assert table.count("search errors 0") == 2, table  # both servers' mixed runs
+    assert json.loads((tmp_path / "scale.json").read_text("utf-8"))["150"]["vnsearch"]["p50_ms"] > 0

@@ -35,7 +35,7 @@ def test_search_ranks_the_kon_tum_conclusion_first(seed_index):
     data = json.loads(result.output)
     assert data["hits"][0]["number"] == "237-KL/TU"
     assert set(data) >= {"total", "hits", "facets"}
-    assert set(data["hits"][0]) >= {"id", "path", "score", "number", "doc_type", "province",
+    assert set(data["hits"][0]) >= {"id", "file", "score", "number", "doc_type", "province",
                                     "province_2025", "date", "year", "issuer", "title"}
 
 

@@ -252,7 +252,8 @@ def test_token_field_reaches_the_engine_and_whoosh(token: fields.TokenField) -> 
 def test_whoosh_schema_is_the_table_and_the_engines_own_fields() -> None:
     table = ({t.name for t in fields.TOKEN_FIELDS} | set(fields.facet_names())
              | {s.name for s in fields.SORTABLE_FIELDS})
-    assert set(make_schema().names()) == table | {"id", "path", "data"}
+    # data: the stored record; texts: the key of its texts, kept apart (engine/whoosh/texts.py)
+    assert set(make_schema().names()) == table | {"id", "path", "data", "texts"}
     assert base.SORT_FIELDS == tuple(s.name for s in fields.SORTABLE_FIELDS)
 
 

@@ -465,11 +465,13 @@ def test_exports_beyond_the_bound_wait_for_a_retry(seed_index, monkeypatch):
     from tests.conftest import app_for
     from web import exports
 
-    inside, release = threading.Semaphore(0), threading.Event()
+    from tests.conftest import wait_until
+    from web.searches_first import searches_first
+
+    release = threading.Event()
     original = exports.evaluate_export
 
-    def slow(args):
-        inside.release()
+    def slow(args):  # the first holds the exports' turn; the second waits for it
         release.wait(timeout=30)
         return original(args)
 
@@ -483,8 +485,10 @@ def test_exports_beyond_the_bound_wait_for_a_retry(seed_index, monkeypatch):
         running = [threading.Thread(target=export) for _ in range(exports.EXPORT_CONCURRENCY)]
         for thread in running:
             thread.start()
-        for _ in running:
-            assert inside.acquire(timeout=30)
+        with app.app_context():
+            gate = searches_first()
+        wait_until(lambda: gate.figures()["running"] == exports.EXPORT_CONCURRENCY, 30,
+                   "the exports to take their slots")
         busy = app.test_client().get("/export.csv?q=giam")
         release.set()
         for thread in running:

@@ -404,6 +404,7 @@ def test_search_passages_are_escaped(small_client: FlaskClient) -> None:
 def test_download_returns_the_original_file(client: FlaskClient) -> None:
     soup = page(client, f"/documents/{KONTUM_KL}")
     href = soup.find("a", href=f"/documents/{KONTUM_KL}/download")["href"]
+    assert client.get(f"/api/documents/{KONTUM_KL}").get_json()["links"]["download"] == href
     response = client.get(href)
     assert response.status_code == 200
     assert response.data == (SEEDS / f"{KONTUM_KL}.txt").read_bytes()
@@ -430,7 +431,8 @@ def test_unknown_or_traversing_ids_are_404(client: FlaskClient, url: str) -> Non
 
 def test_jsonl_record_has_no_download(small_client: FlaskClient) -> None:
     record_id = "ban-ghi-1"
-    assert small_client.get(f"/api/documents/{record_id}").get_json()["path"].endswith("#L1")
+    data = small_client.get(f"/api/documents/{record_id}").get_json()
+    assert data["file"].endswith(".jsonl#L1") and data["links"]["download"] is None
     soup = page(small_client, f"/documents/{record_id}")
     assert soup.find("a", href=f"/documents/{record_id}/download") is None
     assert small_client.get(f"/documents/{record_id}/download").status_code == 404
@@ -634,3 +636,19 @@ def test_facet_toggles_for_any_selection(client: FlaskClient, chosen: list[tuple
             link = facet_link(soup, facet, v["value"])
             assert link["href"] == v["href"]
             assert ("is-selected" in link["class"]) == v["selected"]
+
+
+@pytest.mark.parametrize("url", [
+    "/api/search?q=ngh%C3%A8o",
+    f"/api/documents/{SEED_IDS['kontum_kl']}",
+    "/export.json?q=ngh%C3%A8o",
+    "/export.csv?q=ngh%C3%A8o",
+    "/feed.atom?q=ngh%C3%A8o",
+])
+def test_no_answer_tells_where_the_server_keeps_its_files(client: FlaskClient, url: str) -> None:
+    """The file's name, never its directories (the seeds are indexed from their absolute
+    paths, so the parent directory would appear if any answer carried the path)."""
+    body = client.get(url).get_data(as_text=True)
+    assert str(SEEDS.resolve()) not in body and str(SEEDS) not in body, url
+    if url.startswith("/api/"):
+        assert f"{SEED_IDS['kontum_kl']}" in body

@@ -165,6 +165,8 @@ def test_same_stored_documents_and_stats(indexes, shards):
     mine, ref = indexes[shards], indexes["whoosh"]
     want = {s["id"]: s for s in ref.reader.iter_stored()}
     got = {s["id"]: s for s in mine.reader.iter_stored()}
+    assert [dict(s) for s in mine.reader.iter_stored(fields=("id", "path"))] == \
+        [{"id": s["id"], "path": s["path"]} for s in mine.reader.iter_stored()]
     assert set(got) == set(want) and len(want) == GENERATED + 5
     strip = lambda s: dict(s, indexed_at=None)  # noqa: E731 - built a moment apart
     assert all(strip(got[i]) == strip(want[i]) for i in want)
@@ -173,6 +175,9 @@ def test_same_stored_documents_and_stats(indexes, shards):
         assert strip(mine.get(doc_id)) == strip(ref.get(doc_id))
         assert mine.reader.get(doc_id, fields=("path", "meta")) == \
             ref.reader.get(doc_id, fields=("path", "meta"))
+        for chars in (0, 7, 10**9):  # a prefix of the text, as passages read it
+            assert mine.reader.get(doc_id, fields=("text", "meta"), text_chars=chars) == \
+                ref.reader.get(doc_id, fields=("text", "meta"), text_chars=chars)
         assert mine.related(doc_id) == ref.related(doc_id)
     stats, ref_stats = mine.stats(), ref.stats()
     assert stats["engine"] == "xapian" and stats["documents"] == ref_stats["documents"]

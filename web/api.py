@@ -22,9 +22,10 @@ from search.documents import METADATA_FIELDS
 from search.errors import (BadQuery, DocumentNotFound, IndexCorrupt, IndexMissing,
                            IndexUnavailable, VnSearchError)
 from search.messages import Message
-from search.results import SearchRequest
+from search.results import SearchRequest, file_name
 from search.text.numbers import is_number_token, strip_so
 
+from .downloads import downloadable_path
 from .links import facet_values, search_links
 from .marks import document_highlight
 from .searches_first import searches_first
@@ -54,7 +55,8 @@ def search_page_data(args: Args) -> dict[str, Any]:
 
 
 def document_data(doc_id: str, q: str = "") -> dict[str, Any]:
-    """A stored document flattened like ``vnsearch show --json --text``, plus ``related``,
+    """A stored document flattened like ``vnsearch show --json --text`` (with the file's
+    name in ``file`` instead of its path on the server), plus ``related``,
     ``similar`` (documents of other provinces like it, :mod:`search.similar`) and
     ``highlight``: its text and notes with the matches of ``q`` marked (None without ``q``).
 
@@ -65,14 +67,18 @@ def document_data(doc_id: str, q: str = "") -> dict[str, Any]:
     stored = index.get(doc_id)
     # The stored relations are shown resolved, in ``related``; the stored status is the
     # facet's value, shown with its documents in ``status``.
-    data = {k: v for k, v in stored.items() if k not in ("meta", "relations", "status")}
+    data = {k: v for k, v in stored.items()
+            if k not in ("meta", "relations", "status", "path")}
+    data["file"] = file_name(stored.get("path") or "")  # not the server's directories
     meta = stored.get("meta", {})
     data.update({name: meta.get(name) for name in METADATA_FIELDS})
     data["provenance"] = meta.get("provenance", {})
     data["warnings"] = meta.get("warnings", [])
     data["related"] = index.related(doc_id)
     data["status"] = data["related"]["status"]
-    data["links"] = {"chain": chain_link(meta.get("number"))}
+    data["links"] = {"chain": chain_link(meta.get("number")),
+                     "download": url_for("downloads.download", doc_id=doc_id)
+                     if downloadable_path(stored) is not None else None}
     data["similar"] = index.similar(doc_id)
     data["highlight"] = document_highlight(data, q)
     return data

@@ -18,6 +18,7 @@ column headers (``?headers=keys`` keeps the keys, as the JSON has them), lists j
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
 import json
@@ -36,7 +37,7 @@ from search.documents import METADATA_FIELDS
 from search.engine.base import EngineReader
 from search.errors import BadQuery
 from search.fields import FACETS, MAX_PER_PAGE
-from search.highlight import Terms, passages
+from search.highlight import HEAD_CHARS, PASSAGE_CHARS, Terms, passages
 from search.index import query_terms
 from search.messages import Message
 from search.related import CitedBy
@@ -137,12 +138,21 @@ def read_rows(reader: EngineReader, ids: list[str], terms: Terms) -> list[dict[s
     fields = ("meta", "text") if terms else ("meta",)
     rows = []
     for doc_id in ids:
-        stored = reader.get(doc_id, fields=fields)
+        # The text's head (HEAD_CHARS), as a search page reads it; more of it (up to
+        # PASSAGE_CHARS) only when the head holds no passage: the page's passage.
+        stored = reader.get(doc_id, fields=fields, text_chars=HEAD_CHARS if terms else None)
         row = _row(doc_id, stored)
         if terms:
-            row["passage"] = _passage((stored or {}).get("text") or "", terms)
+            row["passage"] = _passage((stored or {}).get("text") or "", terms,
+                                      functools.partial(_text_prefix, reader, doc_id))
         rows.append(row)
     return rows
+
+
+def _text_prefix(reader: EngineReader, doc_id: str) -> str:
+    """As much of a text as a passage ever reads (PASSAGE_CHARS)."""
+    stored = reader.get(doc_id, fields=("text",), text_chars=PASSAGE_CHARS) or {}
+    return str(stored.get("text") or "")
 
 
 def complete_rows(rows: list[dict[str, Any]], cited_by: CitedBy,
@@ -160,9 +170,10 @@ def complete_rows(rows: list[dict[str, Any]], cited_by: CitedBy,
 _MARK = re.compile(r"</?mark>")
 
 
-def _passage(text: str, terms: Terms) -> str | None:
-    """The best sentence on the query, as plain text (None when the text has none)."""
-    found = passages(text, terms, count=1)
+def _passage(text: str, terms: Terms, rest: Callable[[], str]) -> str | None:
+    """The best sentence on the query, as plain text (None when the text has none);
+    ``text`` is the text's head, ``rest()`` more of it (:func:`search.highlight.passages`)."""
+    found = passages(text, terms, count=1, rest=rest)
     # The library's passage is safe HTML; a spreadsheet cell wants the plain sentence.
     return html.unescape(_MARK.sub("", found[0])) if found else None
 

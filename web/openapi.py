@@ -236,7 +236,8 @@ def _schemas(export_columns: tuple[str, ...],
             "params": {"type": "object"},
             "text": {"type": "string", "description": "In English."}}},
         "Hit": {"type": "object", "properties": {
-            "id": {"type": "string"}, "path": {"type": "string"}, "score": {"type": "number"},
+            "id": {"type": "string"}, "file": {"type": "string", "description": "The file's name (a JSON Lines record: the file's name and #L + its line); never its place on the server."},
+            "score": {"type": "number"},
             **meta_props,
             "highlights": {"type": "array", "items": {"type": "string"},
                            "description": "HTML passages: only <mark> is markup, the rest "
@@ -269,7 +270,8 @@ def _schemas(export_columns: tuple[str, ...],
             "facet_values": _FACET_VALUES}},
         "Document": {"type": "object", "properties": {
             "ok": {"type": "boolean", "const": True},
-            "id": {"type": "string"}, "path": {"type": "string"}, "format": {"type": "string"},
+            "id": {"type": "string"}, "file": {"type": "string", "description": "The file's name (a JSON Lines record: the file's name and #L + its line); never its place on the server."},
+            "format": {"type": "string"},
             "converted_from": {**nullable_str, "description": "Legacy encoding converted "
                                "from (TCVN3, VNI), if any."},
             "size": {"type": ["integer", "null"]}, "mtime": {"type": ["number", "null"]},
@@ -297,7 +299,10 @@ def _schemas(export_columns: tuple[str, ...],
                 "status": _ref("Status")}},
             "status": _ref("Status"),
             "links": {"type": "object", "properties": {
-                "chain": {"oneOf": [{"type": "null"}, _ref("ChainLink")]}}},
+                "chain": {"oneOf": [{"type": "null"}, _ref("ChainLink")]},
+                "download": {**nullable_str, "description": "Where to download the original "
+                             "file; null for a JSON Lines record or a file changed or gone "
+                             "since it was indexed."}}},
             "similar": {"type": "object", "description": "Documents of other provinces like "
                         "this one by content: its distinctive terms (boilerplate dropped), the "
                         "most similar documents, and the best document of the same type per "

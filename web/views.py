@@ -22,7 +22,6 @@ from search.messages import Message
 from search.relations import TYPE_NAMES, relation_type
 
 from .api import chain_data, document_data, search_page_data
-from .downloads import downloadable_path
 from .marks import NO_TERMS, marked_segments
 from .messages import word_vi
 from .urls import RANGE_PARAMS, encode, hidden_pairs, reversed_years, state_pairs
@@ -332,7 +331,7 @@ def document(doc_id: str) -> str:
         notes_html=notes_html if doc.get("notes") else "",
         note_marks=note_marks,
         rows=meta_rows(doc),
-        download=downloadable_path(doc) is not None,
+        download=doc["links"]["download"] is not None,
         # Back to the results it came from: the query, filters, sort and page it carried.
         back_href=search_href(encode(state_pairs(request.args))),
     )

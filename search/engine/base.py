@@ -136,22 +136,28 @@ class EngineReader(ABC):
         offset: int = 0,
         sort: str = "relevance",
         fields: Sequence[str] | None = None,
+        text_chars: int | None = None,
     ) -> EngineResult:
         """Ranked hits ``[offset, offset+limit)``, the total, and per-facet counts.
 
         Each facet is counted as if its own filter were not set (so a user can widen it).
         ``sort`` is ``relevance``, ``newest`` or ``oldest``. ``fields`` names the stored
-        fields each hit carries (``None``: all of them; a document's full text is by far
-        the largest, and a networked engine should not ship it when it is not shown).
+        fields each hit carries (``None``: all of them). A document's text is by far the
+        largest: asked for fields without ``text``, an engine reads no text at all (an
+        export of 10,000 rows must not pay for 10,000 texts); with ``text_chars``, a hit's
+        ``text`` is only its first ``text_chars`` characters, and an engine reads no more
+        of it than it must (passages read a bounded head: :data:`search.highlight.PASSAGE_CHARS`).
         """
 
     @abstractmethod
-    def get(self, doc_id: str, fields: Sequence[str] | None = None) -> dict[str, Any] | None:
-        """Stored data of one document (only ``fields`` when given), or None."""
+    def get(self, doc_id: str, fields: Sequence[str] | None = None,
+            text_chars: int | None = None) -> dict[str, Any] | None:
+        """Stored data of one document (only ``fields`` when given; the text's first
+        ``text_chars`` characters when given, as :meth:`search`), or None."""
 
     @abstractmethod
-    def iter_stored(self) -> Iterator[dict[str, Any]]:
-        """Stored data of every live document."""
+    def iter_stored(self, fields: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+        """Stored data of every live document (only ``fields`` when given)."""
 
     @abstractmethod
     def doc_count(self) -> int: ...
@@ -179,9 +185,14 @@ class EngineReader(ABC):
         self.close()
 
 
-def only(stored: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
-    """The stored record cut to ``fields`` (all of it for None)."""
-    return stored if fields is None else {k: stored[k] for k in fields if k in stored}
+def only(stored: dict[str, Any], fields: Sequence[str] | None,
+         text_chars: int | None = None) -> dict[str, Any]:
+    """The stored record cut to ``fields`` (all of it for None), its ``text`` to its first
+    ``text_chars`` characters (an engine that keeps the text whole cuts it so)."""
+    out = stored if fields is None else {k: stored[k] for k in fields if k in stored}
+    if text_chars is not None and isinstance(out.get("text"), str):
+        out = {**out, "text": out["text"][:max(text_chars, 0)]}
+    return out
 
 
 @dataclass

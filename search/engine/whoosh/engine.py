@@ -8,6 +8,7 @@ reader, so counts are exact over all matches whatever the page size.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import itertools
 import os
@@ -29,6 +30,8 @@ from search.messages import Message, build_command
 from search.engine.whoosh.evaluate import Evaluator
 from search.engine.whoosh.postings import SidecarBuilder, segment_id_of, sync_sidecars
 from search.engine.whoosh.query import to_whoosh
+from search.engine.whoosh import texts as text_store
+from search.engine.whoosh.texts import KEY_FIELD, PASS_KEY, SegmentTexts, TextStoreWriter
 from search.engine.whoosh.writers import (PretokenizedText, SidecarMpWriter, tune_writer,
                                           writer_failure)
 
@@ -56,6 +59,7 @@ from search.engine.base import (
 
 _MISSING = object()
 _T = TypeVar("_T")
+_Counts = dict[str, dict[str, int]]
 WRITER_LIMIT_MB = 256
 WRITER_BATCH = 100
 MAX_TERM_STATS = 50_000  # terms listed per term_stats() call at most
@@ -76,10 +80,12 @@ def _token_field(spec: fields.TokenField, tokens: SpaceSeparatedTokenizer) -> An
 def make_schema(token_fields: tuple[fields.TokenField, ...] = fields.TOKEN_FIELDS,
                 facets: tuple[fields.Facet, ...] = fields.FACETS,
                 sortable: tuple[fields.SortField, ...] = fields.SORTABLE_FIELDS) -> Schema:
-    """The one schema: token fields, facet columns, one stored record per document.
+    """The one schema: token fields, facet columns, one stored record per document
+    (without its texts, kept apart: :mod:`search.engine.whoosh.texts`, found by the key
+    in ``texts``).
 
-    Generated from the table of fields (:mod:`search.fields`); only the id, the path and
-    the stored record are the engine's own.
+    Generated from the table of fields (:mod:`search.fields`); only the id, the path, the
+    stored record and its texts' key are the engine's own.
     """
     tokens = SpaceSeparatedTokenizer()
     columns = [f.name for f in facets] + [s.name for s in sortable]
@@ -89,11 +95,16 @@ def make_schema(token_fields: tuple[fields.TokenField, ...] = fields.TOKEN_FIELD
         **{t.name: _token_field(t, tokens) for t in token_fields},
         **{name: ID(sortable=True) for name in columns},
         data=STORED(),
+        **{KEY_FIELD: STORED()},
     )
 
 
 def _fields_of(doc: IndexDoc) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": doc.id, "data": doc.stored}
+    """What the Whoosh writer is given: the record without its texts, their key, and the
+    texts themselves under ``PASS_KEY`` (Whoosh ignores it; the sidecar's writers read it)."""
+    record, texts = text_store.split_record(doc.stored)
+    out: dict[str, Any] = {"id": doc.id, "data": record, PASS_KEY: texts,
+                           KEY_FIELD: (text_store.text_key(texts).hex(), tuple(texts))}
     if doc.stored.get("path"):
         out["path"] = doc.stored["path"]
     for name, toks in doc.fields.items():
@@ -162,13 +173,21 @@ class _DirectoryWriter:
             seg_id = segment_id_of(leaves[0][0]) if len(leaves) == 1 else None
             if seg_id is not None and leaves[0][0].doc_count_all() == builder.count:
                 builder.finish(directory, seg_id)
-            else:
-                builder.discard()
+            else:  # the sidecar is rebuilt from the segment; its texts from this store
+                builder.discard(keep_texts_in=directory)
             sync_sidecars(directory, reader, POSTING_FIELDS, PHRASE_FIELDS)
         ix.close()
 
     def add(self, directory: Path, docs: Iterable[IndexDoc]) -> int:
-        count = self._write(windex.open_dir(str(directory)), docs, replace=True)
+        # The added documents' texts go to a pending store first: the segment Whoosh writes
+        # (with any it merges) gets its own store at the sync, found by key.
+        pending = TextStoreWriter(directory)
+        try:
+            count = self._write(windex.open_dir(str(directory)), docs, replace=True,
+                                pending=pending)
+            pending.finish_pending(directory)
+        finally:
+            pending.discard()
         self.sync(directory)
         return count
 
@@ -197,7 +216,8 @@ class _DirectoryWriter:
         ix.close()
 
     def _write(self, ix: windex.Index, docs: Iterable[IndexDoc], *, replace: bool,
-               builder: SidecarBuilder | None = None, writer: Any = None) -> int:
+               builder: SidecarBuilder | None = None, writer: Any = None,
+               pending: TextStoreWriter | None = None) -> int:
         writer = writer if writer is not None else self._writer(ix)
         count = 0
         try:
@@ -208,7 +228,9 @@ class _DirectoryWriter:
                 else:
                     writer.add_document(**fields)
                 if builder is not None:
-                    builder.add(doc.fields)
+                    builder.add(doc.fields, fields[PASS_KEY])
+                if pending is not None:
+                    pending.add(fields[PASS_KEY])
                 count += 1
         except BaseException:
             writer.cancel()
@@ -509,15 +531,16 @@ class WhooshReader(EngineReader):
         offset: int = 0,
         sort: str = "relevance",
         fields: Sequence[str] | None = None,
+        text_chars: int | None = None,
     ) -> EngineResult:
         with self._lock:
-            res = self._search(query, filters, facets, limit, offset, sort)
-        for hit in res.hits:
-            hit.stored = only(hit.stored, fields)
-        return res
+            total, ranked, counts = self._search(query, filters, facets, limit, offset, sort)
+            hits = [self._hit(d, score, fields, text_chars) for d, score in ranked]
+        return EngineResult(total=total, hits=hits, facets=counts)
 
     def _search(self, query: Query, filters: Filters, facets: Sequence[str], limit: int,
-                offset: int, sort: str) -> EngineResult:
+                offset: int, sort: str) -> tuple[int, list[tuple[int, float]], _Counts]:
+        """(total, the page's (document number, score), facet counts)."""
         filtered = self._filter_mask(filters)
         if self.evaluator is not None:
             # Scores only need to be exact where they can reach the page asked for.
@@ -531,43 +554,86 @@ class WhooshReader(EngineReader):
             f: self.columns.count(f, np.flatnonzero(matched & self._filter_mask(filters, skip=f)))
             for f in facets
         }
-        hits = self._ranked(query, allowed, scores, limit, offset, sort) if total and limit else []
-        return EngineResult(total=total, hits=hits, facets=counts)
+        ranked = self._ranked(query, allowed, scores, limit, offset, sort) if total and limit else []
+        return total, ranked, counts
 
     def _ranked(self, query: Query, allowed: np.ndarray, scores: np.ndarray | None, limit: int,
-                offset: int, sort: str) -> list[EngineHit]:
+                offset: int, sort: str) -> list[tuple[int, float]]:
+        """(document number, score) of the page's hits, in order."""
         if sort in ("newest", "oldest"):
             return self._by_date(allowed, limit, offset, newest=(sort == "newest"))
         if scores is not None:
-            return [self._hit(d, float(scores[d])) for d in top_k(scores, allowed, offset + limit)[offset:]]
+            return [(d, float(scores[d])) for d in top_k(scores, allowed, offset + limit)[offset:]]
         # limit=None: Whoosh's top-N collector can miss the best document (whoosh-speed.md).
         results = self.searcher.search(to_whoosh(query), limit=None,
                                        filter=set(np.flatnonzero(allowed).tolist()))
-        return [self._hit(hit.docnum, float(hit.score or 0.0))
-                for hit in results[offset : offset + limit]]
+        return [(hit.docnum, float(hit.score or 0.0)) for hit in results[offset : offset + limit]]
 
-    def _by_date(self, allowed: np.ndarray, limit: int, offset: int, newest: bool) -> list[EngineHit]:
+    def _by_date(self, allowed: np.ndarray, limit: int, offset: int,
+                 newest: bool) -> list[tuple[int, float]]:
         """Date order (ISO dates sort as text); undated documents last either way."""
         docs = np.flatnonzero(allowed)
         codes = self.columns.codes["date"][docs].astype(np.int64)
         undated = np.array([lab == "" for lab in self.columns.labels["date"]])[codes]
         key = np.where(undated, np.iinfo(np.int64).max, -codes if newest else codes)
         order = docs[np.lexsort((docs, key))][offset : offset + limit]
-        return [self._hit(int(d), 0.0) for d in order]
+        return [(int(d), 0.0) for d in order]
 
-    def _hit(self, docnum: int, score: float) -> EngineHit:
-        fields = self.searcher.stored_fields(docnum)
-        return EngineHit(id=fields["id"], score=score, stored=fields["data"])
+    # -- stored records ---------------------------------------------------------------
+    def _hit(self, docnum: int, score: float, fields: Sequence[str] | None,
+             text_chars: int | None) -> EngineHit:
+        doc_id, record = self._record(docnum, fields, text_chars)
+        return EngineHit(id=doc_id, score=score, stored=record)
+
+    def _record(self, docnum: int, fields: Sequence[str] | None,
+                text_chars: int | None) -> tuple[str, dict[str, Any]]:
+        """(id, stored record cut to ``fields``) of a document: Whoosh's record, and the
+        texts kept apart read only if asked for (the body's first ``text_chars``)."""
+        stored = self.searcher.stored_fields(docnum)
+        record = only(stored["data"], fields)
+        _key, apart = text_store.record_key(stored.get(KEY_FIELD))
+        wanted = [f for f in apart if f in record]
+        if wanted:
+            record = dict(record)
+            store, local = self._texts_of(docnum)
+            for field in wanted:
+                record[field] = store.read(field, local, text_chars if field == "text" else None)
+        return stored["id"], record
+
+    @property
+    def _segments(self) -> tuple[list[int], list[str | None]]:
+        """Each segment's first document number and id, in order."""
+        def make() -> tuple[list[int], list[str | None]]:
+            leaves = self.searcher.reader().leaf_readers()
+            return [off for _r, off in leaves], [segment_id_of(r) for r, _off in leaves]
+
+        return self._lazy("segments", make)
+
+    def _texts_of(self, docnum: int) -> tuple[SegmentTexts, int]:
+        """The text store of the segment holding ``docnum``, and the number there."""
+        offsets, ids = self._segments
+        i = bisect.bisect_right(offsets, docnum) - 1
+        segment_id = ids[i]
+        assert segment_id is not None
+        store = self._lazy(f"texts:{segment_id}", lambda: SegmentTexts(self.directory, segment_id))
+        return store, docnum - offsets[i]
+
+    def chunks_decompressed(self) -> int:
+        """Text chunks decompressed by this reader so far (what the tests count)."""
+        return sum(v.decompressed for k, v in list(self._cache.items()) if k.startswith("texts:"))
 
     # -- lookup -----------------------------------------------------------------------
-    def get(self, doc_id: str, fields: Sequence[str] | None = None) -> dict[str, Any] | None:
+    def get(self, doc_id: str, fields: Sequence[str] | None = None,
+            text_chars: int | None = None) -> dict[str, Any] | None:
         with self._lock:
-            found = self.searcher.document(id=doc_id)
-        return None if found is None else only(found["data"], fields)
+            docnum = self.searcher.document_number(id=doc_id)
+            return None if docnum is None else self._record(docnum, fields, text_chars)[1]
 
-    def iter_stored(self) -> Iterator[dict[str, Any]]:
-        for _docnum, stored in self.searcher.reader().iter_docs():
-            yield stored["data"]
+    def iter_stored(self, fields: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+        for docnum in self.searcher.reader().all_doc_ids():
+            with self._lock:
+                record = self._record(docnum, fields, None)[1]
+            yield record
 
     def doc_count(self) -> int:
         return int(self.searcher.doc_count())

@@ -40,7 +40,9 @@ from typing import Any, Iterable
 
 import numpy as np
 
-FORMAT = 1
+from search.engine.whoosh import texts as text_store
+
+FORMAT = 2  # 2: each segment's texts kept beside it (search.engine.whoosh.texts)
 PREFIX = "_vn_"
 CHUNK_POSTINGS = 1_000_000  # postings buffered per field before spilling (~16 MB)
 RANGE_POSTINGS = 1_000_000  # postings sorted in memory at once when a field's spool finishes
@@ -269,15 +271,18 @@ class SidecarBuilder:
         with_pos = set(positional)
         self.spools = {f: _FieldSpool(spool, f, f in with_pos) for f in self.fields}
         self.lengths = {f: array("I") for f in self.fields}
+        self.texts = text_store.TextStoreWriter(work_dir)
         self.count = 0
 
-    def add(self, tokens: dict[str, list[str]]) -> None:
+    def add(self, tokens: dict[str, list[str]], texts: dict[str, str] | None = None) -> None:
+        """A document's tokens and its texts kept apart (``None``: it has none)."""
         doc = self.count
         for field in self.fields:
             toks = tokens.get(field) or []
             self.lengths[field].append(len(toks))
             if toks:
                 self.spools[field].add(doc, toks)
+        self.texts.add(texts or {})
         self.count += 1
 
     def finish(self, directory: Path, segment_id: str) -> None:
@@ -287,12 +292,22 @@ class SidecarBuilder:
             raw = np.array([np.frombuffer(self.lengths[f], np.uint32) for f in self.fields],
                            dtype=np.int64).reshape(len(self.fields), self.count)
             np.save(f"{_stem(directory, segment_id)}.lengths.npy", quantize_lengths(raw))
+            self.texts.finish(directory, segment_id)
             _write_meta(directory, segment_id, self.count, self.fields)
         finally:
+            self.texts.discard()
             self._tmp.cleanup()
 
-    def discard(self) -> None:
-        self._tmp.cleanup()
+    def discard(self, keep_texts_in: Path | None = None) -> None:
+        """Drop what was collected; with ``keep_texts_in``, keep the texts there as a
+        pending store (the segment's sidecar is then built from Whoosh's postings, and its
+        texts from that store)."""
+        try:
+            if keep_texts_in is not None:
+                self.texts.finish_pending(keep_texts_in)
+        finally:
+            self.texts.discard()
+            self._tmp.cleanup()
 
 
 def _matcher_postings(matcher: Any, positions: bool) -> tuple[list[int], list[float], list[int]]:
@@ -312,13 +327,20 @@ def _matcher_postings(matcher: Any, positions: bool) -> tuple[list[int], list[fl
 
 
 def build_from_segment(directory: Path, segreader: Any, fields: Iterable[str],
-                       positional: Iterable[str] = ()) -> None:
-    """Write the sidecar of one segment through Whoosh's public reader API.
+                       positional: Iterable[str] = (), sources: Any = None) -> None:
+    """Write the sidecar of one segment through Whoosh's public reader API, and its texts
+    from the stores on disk (``sources``, :func:`search.engine.whoosh.texts.sources`).
 
     Deleted documents keep their postings (Whoosh does too until a merge); the evaluator
     masks them out.
     """
     segment_id = segreader.segment().segment_id()
+    n = segreader.doc_count_all()
+    text_store.build_segment_texts(
+        directory, segment_id,
+        ((text_store.record_key(segreader.stored_fields(d).get(text_store.KEY_FIELD))[0],
+          not segreader.is_deleted(d)) for d in range(n)),
+        sources)
     with_pos = set(positional)
     done = []
     for field in fields:
@@ -341,7 +363,6 @@ def build_from_segment(directory: Path, segreader: Any, fields: Iterable[str],
                      np.array(docs, dtype=np.int32), np.array(tfs, dtype=np.float32),
                      np.array(pos, dtype=np.int32) if has_pos else None)
         done.append(field)
-    n = segreader.doc_count_all()
     lengths = np.array([[segreader.doc_field_length(d, f) or 0 for d in range(n)] for f in done],
                        dtype=np.float32).reshape(len(done), n)
     np.save(f"{_stem(directory, segment_id)}.lengths.npy", lengths)
@@ -362,13 +383,16 @@ def sync_sidecars(directory: Path, reader: Any, fields: Iterable[str],
     fields = list(fields)
     live: set[str] = set()
     built: list[str] = []
+    # Texts of new segments come from the stores still on disk: the merged segments' and
+    # the pending store of the documents just added (deleted below, with the gone ones).
+    sources = text_store.sources(directory)
     for segreader, _offset in reader.leaf_readers():
         segment_id = segment_id_of(segreader)
         if segment_id is None:  # an empty index has a reader without a segment
             continue
         live.add(segment_id)
         if not has_sidecar(directory, segment_id):
-            build_from_segment(directory, segreader, fields, positional)
+            build_from_segment(directory, segreader, fields, positional, sources)
             built.append(segment_id)
     for path in directory.glob(f"{PREFIX}*"):
         if _segment_of(path.name) not in live:

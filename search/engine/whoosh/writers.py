@@ -37,6 +37,7 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from search.errors import VnSearchError
 from search.engine.whoosh.postings import SidecarBuilder
+from search.engine.whoosh.texts import PASS_KEY
 from search.processes import WRITER_NAME, die_with_parent, name_process
 
 PARENT_POLL_S = 1.0  # how often a waiting sub-writer checks that its parent is alive
@@ -206,7 +207,7 @@ class _SidecarSubWriter(SubWriterTask):  # type: ignore[misc]
         if segment.doc_count_all() == builder.count:
             builder.finish(self.directory, segment.segment_id())
         else:  # cannot happen with one writer numbering in order; rebuilt from Whoosh then
-            builder.discard()
+            builder.discard(keep_texts_in=self.directory)
         self.resultqueue.put((None, fieldnames, segment), timeout=30)
 
     def _process_file(self, filename: str, doc_count: int) -> None:
@@ -220,8 +221,9 @@ class _SidecarSubWriter(SubWriterTask):  # type: ignore[misc]
                 assert code == 0
                 writer.add_document(**args)
                 # The same tokens Whoosh's whitespace tokenizer sees, in the same doc order.
+                # and the texts kept apart (which Whoosh ignores: PASS_KEY starts with "_").
                 self.builder.add({name: args[name].split(" ") for name in fields_of_sidecar
-                                  if name in args})
+                                  if name in args}, args.get(PASS_KEY))
         tempstorage.delete_file(filename)
 
 

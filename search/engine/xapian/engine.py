@@ -169,15 +169,17 @@ def to_document(doc: IndexDoc) -> "xapian.Document":
     return xdoc
 
 
-def stored_of(xdoc: "xapian.Document", wanted: Sequence[str] | None) -> dict[str, Any]:
-    """The stored record of a document, cut to ``wanted``; the text decoded only if wanted."""
+def stored_of(xdoc: "xapian.Document", wanted: Sequence[str] | None,
+              text_chars: int | None = None) -> dict[str, Any]:
+    """The stored record of a document, cut to ``wanted``; the text decoded only if wanted
+    (whole, then cut to ``text_chars``: the slot holds it in one piece)."""
     data: dict[str, Any] = json.loads(xdoc.get_data())
     if wanted is None or TEXT_KEY in wanted:
         text = xdoc.get_value(SLOT_TEXT)
         if text:
             # Put back where the indexer had it, so a record reads the same as Whoosh's.
             data = _with_text(data, json.loads(text))
-    return only(data, wanted)
+    return only(data, wanted, text_chars)
 
 
 def _with_text(data: dict[str, Any], text: Any) -> dict[str, Any]:
@@ -390,7 +392,8 @@ class XapianReader(EngineReader):
 
     def search(self, query: Query, filters: Filters, *, facets: Sequence[str] = FACET_FIELDS,
                limit: int = 10, offset: int = 0, sort: str = "relevance",
-               fields: Sequence[str] | None = None) -> EngineResult:
+               fields: Sequence[str] | None = None,
+               text_chars: int | None = None) -> EngineResult:
         # Built once before the store is asked, so a query Xapian cannot run fails at once
         # (and is not retried on another copy); built again with the idf corrections
         # against the database the store hands over.
@@ -406,13 +409,14 @@ class XapianReader(EngineReader):
                 xq = to_xapian(query, whoosh_idf_scale(db, bare))
             others = {f: _filtered(bare, filters, skip=f) for f in own}  # counts: no scores
             return self._search(db, _filtered(xq, filters), others, facets, limit, offset,
-                                sort, wanted)
+                                sort, wanted, text_chars)
 
         return self._run(run)
 
     def _search(self, db: "xapian.Database", filtered: "xapian.Query",
                 others: dict[str, "xapian.Query"], facets: Sequence[str], limit: int,
-                offset: int, sort: str, wanted: list[str] | None) -> EngineResult:
+                offset: int, sort: str, wanted: list[str] | None,
+                text_chars: int | None = None) -> EngineResult:
         every = max(1, db.get_doccount())  # every match seen: exact totals and counts
         enquire = _enquire(db, filtered)
         # The enquire keeps a bare pointer to its spies: they are held here until it is
@@ -440,7 +444,7 @@ class XapianReader(EngineReader):
         total = int(mset.get_matches_estimated())
         hits = [EngineHit(_text(item.document.get_value(SLOT_ID)),
                           float(item.weight) if sort not in ("newest", "oldest") else 0.0,
-                          stored_of(item.document, wanted))
+                          stored_of(item.document, wanted, text_chars))
                 for item in mset]
         counts = {f: _counts(spy) for f, spy in spies.items()}
         for facet, query in others.items():  # counted as if its own filter were not set
@@ -453,20 +457,22 @@ class XapianReader(EngineReader):
         del spies, enquire, counter  # only now
         return EngineResult(total=total, hits=hits, facets={f: counts[f] for f in facets})
 
-    def get(self, doc_id: str, fields: Sequence[str] | None = None) -> dict[str, Any] | None:
+    def get(self, doc_id: str, fields: Sequence[str] | None = None,
+            text_chars: int | None = None) -> dict[str, Any] | None:
         wanted = list(fields) if fields is not None else None
 
         def fetch(db: "xapian.Database") -> dict[str, Any] | None:
             for posting in db.postlist(id_term(doc_id)):
-                return stored_of(db.get_document(posting.docid), wanted)
+                return stored_of(db.get_document(posting.docid), wanted, text_chars)
             return None
 
         return self._run(fetch)
 
-    def iter_stored(self) -> Iterator[dict[str, Any]]:
+    def iter_stored(self, fields: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
         start = 0
+        wanted = list(fields) if fields is not None else None
         while True:
-            page = self._run(lambda db: _stored_page(db, start))
+            page = self._run(lambda db: _stored_page(db, start, wanted))
             yield from page
             if len(page) < STORED_PAGE:
                 return
@@ -508,13 +514,14 @@ class XapianReader(EngineReader):
             self._on_close = None
 
 
-def _stored_page(db: "xapian.Database", start: int) -> list[dict[str, Any]]:
+def _stored_page(db: "xapian.Database", start: int,
+                 wanted: list[str] | None = None) -> list[dict[str, Any]]:
     """A page of stored records in docid order (a match-all query without weights, so
     Xapian pages it; a replica has the same docids, so a failover keeps the order)."""
     enquire = xapian.Enquire(db)
     enquire.set_query(xapian.Query.MatchAll)
     enquire.set_weighting_scheme(xapian.BoolWeight())
-    return [stored_of(item.document, None) for item in enquire.get_mset(start, STORED_PAGE)]
+    return [stored_of(item.document, wanted) for item in enquire.get_mset(start, STORED_PAGE)]
 
 
 # -- writing --------------------------------------------------------------------------------
