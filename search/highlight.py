@@ -27,7 +27,7 @@ from __future__ import annotations
 import bisect
 import html
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import NamedTuple
@@ -309,7 +309,21 @@ HEAD_LINES = 25  # non-empty lines at the top where a header can be
 
 
 def _is_caps(line: str) -> bool:
-    return not any(c.islower() for c in line)
+    return not any(map(str.islower, line))  # map: no Python frame per character
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` one by one: the header is read from the top of texts of up to
+    ``HEAD_CHARS``, and splitting all of one (an export does so for every row) costs more
+    than the few lines the header can be."""
+    pos = 0
+    while True:
+        end = text.find("\n", pos)
+        if end < 0:
+            yield text[pos:]
+            return
+        yield text[pos:end]
+        pos = end + 1
 
 
 def header_lines(text: str) -> list[tuple[int, int]]:
@@ -321,7 +335,7 @@ def header_lines(text: str) -> list[tuple[int, int]]:
     above_title = True
     filled = 0
     pos = 0
-    for line in text.split("\n"):
+    for line in _lines(text):
         start, pos = pos, pos + len(line) + 1
         stripped = line.strip()
         if not stripped:
