@@ -27,10 +27,10 @@ from search.engine.generations import IndexLocation
 from search.errors import IndexCorrupt, VnSearchError
 from search.messages import Message, build_command
 from search.engine.whoosh.evaluate import Evaluator
-from search.engine.whoosh.postings import SidecarBuilder, segment_id_of, sync_sidecars
+from search.engine.whoosh.postings import SidecarBuilder, sync_sidecars
 from search.engine.whoosh.query import to_whoosh
-from search.engine.whoosh.writers import (PretokenizedText, SidecarMpWriter, tune_writer,
-                                          writer_failure)
+from search.engine.whoosh.writers import (DirectSegmentWriter, PretokenizedText, SidecarMpWriter,
+                                          tune_writer, writer_failure)
 
 from search.engine.base import (
     FACET_FIELDS,
@@ -126,13 +126,16 @@ class _DirectoryWriter:
         ix = windex.create_in(str(directory), make_schema())
         if self.writers > 1:
             return self._create_parallel(ix, directory, docs)
+        # One segment, its token fields counted once for its postings and its sidecar.
         builder = SidecarBuilder(POSTING_FIELDS, directory, PHRASE_FIELDS)
         try:
-            count = self._write(ix, docs, replace=False, builder=builder)
-            self._finish_sidecar(directory, builder)
+            writer = DirectSegmentWriter(ix, builder, directory, limitmb=self.limitmb,
+                                         compound=False)
         except BaseException:
             builder.discard()
             raise
+        count = self._write(ix, docs, replace=False, writer=writer)
+        self.sync(directory)  # nothing to build: drops nothing either (one segment, its own)
         return count
 
     def _create_parallel(self, ix: windex.Index, directory: Path, docs: Iterable[IndexDoc]) -> int:
@@ -153,19 +156,6 @@ class _DirectoryWriter:
                                 "written; nothing was published")
         self.sync(directory)  # a sidecar for any segment that has none
         return count
-
-    def _finish_sidecar(self, directory: Path, builder: SidecarBuilder) -> None:
-        """The tokens-path sidecar fits if the writer produced one segment of our documents."""
-        ix = windex.open_dir(str(directory))
-        with ix.reader() as reader:
-            leaves = reader.leaf_readers()
-            seg_id = segment_id_of(leaves[0][0]) if len(leaves) == 1 else None
-            if seg_id is not None and leaves[0][0].doc_count_all() == builder.count:
-                builder.finish(directory, seg_id)
-            else:
-                builder.discard()
-            sync_sidecars(directory, reader, POSTING_FIELDS, PHRASE_FIELDS)
-        ix.close()
 
     def add(self, directory: Path, docs: Iterable[IndexDoc]) -> int:
         count = self._write(windex.open_dir(str(directory)), docs, replace=True)
@@ -197,7 +187,7 @@ class _DirectoryWriter:
         ix.close()
 
     def _write(self, ix: windex.Index, docs: Iterable[IndexDoc], *, replace: bool,
-               builder: SidecarBuilder | None = None, writer: Any = None) -> int:
+               writer: Any = None) -> int:
         writer = writer if writer is not None else self._writer(ix)
         count = 0
         try:
@@ -207,8 +197,6 @@ class _DirectoryWriter:
                     writer.update_document(**fields)
                 else:
                     writer.add_document(**fields)
-                if builder is not None:
-                    builder.add(doc.fields)
                 count += 1
         except BaseException:
             writer.cancel()
