@@ -161,7 +161,7 @@ def tune_writer(writer: SegmentWriter, limitmb: int) -> SegmentWriter:
 
 # -- one count of every token field, for Whoosh's postings and the sidecar alike -------------
 
-WRITE_RANGE_POSTINGS = 200_000  # postings of a field encoded at once when written to Whoosh
+WRITE_RANGE_POSTINGS = 200_000  # postings (positions) of a field encoded at once for Whoosh
 _PICKLE_LIST = b"\x80\x02]q\x00"  # pickle.dumps(list, 2): protocol 2, empty list, memo 0
 _PICKLE_BATCH = 1_000  # pickle appends a list's items in batches of this many
 
@@ -252,7 +252,9 @@ def write_counted_field(fieldwriter: Any, fieldname: str, fieldobj: Any, arrays:
         return
     fieldwriter.start_field(fieldname, fieldobj)
     by_block = type(fieldwriter) is W3FieldWriter
-    for lo, hi in _rank_ranges(offsets, WRITE_RANGE_POSTINGS):
+    # Ranges of about WRITE_RANGE_POSTINGS postings (positions, in a phrase field): what is
+    # encoded at once, so memory stays bounded (but for one term with more on its own).
+    for lo, hi in _rank_ranges(offsets if posstart is None else posstart, WRITE_RANGE_POSTINGS):
         a, b = int(offsets[lo]), int(offsets[hi])
         d = np.asarray(docs[a:b], dtype=np.uint32)
         t = np.asarray(tfs[a:b], dtype=np.float32)
@@ -335,9 +337,9 @@ class DirectSegmentWriter(SegmentWriter):  # type: ignore[misc]
     """
 
     def __init__(self, ix: Any, builder: SidecarBuilder, directory: Path, **kwargs: Any) -> None:
-        super().__init__(ix, **kwargs)
-        if any(f.vector or f.separate_spelling() for _, f in self.schema.items()):
+        if any(f.vector or f.separate_spelling() for _, f in ix.schema.items()):
             raise ValueError("DirectSegmentWriter writes no term vectors or spelling fields")
+        super().__init__(ix, **kwargs)
         self.pool = _BulkPool(self.temp_storage(), self.newsegment,
                               limitmb=kwargs.get("limitmb", 128))
         self.builder = builder
