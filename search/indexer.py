@@ -33,7 +33,7 @@ from search.ingest.metadata import extract_metadata
 from search.ingest.jsonl import JsonlRecord, iter_jsonl
 from search.ingest.parse import read_file
 from search.ingest.readers.ocr import IMAGE_SUFFIXES, set_page_counter
-from search.processes import READER_NAME, name_process
+from search.processes import READER_NAME, QuietPool, name_process
 from search.related import STATUS_UNKNOWN, relation_tokens, status_changes
 from search.relations import document_relations
 from search import fields as field_table
@@ -304,7 +304,7 @@ def _prepared(tasks: Iterable[Task], workers: int, limits: Limits,
                 return
             yield task
 
-    with ctx.Pool(workers, initializer=_init_reader, initargs=(pages,)) as pool:
+    with QuietPool(workers, initializer=_init_reader, initargs=(pages,), context=ctx) as pool:
         try:
             # One task at a time: a scan takes seconds a page, so a chunk of four could
             # leave one process recognising while the other idles.

@@ -32,8 +32,8 @@ from search.engine.whoosh.postings import SidecarBuilder, segment_id_of, sync_si
 from search.engine.whoosh.query import to_whoosh
 from search.engine.whoosh import texts as text_store
 from search.engine.whoosh.texts import KEY_FIELD, PASS_KEY, SegmentTexts, TextStoreWriter
-from search.engine.whoosh.writers import (PretokenizedText, SidecarMpWriter, tune_writer,
-                                          writer_failure)
+from search.engine.whoosh.writers import (DirectSegmentWriter, PretokenizedText, SidecarMpWriter,
+                                          tune_writer, writer_failure)
 
 from search.engine.base import (
     FACET_FIELDS,
@@ -137,13 +137,16 @@ class _DirectoryWriter:
         ix = windex.create_in(str(directory), make_schema())
         if self.writers > 1:
             return self._create_parallel(ix, directory, docs)
+        # One segment, its token fields counted once for its postings and its sidecar.
         builder = SidecarBuilder(POSTING_FIELDS, directory, PHRASE_FIELDS)
         try:
-            count = self._write(ix, docs, replace=False, builder=builder)
-            self._finish_sidecar(directory, builder)
+            writer = DirectSegmentWriter(ix, builder, directory, limitmb=self.limitmb,
+                                         compound=False)
         except BaseException:
             builder.discard()
             raise
+        count = self._write(ix, docs, replace=False, writer=writer)
+        self.sync(directory)  # nothing to build: drops nothing either (one segment, its own)
         return count
 
     def _create_parallel(self, ix: windex.Index, directory: Path, docs: Iterable[IndexDoc]) -> int:
@@ -164,19 +167,6 @@ class _DirectoryWriter:
                                 "written; nothing was published")
         self.sync(directory)  # a sidecar for any segment that has none
         return count
-
-    def _finish_sidecar(self, directory: Path, builder: SidecarBuilder) -> None:
-        """The tokens-path sidecar fits if the writer produced one segment of our documents."""
-        ix = windex.open_dir(str(directory))
-        with ix.reader() as reader:
-            leaves = reader.leaf_readers()
-            seg_id = segment_id_of(leaves[0][0]) if len(leaves) == 1 else None
-            if seg_id is not None and leaves[0][0].doc_count_all() == builder.count:
-                builder.finish(directory, seg_id)
-            else:  # the sidecar is rebuilt from the segment; its texts from this store
-                builder.discard(keep_texts_in=directory)
-            sync_sidecars(directory, reader, POSTING_FIELDS, PHRASE_FIELDS)
-        ix.close()
 
     def add(self, directory: Path, docs: Iterable[IndexDoc]) -> int:
         # The added documents' texts go to a pending store first: the segment Whoosh writes
@@ -216,8 +206,7 @@ class _DirectoryWriter:
         ix.close()
 
     def _write(self, ix: windex.Index, docs: Iterable[IndexDoc], *, replace: bool,
-               builder: SidecarBuilder | None = None, writer: Any = None,
-               pending: TextStoreWriter | None = None) -> int:
+               writer: Any = None, pending: TextStoreWriter | None = None) -> int:
         writer = writer if writer is not None else self._writer(ix)
         count = 0
         try:
@@ -227,8 +216,6 @@ class _DirectoryWriter:
                     writer.update_document(**fields)
                 else:
                     writer.add_document(**fields)
-                if builder is not None:
-                    builder.add(doc.fields, fields[PASS_KEY])
                 if pending is not None:
                     pending.add(fields[PASS_KEY])
                 count += 1

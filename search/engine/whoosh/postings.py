@@ -34,9 +34,8 @@ import json
 from array import array
 import os
 import tempfile
-from collections import Counter
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 import numpy as np
 
@@ -44,7 +43,7 @@ from search.engine.whoosh import texts as text_store
 
 FORMAT = 2  # 2: each segment's texts kept beside it (search.engine.whoosh.texts)
 PREFIX = "_vn_"
-CHUNK_POSTINGS = 1_000_000  # postings buffered per field before spilling (~16 MB)
+CHUNK_POSTINGS = 1_000_000  # tokens buffered per field before spilling (4 MB; ~40 MB counting them)
 RANGE_POSTINGS = 1_000_000  # postings sorted in memory at once when a field's spool finishes
 
 
@@ -96,52 +95,70 @@ def _write_meta(directory: Path, segment_id: str, doc_count: int, fields: Iterab
     os.replace(tmp, f"{_stem(directory, segment_id)}.json")
 
 
+class _Vocab(dict[str, int]):
+    """Term → id, a new term getting the next id: ``map(vocab.__getitem__, tokens)`` numbers
+    a whole token list in C (only a new term runs :meth:`__missing__`)."""
+
+    def __missing__(self, term: str) -> int:
+        tid = self[term] = len(self)
+        return tid
+
+
 class _FieldSpool:
     """(term id, doc, tf[, positions]) of one field, spilled to disk in chunks, and sorted
     into the sidecar's term order a range of terms at a time: memory stays bounded by
-    the chunk and range sizes and the vocabulary, not by the corpus."""
+    the chunk and range sizes and the vocabulary, not by the corpus.
+
+    Documents are added as token lists and kept as one term id per token (4 bytes) until
+    a chunk is full; the chunk's postings (one per document and term, with its positions)
+    are then counted with numpy at once, instead of a dict of positions per document in
+    Python."""
 
     def __init__(self, spool_dir: Path, field: str, positions: bool) -> None:
         self.dir = spool_dir
         self.field = field
         self.with_positions = positions
-        self.vocab: dict[str, int] = {}
+        self.vocab: dict[str, int] = _Vocab()
         self.chunks: list[Path] = []
         self._reset()
 
     def _reset(self) -> None:
-        self._tids, self._docs, self._tfs, self._pos = array("q"), array("i"), array("f"), array("i")
+        # Each token's term id, documents in order; each document's number and first token.
+        self._tok, self._docs, self._starts = array("i"), array("i"), array("q")
 
     def add(self, doc: int, tokens: list[str]) -> None:
-        vocab = self.vocab
-        if self.with_positions:
-            where: dict[str, list[int]] = {}
-            for i, tok in enumerate(tokens):
-                where.setdefault(tok, []).append(i)
-            items: Iterable[tuple[str, Any]] = where.items()
-        else:
-            items = Counter(tokens).items()
-        for term, value in items:
-            tid = vocab.get(term)
-            if tid is None:
-                tid = vocab[term] = len(vocab)
-            self._tids.append(tid)
-            self._docs.append(doc)
-            if self.with_positions:
-                self._tfs.append(len(value))
-                self._pos.extend(value)
-            else:
-                self._tfs.append(value)
-        if len(self._tids) >= CHUNK_POSTINGS:
+        self._docs.append(doc)
+        self._starts.append(len(self._tok))
+        self._tok.extend(map(self.vocab.__getitem__, tokens))
+        if len(self._tok) >= CHUNK_POSTINGS:
             self._spill()
 
+    def _postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The buffered tokens as postings: term ids, docs, tfs, positions (each posting's
+        run, ascending), ordered by document, then term id."""
+        tok = np.frombuffer(self._tok, np.int32)
+        starts = np.frombuffer(self._starts, np.int64)
+        n = len(tok)
+        per_doc = np.diff(np.append(starts, n))
+        local = np.repeat(np.arange(len(starts), dtype=np.int64), per_doc)
+        # Stable: a (document, term)'s tokens keep their order, so positions ascend.
+        key = local * max(1, len(self.vocab)) + tok
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if n else \
+            np.zeros(0, np.int64)
+        tfs = np.diff(np.append(first, n))
+        docs = np.frombuffer(self._docs, np.int32)[local[order[first]]]
+        pos = (order - starts[local[order]]).astype(np.int32) if self.with_positions else \
+            np.zeros(0, np.int32)
+        return tok[order[first]].astype(np.int64), docs, tfs.astype(np.float32), pos
+
     def _spill(self) -> None:
-        if not self._tids:
+        if not self._docs:
             return
         stem = self.dir / f"{self.field}.{len(self.chunks)}"
-        for key, buf, dtype in (("t", self._tids, np.int64), ("d", self._docs, np.int32),
-                                ("f", self._tfs, np.float32), ("p", self._pos, np.int32)):
-            np.save(f"{stem}.{key}.npy", np.frombuffer(buf, dtype))
+        for key, values in zip("tdfp", self._postings()):
+            np.save(f"{stem}.{key}.npy", values)
         self.chunks.append(stem)
         self._reset()
 
@@ -156,8 +173,8 @@ class _FieldSpool:
         rank[[self.vocab[t] for t in terms]] = np.arange(len(terms))
         counts = np.zeros(len(terms), dtype=np.int64)
         poscounts = np.zeros(len(terms), dtype=np.int64)
-        for stem in self.chunks:
-            c = self._chunk(stem)
+        chunks = [self._chunk(stem) for stem in self.chunks]  # mapped once: each range reads all
+        for c in chunks:
             r = rank[c["t"]]
             counts += np.bincount(r, minlength=len(terms))
             poscounts += np.bincount(r, weights=c["f"], minlength=len(terms)).astype(np.int64)
@@ -171,7 +188,7 @@ class _FieldSpool:
         out_pos = (_open_out(f"{stem}.pos.npy", np.int32, int(posstart[-1]))
                    if self.with_positions else None)
         for lo, hi in _rank_ranges(offsets, RANGE_POSTINGS):
-            self._write_range(lo, hi, rank, offsets, posstart, out_docs, out_tf, out_pos)
+            self._write_range(lo, hi, chunks, rank, offsets, posstart, out_docs, out_tf, out_pos)
         for out in (out_docs, out_tf, out_pos):
             if isinstance(out, np.memmap):
                 out.flush()
@@ -182,13 +199,13 @@ class _FieldSpool:
             for key in "tdfp":
                 Path(f"{chunk}.{key}.npy").unlink(missing_ok=True)
 
-    def _write_range(self, lo: int, hi: int, rank: np.ndarray, offsets: np.ndarray,
+    def _write_range(self, lo: int, hi: int, chunks: list[dict[str, np.ndarray]],
+                     rank: np.ndarray, offsets: np.ndarray,
                      posstart: np.ndarray, out_docs: np.ndarray, out_tf: np.ndarray,
                      out_pos: np.ndarray | None) -> None:
         """Sort the postings of term ranks [lo, hi) from every chunk into place."""
         ranks, docs, tfs, pos = [], [], [], []
-        for stem in self.chunks:
-            c = self._chunk(stem)
+        for c in chunks:
             r = rank[c["t"]]
             keep = (r >= lo) & (r < hi)
             if not keep.any():
@@ -298,6 +315,10 @@ class SidecarBuilder:
             self.texts.discard()
             self._tmp.cleanup()
 
+    def raw_lengths(self, field: str) -> np.ndarray:
+        """Each document's number of tokens in ``field`` (before Whoosh's quantising)."""
+        return np.frombuffer(self.lengths[field], np.uint32)
+
     def discard(self, keep_texts_in: Path | None = None) -> None:
         """Drop what was collected; with ``keep_texts_in``, keep the texts there as a
         pending store (the segment's sidecar is then built from Whoosh's postings, and its
@@ -308,6 +329,28 @@ class SidecarBuilder:
         finally:
             self.texts.discard()
             self._tmp.cleanup()
+
+
+class FieldArrays(NamedTuple):
+    """One field of a written sidecar: its sorted terms and postings (memory-mapped)."""
+
+    terms: list[str]
+    offsets: np.ndarray  # int64 [terms + 1]
+    docs: np.ndarray  # int32
+    tfs: np.ndarray  # float32
+    positions: np.ndarray | None  # int32, phrase fields only
+    posstart: np.ndarray | None  # int64 [terms + 1]
+
+
+def read_field(directory: Path, segment_id: str, field: str) -> FieldArrays:
+    """A field of a sidecar as :class:`SidecarBuilder` or :func:`build_from_segment` wrote it."""
+    stem = _stem(directory, segment_id, field)
+    text = Path(f"{stem}.terms").read_text("utf-8")
+    has_pos = Path(f"{stem}.pos.npy").is_file()
+    return FieldArrays(text.split("\n") if text else [], _mapped(f"{stem}.offsets.npy"),
+                       _mapped(f"{stem}.docs.npy"), _mapped(f"{stem}.tf.npy"),
+                       _mapped(f"{stem}.pos.npy") if has_pos else None,
+                       _mapped(f"{stem}.posstart.npy") if has_pos else None)
 
 
 def _matcher_postings(matcher: Any, positions: bool) -> tuple[list[int], list[float], list[int]]:

@@ -5,9 +5,11 @@ analysing it, and at commit the writer sorts and writes every posting alone whil
 analysis workers have nothing left to do (about 40 % of the build at 50,000 documents).
 Whoosh's :class:`~whoosh.multiproc.MpWriter` with ``multisegment=True`` runs several
 sub-writers, each writing its own segment and committing it in parallel. Each sub-writer
-here also feeds a :class:`~search.engine.whoosh.postings.SidecarBuilder` with the tokens of the documents
-it adds, in the order it numbers them, and writes its segment's sidecar when it finishes,
-so no segment needs its sidecar rebuilt from Whoosh's postings afterwards.
+here is a :class:`DirectSegmentWriter`: it counts the tokens of every token field once, into a
+:class:`~search.engine.whoosh.postings.SidecarBuilder`, and at commit writes its segment's
+sidecar first and Whoosh's postings of those fields from it, so no segment needs its sidecar
+rebuilt from Whoosh's postings afterwards, and no token posting goes through Whoosh's
+per-posting pool.
 
 Sub-writers are forked: they inherit nothing that holds the index lock (see
 :mod:`search.engine.generations`), and they exit when the parent dies, whatever kills it.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import itertools
+import operator
 import os
 import pickle
 import queue
@@ -28,15 +31,19 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+import numpy as np
+
 from whoosh.analysis import RegexTokenizer
+from whoosh.codec.whoosh3 import W3FieldWriter
 from whoosh.fields import TEXT
 from whoosh.formats import Frequency, Positions
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import PostingPool, SegmentWriter
 
 from search.errors import VnSearchError
-from search.engine.whoosh.postings import SidecarBuilder
+from search.engine.whoosh.postings import FieldArrays, SidecarBuilder, _rank_ranges, read_field
 from search.engine.whoosh.texts import PASS_KEY
 from search.processes import WRITER_NAME, die_with_parent, name_process
 
@@ -153,6 +160,288 @@ def tune_writer(writer: SegmentWriter, limitmb: int) -> SegmentWriter:
     return writer
 
 
+# -- one count of every token field, for Whoosh's postings and the sidecar alike -------------
+
+WRITE_RANGE_POSTINGS = 200_000  # postings (positions) of a field encoded at once for Whoosh
+_PICKLE_LIST = b"\x80\x02]q\x00"  # pickle.dumps(list, 2): protocol 2, empty list, memo 0
+_PICKLE_BATCH = 1_000  # pickle appends a list's items in batches of this many
+
+
+def counted_kind(field: Any) -> str | None:
+    """``"positions"`` or ``"frequency"`` when a field's postings are a plain count of its
+    tokens (Whoosh's own regex tokenizer, weight 1 a token, length = tokens), so they can be
+    counted once for both Whoosh and the sidecar; ``None`` when Whoosh must index it."""
+    fmt, tokenizer = field.format, field.analyzer
+    if (type(fmt) not in (Positions, Frequency) or fmt.field_boost != 1.0
+            or type(tokenizer) is not RegexTokenizer or tokenizer.gaps
+            or tokenizer.expression.groups or not field.scorable or field.vector
+            or field.separate_spelling()):
+        return None
+    return "positions" if type(fmt) is Positions else "frequency"
+
+
+def encode_positions(tfs: np.ndarray, positions: np.ndarray) -> list[bytes]:
+    """``Positions.encode`` of every posting at once: posting ``j``'s ``tfs[j]`` positions
+    are the next run of ``positions``. Whoosh packs the count (4 bytes, big-endian) and
+    pickles the list of deltas with protocol 2; the same bytes are laid out here with numpy
+    (each int as pickle writes it: ``K`` + 1 byte below 256, ``M`` + 2 below 65,536, else
+    ``J`` + 4) and cut into one bytes object a posting. Lists longer than pickle's batch
+    of 1,000 go through Whoosh's own encoder."""
+    n = len(tfs)
+    if n == 0:
+        return []
+    tf = tfs.astype(np.int64)
+    pos = positions.astype(np.int64)
+    starts = np.cumsum(tf) - tf  # each posting's first position
+    deltas = pos.copy()
+    deltas[1:] -= pos[:-1]
+    deltas[starts] = pos[starts]
+    size = np.where(deltas < 256, 2, np.where(deltas < 65_536, 3, 5))
+    multi = tf > 1  # "(" items "e" (MARK … APPENDS); one item: item "a" (APPEND)
+    length = 4 + len(_PICKLE_LIST) + np.add.reduceat(size, starts) + multi + 2
+    pstart = np.cumsum(length) - length
+    pend = pstart + length
+    buf = np.zeros(int(pend[-1]), np.uint8)
+    buf[pstart[:, None] + np.arange(4)] = tf.astype(">u4").view(np.uint8).reshape(-1, 4)
+    head = np.frombuffer(_PICKLE_LIST, np.uint8)
+    buf[pstart[:, None] + 4 + np.arange(len(head))] = head
+    buf[pstart[multi] + 4 + len(head)] = ord("(")
+    owner = np.repeat(np.arange(n), tf)
+    before = np.cumsum(size) - size
+    at = pstart[owner] + 4 + len(head) + multi[owner] + (before - before[starts][owner])
+    buf[at] = np.where(size == 2, ord("K"), np.where(size == 3, ord("M"), ord("J")))
+    le = deltas.astype("<u4").view(np.uint8).reshape(-1, 4)
+    buf[at + 1] = le[:, 0]
+    wide = size >= 3
+    buf[at[wide] + 2] = le[wide, 1]
+    wide = size == 5
+    buf[at[wide] + 3] = le[wide, 2]
+    buf[at[wide] + 4] = le[wide, 3]
+    buf[pend - 2] = np.where(multi, ord("e"), ord("a"))
+    buf[pend - 1] = ord(".")
+    raw = buf.tobytes()
+    out = [raw[a:b] for a, b in zip(pstart.tolist(), pend.tolist())]
+    fmt = Positions()
+    for j in np.flatnonzero(tf > _PICKLE_BATCH).tolist():
+        a = int(starts[j])
+        out[j] = fmt.encode(pos[a:a + int(tf[j])].tolist())
+    return out
+
+
+def _block_starts(counts: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where each block of at most ``limit`` postings starts (terms of ``counts`` postings
+    each, laid end to end), and how many blocks each term has."""
+    nblocks = (counts + limit - 1) // limit
+    term = np.repeat(np.arange(len(counts)), nblocks)
+    first_block = np.cumsum(nblocks) - nblocks
+    term_start = np.cumsum(counts) - counts
+    return term_start[term] + (np.arange(int(nblocks.sum())) - first_block[term]) * limit, nblocks
+
+
+def write_counted_field(fieldwriter: Any, fieldname: str, fieldobj: Any, arrays: FieldArrays,
+                        lengths: np.ndarray) -> None:
+    """Whoosh's postings of one field from its sidecar arrays: what ``add_postings`` writes
+    from the sorted pool, byte for byte (tested), ``lengths`` being each document's field
+    length as Whoosh's length column gives it back.
+
+    Whoosh's own writer takes one posting at a time; here a block of up to ``blocklimit``
+    postings is handed to its postings writer at once (its ids, weights, values and
+    statistics, as ``add_posting`` would have left them), and Whoosh encodes and writes it.
+    A field writer other than Whoosh 2.7's own gets the postings one by one."""
+    terms, offsets, docs, tfs, positions, posstart = arrays
+    if not terms:
+        return
+    fieldwriter.start_field(fieldname, fieldobj)
+    by_block = type(fieldwriter) is W3FieldWriter
+    # Ranges of about WRITE_RANGE_POSTINGS postings (positions, in a phrase field): what is
+    # encoded at once, so memory stays bounded (but for one term with more on its own).
+    for lo, hi in _rank_ranges(offsets if posstart is None else posstart, WRITE_RANGE_POSTINGS):
+        a, b = int(offsets[lo]), int(offsets[hi])
+        d = np.asarray(docs[a:b], dtype=np.uint32)
+        t = np.asarray(tfs[a:b], dtype=np.float32)
+        lens = lengths[d]
+        packed = b""
+        if positions is not None and posstart is not None:
+            values = encode_positions(t.astype(np.int64),
+                                      positions[int(posstart[lo]):int(posstart[hi])])
+        else:  # Frequency: pack_uint(tf) each; a block's values are joined (fixed size 4)
+            packed = t.astype(">u4").tobytes()
+            values = []
+        rel = (np.asarray(offsets[lo:hi + 1], dtype=np.int64) - a).tolist()
+        if not by_block or not (lens > 0).all():
+            if positions is None:
+                values = [packed[4 * j:4 * j + 4] for j in range(b - a)]
+            _add_one_by_one(fieldwriter, terms, lo, hi, rel, d.tolist(), t.tolist(), values,
+                            lens.tolist())
+            continue
+        limit = fieldwriter._codec._blocklimit
+        where, nblocks = _block_starts(np.diff(np.asarray(rel, dtype=np.int64)), limit)
+        stats = (np.maximum.reduceat(t, where).tolist(), np.minimum.reduceat(lens, where).tolist(),
+                 np.maximum.reduceat(lens, where).tolist())
+        starts = where.tolist()
+        dbytes, tbytes = d.tobytes(), t.tobytes()
+        block = 0
+        for i in range(lo, hi):
+            fieldwriter.start_term(terms[i].encode("utf-8"))
+            pw = fieldwriter._postwriter
+            end = rel[i - lo + 1]
+            count = int(nblocks[i - lo])
+            for k in range(count):
+                s = starts[block + k]
+                e = min(s + limit, end)
+                ids, weights = array("I"), array("f")
+                ids.frombytes(dbytes[4 * s:4 * e])
+                weights.frombytes(tbytes[4 * s:4 * e])
+                pw._ids, pw._weights = ids, weights
+                pw._values = values[s:e] if positions is not None else [packed[4 * s:4 * e]]
+                pw._maxweight, pw._minlength, pw._maxlength = (
+                    stats[0][block + k], stats[1][block + k], stats[2][block + k])
+                if e < end:  # the last block is written by finish_term, marked last
+                    pw._write_block()
+            block += count
+            fieldwriter.finish_term()
+    fieldwriter.finish_field()
+
+
+def _add_one_by_one(fieldwriter: Any, terms: list[str], lo: int, hi: int, rel: list[int],
+                    docs: list[int], tfs: list[float], values: list[bytes],
+                    lengths: list[int]) -> None:
+    for i in range(lo, hi):
+        fieldwriter.start_term(terms[i].encode("utf-8"))
+        for j in range(rel[i - lo], rel[i - lo + 1]):
+            fieldwriter.add(docs[j], tfs[j], values[j], lengths[j])
+        fieldwriter.finish_term()
+
+
+def _quantized(raw: np.ndarray) -> np.ndarray:
+    """Field lengths as Whoosh's length column gives them back (``doc_field_length``)."""
+    uniq, inverse = np.unique(raw, return_inverse=True)
+    return np.array([byte_to_length(length_to_byte(int(n))) for n in uniq],
+                    dtype=np.int64)[inverse].reshape(raw.shape)
+
+
+class DirectSegmentWriter(SegmentWriter):  # type: ignore[misc]
+    """A writer of one fresh segment and its sidecar that counts each token field once.
+
+    Whoosh's writer indexes a token field by making a posting per document and term,
+    pickling each into sorted runs on disk and merging them at commit, one Python call per
+    posting at every step; the sidecar builder counted the same tokens again. Here the
+    fields whose postings are a plain count of their tokens (:func:`counted_kind`: all of
+    our token fields) are split once and handed to the :class:`SidecarBuilder` only; at
+    commit the sidecar is written first and Whoosh's postings of those fields are written
+    from its sorted arrays (:func:`write_counted_field`), a block at a time. Every other
+    field (id, path, facets) goes through Whoosh's own path and pool. The segment is the
+    one Whoosh's standard writer writes, file for file (tests/test_whoosh_writers.py).
+
+    Documents only (no ``_boost``/``_stored_`` keywords, no term vectors or separate
+    spelling in the schema): what :mod:`search.engine.whoosh.engine` writes.
+    """
+
+    def __init__(self, ix: Any, builder: SidecarBuilder, directory: Path, **kwargs: Any) -> None:
+        if any(f.vector or f.separate_spelling() for _, f in ix.schema.items()):
+            raise ValueError("DirectSegmentWriter writes no term vectors or spelling fields")
+        super().__init__(ix, **kwargs)
+        self.pool = _BulkPool(self.temp_storage(), self.newsegment,
+                              limitmb=kwargs.get("limitmb", 128))
+        self.builder = builder
+        self.sidecar_dir = Path(directory)
+        self.counted: dict[str, Any] = {}  # field → its tokenizer's findall
+        for name, spool in builder.spools.items():
+            kind = counted_kind(self.schema[name]) if name in self.schema else None
+            if kind is not None and (kind == "positions") == spool.with_positions:
+                self.counted[name] = self.schema[name].analyzer.expression.findall
+
+    def add_document(self, **fields: Any) -> None:
+        # SegmentWriter.add_document (Whoosh 2.7.5), the counted fields going to the builder.
+        self._check_state()
+        texts = fields.pop(PASS_KEY, None)  # the texts kept apart: the sidecar's, not Whoosh's
+        if any(name.startswith("_") for name in fields):
+            raise ValueError("DirectSegmentWriter takes no _boost or _stored_ keywords")
+        perdocwriter, schema, docnum = self.perdocwriter, self.schema, self.docnum
+        fieldnames = sorted(fields)
+        self._check_fields(schema, fieldnames)
+        tokens: dict[str, list[str]] = {}
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields[fieldname]
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                findall = self.counted.get(fieldname)
+                if findall is not None:
+                    if not isinstance(value, str):
+                        raise TypeError(f"field {fieldname}: a string of tokens, not {value!r}")
+                    words = tokens[fieldname] = findall(value)
+                    length = len(words)
+                else:
+                    length = self._index_field(fieldname, field, value, docnum)
+                    if fieldname in self.builder.spools and isinstance(value, str):
+                        tokens[fieldname] = value.split(" ")
+                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+                column = field.column_type
+                if column:
+                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self.builder.add(tokens, texts)
+        self._added = True
+        self.docnum += 1
+
+    def _index_field(self, fieldname: str, field: Any, value: Any, docnum: int) -> int:
+        """Whoosh's own indexing of one field into the pool; its length."""
+        length = 0
+        if field.indexed:
+            add_post = self.pool.add
+            scorable = field.scorable
+            for tbytes, freq, weight, vbytes in field.index(value):
+                weight *= 1.0  # as Whoosh: weight times the field's (absent) boost
+                if scorable:
+                    length += freq
+                add_post((fieldname, tbytes, docnum, weight, vbytes))
+        return int(length)
+
+    def _flush_segment(self) -> None:
+        # The sidecar first: Whoosh's postings of the counted fields are read from it.
+        self.perdocwriter.close()
+        self.builder.finish(self.sidecar_dir, self.newsegment.segment_id())
+        pdr = _LengthsOnce(self.per_document_reader()) if self.codec.length_stats else None
+        try:
+            self._write_postings(pdr)
+        finally:
+            if pdr:
+                pdr.close()
+        self.fieldwriter.close()
+
+    def _write_postings(self, pdr: "_LengthsOnce | None") -> None:
+        """Every field's postings, in field order: the pool's through ``add_postings``, the
+        counted ones from the sidecar."""
+        pending = sorted(self.counted)
+        segment_id = self.newsegment.segment_id()
+
+        def counted_before(name: str | None) -> None:
+            while pending and (name is None or pending[0] < name):
+                field = pending.pop(0)
+                arrays = read_field(self.sidecar_dir, segment_id, field)
+                if arrays.terms:
+                    self.pool.fieldnames.add(field)
+                raw = self.builder.raw_lengths(field)
+                lengths = _quantized(raw) if pdr is not None else np.zeros(len(raw), np.int64)
+                write_counted_field(self.fieldwriter, field, self.schema[field], arrays, lengths)
+
+        for fieldname, postings in itertools.groupby(self.pool.iter_postings(),
+                                                     key=operator.itemgetter(0)):
+            counted_before(fieldname)
+            self.fieldwriter.add_postings(self.schema, pdr, postings)
+        counted_before(None)
+
+    def _close_segment(self) -> None:
+        super()._close_segment()
+        self.builder.discard()  # written by then, or not wanted (cancelled, nothing added)
+
+
 class _SidecarSubWriter(SubWriterTask):  # type: ignore[misc]
     """Whoosh's sub-writer process, plus the sidecar of the segment it writes."""
 
@@ -182,9 +471,13 @@ class _SidecarSubWriter(SubWriterTask):  # type: ignore[misc]
         die_with_parent(self.parent)
         name_process(WRITER_NAME)
         ix = self.storage.open_index(self.indexname)
-        writer = self.writer = tune_writer(SegmentWriter(ix, _lk=False, **self.kwargs),
-                                           self.kwargs["limitmb"])
         builder = self.builder = SidecarBuilder(self.fields, self.directory, self.positional)
+        try:
+            writer = self.writer = DirectSegmentWriter(ix, builder, self.directory, _lk=False,
+                                                       **self.kwargs)
+        except BaseException:
+            builder.discard()
+            raise
         try:
             while True:
                 try:
@@ -197,33 +490,23 @@ class _SidecarSubWriter(SubWriterTask):  # type: ignore[misc]
                     break
                 self._process_file(*jobinfo)
             fieldnames = writer.pool.fieldnames
+            # No result unless the sidecar is written too: it is, before Whoosh's postings.
             segment = writer._finalize_segment()
         except BaseException:
-            builder.discard()
             with contextlib.suppress(Exception):
-                writer.cancel()
+                writer.cancel()  # discards the sidecar's spool too
             raise
-        # No result unless the sidecar is written too: the parent then fails the build.
-        if segment.doc_count_all() == builder.count:
-            builder.finish(self.directory, segment.segment_id())
-        else:  # cannot happen with one writer numbering in order; rebuilt from Whoosh then
-            builder.discard(keep_texts_in=self.directory)
         self.resultqueue.put((None, fieldnames, segment), timeout=30)
 
     def _process_file(self, filename: str, doc_count: int) -> None:
         writer = self.writer
         tempstorage = writer.temp_storage()
-        fields_of_sidecar = self.fields
-        assert self.builder is not None
         with tempstorage.open_file(filename).raw_file() as f:
             for _ in range(doc_count):
                 code, args = pickle.load(f)
                 assert code == 0
+                # feeds the sidecar builder, and the texts kept apart (PASS_KEY)
                 writer.add_document(**args)
-                # The same tokens Whoosh's whitespace tokenizer sees, in the same doc order.
-                # and the texts kept apart (which Whoosh ignores: PASS_KEY starts with "_").
-                self.builder.add({name: args[name].split(" ") for name in fields_of_sidecar
-                                  if name in args}, args.get(PASS_KEY))
         tempstorage.delete_file(filename)
 
 
