@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from search.documents import METADATA_FIELDS
@@ -36,6 +37,10 @@ class Index:
         self._lock = threading.Lock()
         self._reader: EngineReader | None = None
         self._retired: EngineReader | None = None  # the previous generation's reader
+        # Readers someone holds (:meth:`hold`): how many holders each, and the retired ones
+        # left open until their last holder lets go.
+        self._holds: dict[int, int] = {}
+        self._waiting: list[EngineReader] = []
         self.generation: str | None = None
         self.manifest: dict[str, Any] = {}
         self.refresh()
@@ -64,9 +69,39 @@ class Index:
             self._reader = opened.reader
             self.generation = opened.generation
             self.manifest = opened.manifest
+            if retired is not None and id(retired) in self._holds:
+                self._waiting.append(retired)  # closed when its last holder lets go
+                retired = None
         if retired is not None:
             retired.close()
         return True
+
+    def hold(self) -> tuple[EngineReader, Callable[[], None]]:
+        """The current generation's reader, and the function that lets it go (once; more
+        calls do nothing). Until then it stays open whatever generations are swapped in:
+        an export streams its rows from one generation for as long as it takes, where a
+        plain search needs its reader only for the moment of one call."""
+        self.refresh()
+        with self._lock:
+            reader = self._reader
+            assert reader is not None
+            self._holds[id(reader)] = self._holds.get(id(reader), 0) + 1
+        released = threading.Event()
+
+        def release() -> None:
+            with self._lock:
+                if released.is_set():
+                    return
+                released.set()
+                left = self._holds.pop(id(reader)) - 1
+                if left:
+                    self._holds[id(reader)] = left
+                last = not left and any(r is reader for r in self._waiting)
+                if last:
+                    self._waiting = [r for r in self._waiting if r is not reader]
+            if last:
+                reader.close()
+        return reader, release
 
     @property
     def reader(self) -> EngineReader:
@@ -75,10 +110,11 @@ class Index:
         return self._reader
 
     def close(self) -> None:
-        for reader in (self._reader, self._retired):
+        for reader in (self._reader, self._retired, *self._waiting):
             if reader is not None:
                 reader.close()
         self._reader = self._retired = None
+        self._waiting = []
 
     def __enter__(self) -> "Index":
         return self

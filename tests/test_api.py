@@ -573,3 +573,38 @@ def test_an_export_reads_one_generation(tmp_path, monkeypatch):
     assert len(ids) == len(set(ids)) == 250 and len(calls) == 1
     assert response.headers["X-Total-Count"] == response.headers["X-Export-Rows"] == "250"
     assert not any(i.startswith("n") for i in ids)  # all of the generation it started on
+
+
+def test_an_export_outlives_two_generations(tmp_path):
+    """An export streams from the reader of the generation it started on, however many
+    adds are published while it streams: the index closes a retired reader at the swap
+    after next, which closed the export's under it (its stream broke) before exports held
+    theirs (Index.hold)."""
+    from search.indexer import add_documents, build_index
+    from tests.conftest import app_for
+
+    def corpus(name: str, numbers: range, year: int) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        for i in numbers:
+            (folder / f"{name}{i:03}.txt").write_text(
+                f"TỈNH ỦY KON TUM\nSố {i}-KL/TU\nKon Tum, ngày 1 tháng 2 năm {year}\n"
+                f"KẾT LUẬN\nvề giảm nghèo, văn bản {i}\n", "utf-8")
+        return folder
+
+    build_index([corpus("d", range(120), 2010)], tmp_path / "ix", workers=1)
+    with app_for(tmp_path / "ix") as app:
+        app.config["EXPORT_CHUNK_ROWS"] = 10
+        client = app.test_client()
+        response = client.get("/export.json?q=giam+ngheo&sort=newest", buffered=False)
+        chunks = iter(response.response)
+        body = next(chunks)
+        for n, name in enumerate(("e", "f")):  # two generations swapped in mid-stream
+            add_documents([corpus(name, range(500 + 10 * n, 505 + 10 * n), 2024)],
+                          tmp_path / "ix")
+            assert client.get("/api/search?q=giam+ngheo").get_json()["total"] == 125 + 5 * n
+        body += b"".join(chunks)
+        response.close()
+    ids = [r["id"] for r in json.loads(body)]
+    assert len(ids) == len(set(ids)) == 120
+    assert all(i.startswith("d") for i in ids)  # the generation it started on, whole

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from whoosh import index as windex
 
 from search.documents import INDEX_FORMAT
-from search.engine.base import Filters, IndexDoc, MatchAll, Term, only
+from search.engine.base import Filters, IndexDoc, Term, only
 from search.engine.generations import IndexLocation
 from search.engine.whoosh import texts as text_store
 from search.engine.whoosh.engine import (PHRASE_FIELDS, POSTING_FIELDS, WhooshEngine,

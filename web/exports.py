@@ -88,6 +88,7 @@ class Evaluated:
     total: int
     reader: EngineReader
     terms: Terms
+    release: Callable[[], None]  # lets the reader go (Index.hold): once the last row is out
 
 
 def evaluate_export(args: Any) -> Evaluated:
@@ -102,11 +103,15 @@ def evaluate_export(args: Any) -> Evaluated:
     state = [(k, v) for k, v in state_pairs(args) if k not in ("page", "per_page")]
     base = search_request(state, page=1, per_page=MAX_PER_PAGE, highlight=False)
     index = current_index()
-    reader = index.reader
-    result = index.search(base, rows=EXPORT_MAX_ROWS, reader=reader, fields=())
-    ids = [hit.id for hit in result.hits]
-    terms = query_terms(next((v for k, v in state if k == "q"), ""))
-    return Evaluated(ids, result.total, reader, terms)
+    reader, release = index.hold()  # open until the last row, whatever adds swap in
+    try:
+        result = index.search(base, rows=EXPORT_MAX_ROWS, reader=reader, fields=())
+        ids = [hit.id for hit in result.hits]
+        terms = query_terms(next((v for k, v in state if k == "q"), ""))
+    except BaseException:
+        release()
+        raise
+    return Evaluated(ids, result.total, reader, terms, release)
 
 
 class _Links:
@@ -265,10 +270,13 @@ def _export(chunks: Callable[[Blocks], Iterator[bytes]], mimetype: str,
         return _busy()
     gate = searches_first()
     released = threading.Event()
+    evaluated: Evaluated | None = None
 
     def release() -> None:
         if not released.is_set():
             released.set()
+            if evaluated is not None:
+                evaluated.release()
             gate.export_finished()
             slots.release()
 

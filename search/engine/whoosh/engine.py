@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
 import itertools
 import os
 import threading
@@ -432,6 +433,17 @@ class WhooshReader(EngineReader):
         # per-query state are not thread-safe (waitress serves with several threads).
         self._lock = threading.RLock()
         self._cache: dict[str, Any] = {}
+        self._open_texts()
+
+    def _open_texts(self) -> None:
+        """Open the segments' text stores now (a small file and memory maps each): a reader
+        held after its generation's directory was removed (an export streaming while adds
+        are published) still reads them, as it reads Whoosh's files it holds open."""
+        for segment_id in self._segments[1]:
+            if segment_id is not None:
+                with contextlib.suppress(FileNotFoundError):  # said when a text is read
+                    self._lazy(f"texts:{segment_id}",
+                               functools.partial(SegmentTexts, self.directory, segment_id))
 
     # Lazy parts, built once under the reader's lock. Not functools.cached_property: on
     # Python 3.11 it holds one lock per attribute shared by every instance, so a search
