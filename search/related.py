@@ -162,9 +162,11 @@ def _cited_by(reader: EngineReader, doc_id: str, meta: dict[str, Any]) -> list[d
     res = reader.search(Term("cites", normalize_number(number)), Filters(), facets=(),
                         limit=MAX_CITED_BY, fields=_BRIEF_FIELDS, sort="oldest")
     resolve = resolver(reader)
+    across = links_across_provinces(number)
     out = []
     for hit in res.hits:
-        if hit.id == doc_id or not _same_scope(number, meta.get("province"), hit.stored):
+        if hit.id == doc_id or not _same_scope(across, meta.get("province"),
+                                               hit.stored.get("meta", {}).get("province")):
             continue
         rel = relation_to(hit.stored, number)
         resolution = resolve(number, hit.stored.get("meta", {}), rel)
@@ -271,12 +273,12 @@ def relation_tokens(relations: list[dict[str, Any]]) -> list[str]:
     return [relation_token(r["type"], r["number"]) for r in relations]
 
 
-def _same_scope(number: str, province: str | None, stored: dict[str, Any]) -> bool:
-    """Whether a citation of ``number`` from a document of ``province`` can mean ``stored``."""
-    if links_across_provinces(number):
-        return True  # state numbers and central Party numbers are unique enough
-    other = stored.get("meta", {}).get("province")
-    return province is not None and other == province
+def _same_scope(across: bool, province: str | None, other: str | None) -> bool:
+    """Whether a citation from a document of ``province`` can mean a document of province
+    ``other`` (the rule is symmetric); ``across``: ``links_across_provinces`` of the
+    number (state and central Party numbers are unique enough), computed once by callers
+    that ask for many documents."""
+    return across or (province is not None and other == province)
 
 
 def _brief(doc_id: str, stored: dict[str, Any]) -> dict[str, Any]:
@@ -333,8 +335,8 @@ class CitedBy:
                 continue
             across = links_across_provinces(number or "")
             out[doc_id] = sorted({shown for citing_id, citing_province, shown in self._citing[cited]
-                                  if citing_id != doc_id and (across or (
-                                      province is not None and citing_province == province))})
+                                  if citing_id != doc_id
+                                  and _same_scope(across, province, citing_province)})
         return out
 
     def _look_up(self, numbers: list[str]) -> None:
