@@ -278,8 +278,9 @@ def query_terms(q: str) -> Terms:
     return Terms(frozenset(exact), frozenset(folded), tuple(phrases))
 
 
-def _text_prefix(reader: EngineReader, doc_id: str) -> str:
-    """As much of a text as passages ever read (PASSAGE_CHARS)."""
+def text_prefix(reader: EngineReader, doc_id: str) -> str:
+    """As much of a text as passages ever read (PASSAGE_CHARS): what ``passages(...,
+    rest=)`` asks for when a text's head (HEAD_CHARS) holds too few."""
     stored = reader.get(doc_id, fields=("text",), text_chars=PASSAGE_CHARS) or {}
     return str(stored.get("text") or "")
 
@@ -295,7 +296,7 @@ def _hit(doc_id: str, score: float, stored: dict[str, Any], terms: Terms | None,
     if terms:
         title = meta.get("title") or ""
         # ``stored`` holds the text's head (HEAD_CHARS); more of it only if passages ask.
-        rest = None if reader is None else (lambda: _text_prefix(reader, doc_id))
+        rest = None if reader is None else (lambda: text_prefix(reader, doc_id))
         highlights = (passages(stored.get("text", ""), terms, rest=rest)
                       or passages(title, terms, count=1))
     return Hit(id=doc_id, path=stored.get("path", ""), score=score,

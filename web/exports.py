@@ -37,8 +37,8 @@ from search.documents import METADATA_FIELDS
 from search.engine.base import EngineReader
 from search.errors import BadQuery
 from search.fields import FACETS, MAX_PER_PAGE
-from search.highlight import HEAD_CHARS, PASSAGE_CHARS, Terms, passages
-from search.index import query_terms
+from search.highlight import HEAD_CHARS, Terms, passages
+from search.index import query_terms, text_prefix
 from search.messages import Message
 from search.related import CitedBy
 from search.text.normalize import fold
@@ -149,15 +149,9 @@ def read_rows(reader: EngineReader, ids: list[str], terms: Terms) -> list[dict[s
         row = _row(doc_id, stored)
         if terms:
             row["passage"] = _passage((stored or {}).get("text") or "", terms,
-                                      functools.partial(_text_prefix, reader, doc_id))
+                                      functools.partial(text_prefix, reader, doc_id))
         rows.append(row)
     return rows
-
-
-def _text_prefix(reader: EngineReader, doc_id: str) -> str:
-    """As much of a text as a passage ever reads (PASSAGE_CHARS)."""
-    stored = reader.get(doc_id, fields=("text",), text_chars=PASSAGE_CHARS) or {}
-    return str(stored.get("text") or "")
 
 
 def complete_rows(rows: list[dict[str, Any]], cited_by: CitedBy,
